@@ -1,0 +1,44 @@
+//! Wire types of the 5Minds ProcessEngine HTTP API (runtime 8.0.0).
+//!
+//! - [`models`]: every request and response body, generated from the API description in
+//!   `api/engine-8.0.0.openapi.yaml` (`cargo xtask codegen`). Bodies serialize exactly as the
+//!   engine writes them (camelCase keys, snake_case query parameters), accept fields they do not
+//!   know, keep free-form payloads as [`serde_json::Value`] with typed accessors such as
+//!   [`models::ExternalTask::payload_as`], and enums keep values a newer engine may send.
+//! - [`routes`]: the operations (method, path template, retry class, kind of answer).
+//! - [`EngineError`]: the engine's error answer (status, kind, message).
+//!
+//! This crate only describes the wire; it does no I/O.
+//!
+//! ```
+//! use process_engine_api_types::models::ExternalTask;
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Order {
+//!     order: u32,
+//! }
+//!
+//! let task: ExternalTask = serde_json::from_str(
+//!     r#"{"id": "t1", "workerId": "w", "topic": "orders", "flowNodeInstanceId": "f",
+//!         "correlationId": "c", "processModelId": "m", "processInstanceId": "p",
+//!         "identity": {"token": "t", "userId": "u"}, "payload": {"order": 4711},
+//!         "lockExpirationTime": "2026-11-23T20:41:32.536Z", "state": "pending",
+//!         "finishedAt": null, "error": null, "createdAt": "2026-11-23T20:41:02.528Z"}"#,
+//! )?;
+//! assert_eq!(task.payload_as::<Order>()?.order, 4711);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod error;
+pub mod payload;
+pub mod route;
+
+#[path = "generated/models.rs"]
+pub mod models;
+#[path = "generated/routes.rs"]
+pub mod routes;
+
+pub use error::{EngineError, ErrorKind};
+pub use payload::PayloadError;
+pub use route::Route;

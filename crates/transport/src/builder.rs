@@ -1,0 +1,197 @@
+//! The client's configuration, and the assembly of its stack.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::HeaderValue;
+use http::{Request, Response};
+use tower::{Layer, Service, ServiceBuilder};
+
+use crate::client::{Client, Shared};
+use crate::error::RequestError;
+use crate::hyper_service::{ConnectionSettings, HyperService};
+use crate::layers::auth::AuthLayer;
+use crate::layers::base_uri::{BaseUri, BaseUriLayer};
+use crate::layers::retry;
+use crate::layers::time_limit::{Scope, TimeLimitLayer};
+use crate::layers::trace::TraceLayer;
+use crate::layers::user::{self, UserLayer};
+use crate::{BoxError, BoxedService, Error, Identity, RetryConfig, TokenSource};
+
+/// Configures and builds a [`Client`].
+///
+/// `Debug` never shows the token.
+#[derive(Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ClientBuilder {
+    base_url: String,
+    token_source: Arc<dyn TokenSource>,
+    attempt_timeout: Duration,
+    deadline: Duration,
+    connect_timeout: Duration,
+    pool_idle_timeout: Duration,
+    retry: RetryConfig,
+    user_agent: String,
+    layers: Vec<UserLayer>,
+}
+
+impl ClientBuilder {
+    /// A builder for a client of the engine at `base_url` (`http://localhost:8000`; a path
+    /// prefix such as `http://host/engine` is kept in front of every route's path).
+    pub fn new(base_url: &str) -> Self {
+        ClientBuilder {
+            base_url: base_url.to_owned(),
+            token_source: Arc::new(Identity::dummy()),
+            attempt_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            pool_idle_timeout: Duration::from_secs(4),
+            retry: RetryConfig::default(),
+            user_agent: concat!("process-engine-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            layers: Vec::new(),
+        }
+    }
+
+    /// Calls the engine as `identity` (default: [`Identity::dummy`]).
+    pub fn identity(self, identity: Identity) -> Self {
+        self.token_source(identity)
+    }
+
+    /// Sends `token` as bearer token; the user id of the identity is left empty, as the engine
+    /// reads it from the token.
+    pub fn bearer_token(self, token: impl Into<String>) -> Self {
+        self.identity(Identity::new(token, ""))
+    }
+
+    /// Asks `source` for the identity before every attempt (for tokens that expire).
+    pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
+        self.token_source = Arc::new(source);
+        self
+    }
+
+    /// The time limit of one attempt, reading the answer included (default 30 s). Calls that
+    /// wait on purpose (long polls, blocking starts) override it with [`Call::attempt_timeout`].
+    ///
+    /// [`Call::attempt_timeout`]: crate::Call::attempt_timeout
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The time limit of a whole call, every attempt and backoff included (default 120 s).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The time limit for opening a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long an unused connection stays in the pool (default 4 s).
+    ///
+    /// The engine (Node.js) closes connections that were idle for 5 s; a request sent on such a
+    /// connection just as the engine closes it is lost, and one that is not idempotent cannot
+    /// be retried. Keep this below the keep-alive timeout of the engine or proxy in front.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// How calls are retried (default [`RetryConfig::default`]).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The `User-Agent` header (default `process-engine-rs/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Adds a tower layer of your own (metrics, rate limiting, a stand-in for tests).
+    ///
+    /// Users' layers sit between the trace span and the deadline: they see each call once (not
+    /// each attempt), with a [`CallInfo`](crate::CallInfo) in the request's extensions and a
+    /// URI of path and query only. The first layer added is the outermost. Errors of the
+    /// client that pass through come back unchanged; the layer's own errors become
+    /// [`Error::is_layer`] errors.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<BoxedService> + Send + Sync + 'static,
+        L::Service:
+            Service<Request<Bytes>, Response = Response<Bytes>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<Bytes>>>::Error: Into<BoxError>,
+        <L::Service as Service<Request<Bytes>>>::Future: Send + 'static,
+    {
+        self.layers.push(user::boxed(layer));
+        self
+    }
+
+    /// Builds the client. Fails on a base URL that is not an absolute `http` (or, with the
+    /// `rustls` feature, `https`) URL, an invalid user agent or retry configuration.
+    ///
+    /// Needs no runtime; the client must be used inside a tokio runtime.
+    pub fn build(self) -> Result<Client, Error> {
+        self.retry
+            .validate()
+            .map_err(|reason| Error::request(RequestError::RetryConfig(reason)))?;
+        let base = BaseUri::parse(&self.base_url)?;
+        if base.is_https() && !cfg!(feature = "rustls") {
+            return Err(Error::request(RequestError::HttpsDisabled));
+        }
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|error| Error::request(RequestError::UserAgent(error)))?;
+        let http = HyperService::new(ConnectionSettings {
+            connect_timeout: self.connect_timeout,
+            pool_idle_timeout: self.pool_idle_timeout,
+        })?;
+
+        let core = ServiceBuilder::new()
+            .layer(TimeLimitLayer::new(Scope::Call, self.deadline))
+            .layer(retry::layer(self.retry.clone()))
+            .layer(TimeLimitLayer::new(Scope::Attempt, self.attempt_timeout))
+            .layer(AuthLayer::new(Arc::clone(&self.token_source)))
+            .layer(BaseUriLayer::new(base))
+            .service(http);
+        let users = self
+            .layers
+            .iter()
+            .rev()
+            .fold(BoxedService::new(core), |inner, layer| layer(inner));
+        let service = BoxedService::new(TraceLayer.layer(users));
+
+        Ok(Client::from_parts(
+            service,
+            Shared {
+                base_url: self.base_url,
+                user_agent,
+                token_source: self.token_source,
+                attempt_timeout: self.attempt_timeout,
+                deadline: self.deadline,
+                retry: self.retry,
+            },
+        ))
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("token_source", &self.token_source)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("deadline", &self.deadline)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
+}

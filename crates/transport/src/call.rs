@@ -1,0 +1,345 @@
+//! One request to the engine, built from its route, and the per-call settings the layers read.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use process_engine_api_types::route::{Retry, Route};
+use serde::Serialize;
+
+use crate::Error;
+use crate::error::RequestError;
+
+/// What a path parameter leaves as it is: RFC 3986's unreserved characters. Everything else,
+/// `/` above all, is percent-encoded, so a value is always exactly one path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The per-call settings, carried in the extensions of every request the client sends.
+///
+/// The client's own layers read the operation's retry class and the timeout overrides from
+/// here; users' layers may read it too (the operation name makes a good metric label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallInfo {
+    route: &'static Route,
+    attempt_timeout: Option<Duration>,
+    deadline: Option<Duration>,
+}
+
+impl CallInfo {
+    /// The settings of a call of `route`, without overrides.
+    pub fn new(route: &'static Route) -> Self {
+        CallInfo {
+            route,
+            attempt_timeout: None,
+            deadline: None,
+        }
+    }
+
+    /// The route being called.
+    pub fn route(&self) -> &'static Route {
+        self.route
+    }
+
+    /// The operation's name (`start_process_instance`).
+    pub fn operation(&self) -> &'static str {
+        self.route.operation
+    }
+
+    /// Whether the call may be sent again.
+    pub fn retry(&self) -> Retry {
+        self.route.retry
+    }
+
+    /// The time limit of one attempt, when this call overrides the client's.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.attempt_timeout
+    }
+
+    /// The time limit of the whole call, when this call overrides the client's.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+}
+
+/// One call of an operation: its route, path parameters, query, body and time limits.
+///
+/// Building never fails on the spot: a mistake (the wrong number of path parameters, a body that
+/// does not serialize) is kept and returned as an [`Error`] when the call is sent.
+#[derive(Debug)]
+#[must_use = "a call does nothing until a client sends it"]
+pub struct Call {
+    info: CallInfo,
+    params: Vec<String>,
+    query: String,
+    body: Option<Bytes>,
+    error: Option<Error>,
+}
+
+impl Call {
+    /// A call of `route` (usually one of the generated routes of `process-engine-api-types`).
+    pub fn new(route: &'static Route) -> Self {
+        Call {
+            info: CallInfo::new(route),
+            params: Vec::new(),
+            query: String::new(),
+            body: None,
+            error: None,
+        }
+    }
+
+    /// Adds the next path parameter, in the order of the route's `path_params`. The value is
+    /// percent-encoded as one path segment (`a b/c` becomes `a%20b%2Fc`).
+    pub fn param(mut self, value: impl AsRef<str>) -> Self {
+        self.params
+            .push(utf8_percent_encode(value.as_ref(), SEGMENT).to_string());
+        self
+    }
+
+    /// Adds query parameters from a serde struct (names as serialized; `None` fields are left
+    /// out). May be called more than once.
+    pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Self {
+        match serde_urlencoded::to_string(query) {
+            Ok(encoded) if encoded.is_empty() => {}
+            Ok(encoded) => {
+                if !self.query.is_empty() {
+                    self.query.push('&');
+                }
+                self.query.push_str(&encoded);
+            }
+            Err(error) => self.fail(RequestError::Query(error)),
+        }
+        self
+    }
+
+    /// Sets the body to `body` as JSON, with `Content-Type: application/json`.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Err(error) => self.fail(RequestError::Body(error)),
+        }
+        self
+    }
+
+    /// Overrides the client's time limit for each attempt of this call (a long poll, a start
+    /// that waits for the instance to finish).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.info.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the client's time limit for the whole call, every attempt included.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.info.deadline = Some(deadline);
+        self
+    }
+
+    /// The route this call is for.
+    pub fn route(&self) -> &'static Route {
+        self.info.route
+    }
+
+    /// Keeps the first mistake: it is the one to fix first.
+    fn fail(&mut self, error: RequestError) {
+        if self.error.is_none() {
+            self.error = Some(Error::request(error));
+        }
+    }
+
+    /// The request the stack takes: path and query only (the base URI layer adds the rest),
+    /// the [`CallInfo`] in its extensions.
+    pub(crate) fn into_request(
+        self,
+        user_agent: &HeaderValue,
+    ) -> Result<http::Request<Bytes>, Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let route = self.info.route;
+        let mut target = fill_path(route, &self.params).map_err(Error::request)?;
+        if !self.query.is_empty() {
+            target.push('?');
+            target.push_str(&self.query);
+        }
+        let method = http::Method::from_bytes(route.method.as_str().as_bytes())
+            .map_err(|error| Error::request(RequestError::Build(error.into())))?;
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(target)
+            .header(http::header::USER_AGENT, user_agent.clone())
+            .extension(self.info);
+        if self.body.is_some() {
+            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        builder
+            .body(self.body.unwrap_or_default())
+            .map_err(|error| Error::request(RequestError::Build(error)))
+    }
+}
+
+/// Puts the (already encoded) values into the route's `{name}` placeholders, in order.
+fn fill_path(route: &Route, params: &[String]) -> Result<String, RequestError> {
+    if params.len() != route.path_params.len() {
+        return Err(RequestError::PathParams {
+            operation: route.operation,
+            expected: route.path_params.len(),
+            given: params.len(),
+        });
+    }
+    let mismatch = || RequestError::PathTemplate {
+        operation: route.operation,
+    };
+    let mut path =
+        String::with_capacity(route.path.len() + params.iter().map(String::len).sum::<usize>());
+    let mut values = params.iter();
+    let mut rest = route.path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').ok_or_else(mismatch)? + open;
+        path.push_str(&rest[..open]);
+        path.push_str(values.next().ok_or_else(mismatch)?);
+        rest = &rest[close + 1..];
+    }
+    if values.next().is_some() {
+        return Err(mismatch());
+    }
+    path.push_str(rest);
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use process_engine_api_types::route::{Method, Success};
+
+    use super::*;
+
+    const FINISH: Route = Route::new(
+        "finish_external_task",
+        Method::Post,
+        "/api/external_task/v1/worker/{worker_id}/task/{external_task_id}/finish",
+        &["worker_id", "external_task_id"],
+        Retry::Idempotent,
+        Success::NoContent,
+        None,
+    );
+    const BROKEN: Route = Route::new(
+        "broken",
+        Method::Get,
+        "/x/{a}/{b}",
+        &["a"],
+        Retry::Idempotent,
+        Success::Json,
+        None,
+    );
+
+    fn agent() -> HeaderValue {
+        HeaderValue::from_static("test")
+    }
+
+    #[test]
+    fn fills_and_encodes_path_parameters_in_order() {
+        let request = Call::new(&FINISH)
+            .param("w 1")
+            .param("a/b")
+            .into_request(&agent())
+            .unwrap();
+        assert_eq!(
+            request.uri(),
+            "/api/external_task/v1/worker/w%201/task/a%2Fb/finish"
+        );
+        assert_eq!(request.method(), http::Method::POST);
+        let info = request.extensions().get::<CallInfo>().unwrap();
+        assert_eq!(info.operation(), "finish_external_task");
+    }
+
+    #[test]
+    fn unreserved_characters_stay() {
+        let request = Call::new(&FINISH)
+            .param("A-z_0.9~")
+            .param("x")
+            .into_request(&agent())
+            .unwrap();
+        assert!(
+            request.uri().path().contains("/worker/A-z_0.9~/"),
+            "{}",
+            request.uri()
+        );
+    }
+
+    #[test]
+    fn wrong_number_of_parameters_is_an_error_not_a_panic() {
+        let error = Call::new(&FINISH)
+            .param("w")
+            .into_request(&agent())
+            .unwrap_err();
+        assert!(error.is_request());
+        assert_eq!(
+            error.to_string(),
+            "finish_external_task takes 2 path parameters, 1 were given"
+        );
+        let error = Call::new(&FINISH)
+            .param("a")
+            .param("b")
+            .param("c")
+            .into_request(&agent());
+        assert!(error.unwrap_err().is_request());
+        assert!(
+            Call::new(&BROKEN)
+                .param("a")
+                .into_request(&agent())
+                .unwrap_err()
+                .is_request()
+        );
+    }
+
+    #[test]
+    fn the_first_building_mistake_is_kept() {
+        #[derive(Serialize)]
+        struct Nested {
+            inner: Vec<u8>,
+        }
+        // JSON object keys must be strings.
+        let unserializable = std::collections::BTreeMap::from([(vec![1_u8], 1)]);
+        let call = Call::new(&FINISH).param("w").param("t");
+        let error = call
+            .json(&unserializable)
+            .into_request(&agent())
+            .unwrap_err();
+        assert_eq!(error.to_string(), "could not serialize the body");
+        let call = Call::new(&FINISH)
+            .query(&Nested { inner: vec![1] })
+            .json(&unserializable);
+        let error = call.into_request(&agent()).unwrap_err();
+        assert_eq!(error.to_string(), "could not serialize the query");
+    }
+
+    #[test]
+    fn every_generated_route_fills_its_template() {
+        for route in process_engine_api_types::routes::ALL {
+            let call = route
+                .path_params
+                .iter()
+                .fold(Call::new(route), |call, name| call.param(name));
+            let request = call.into_request(&agent()).unwrap();
+            let path = request.uri().path();
+            assert!(!path.contains(['{', '}']), "{}: {path}", route.operation);
+            assert_eq!(request.method().as_str(), route.method.as_str());
+        }
+    }
+
+    #[test]
+    fn json_body_sets_the_content_type() {
+        let request = Call::new(&FINISH)
+            .param("w")
+            .param("t")
+            .json(&serde_json::json!({"result": 1}))
+            .into_request(&agent())
+            .unwrap();
+        assert_eq!(request.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(request.body().as_ref(), br#"{"result":1}"#);
+    }
+}

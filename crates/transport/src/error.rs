@@ -1,0 +1,321 @@
+//! The transport's error: one opaque type with predicates and accessors.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::header::InvalidHeaderValue;
+use process_engine_api_types::error::EngineError;
+
+use crate::BoxError;
+
+/// Why a call failed.
+///
+/// The message describes only what went wrong at this level; the cause, when there is one, is
+/// in [`source()`](std::error::Error::source). Ask the predicates rather than the text:
+/// [`is_retryable`](Error::is_retryable) says whether trying again later may work, and
+/// [`engine_error`](Error::engine_error) holds the engine's own answer.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: Kind,
+    operation: Option<&'static str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Kind {
+    /// The request never left: connection refused, DNS, connect timeout, TLS handshake.
+    #[error("could not connect to the engine")]
+    Connect(#[source] BoxError),
+    /// The connection broke after the request may have reached the engine.
+    #[error("the exchange with the engine broke off")]
+    Transport(#[source] BoxError),
+    #[error("the attempt timed out after {0:?}")]
+    AttemptTimeout(Duration),
+    #[error("the call's deadline of {0:?} passed")]
+    Deadline(Duration),
+    /// The engine's own error is the whole story: its display is this error's display and
+    /// there is no source, so that the message is not said twice.
+    #[error("{0}")]
+    Status(EngineError),
+    #[error("could not decode the answer of {operation} at `{path}`")]
+    Decode {
+        operation: &'static str,
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Auth(AuthError),
+    #[error(transparent)]
+    Request(RequestError),
+    #[error("a layer of the client failed")]
+    Layer(#[source] BoxError),
+}
+
+/// Why no `Authorization` header could be made.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AuthError {
+    #[error("the token source failed")]
+    Source(#[source] BoxError),
+    #[error("the token is not a valid header value")]
+    InvalidToken(#[source] InvalidHeaderValue),
+}
+
+/// Why the request could not be built, before anything was sent.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RequestError {
+    #[error("the base URL is not valid: {reason}")]
+    BaseUrl {
+        reason: &'static str,
+        #[source]
+        source: Option<http::uri::InvalidUri>,
+    },
+    #[error("an https base URL needs the `rustls` feature of process-engine-transport")]
+    HttpsDisabled,
+    #[cfg(feature = "rustls")]
+    #[error("could not set up TLS")]
+    Tls(#[source] BoxError),
+    #[error("the user agent is not a valid header value")]
+    UserAgent(#[source] InvalidHeaderValue),
+    #[error("the retry configuration is not valid: {0}")]
+    RetryConfig(&'static str),
+    #[error("{operation} takes {expected} path parameters, {given} were given")]
+    PathParams {
+        operation: &'static str,
+        expected: usize,
+        given: usize,
+    },
+    #[error("the path template of {operation} does not match its list of path parameters")]
+    PathTemplate { operation: &'static str },
+    #[error("could not serialize the query")]
+    Query(#[source] serde_urlencoded::ser::Error),
+    #[error("could not serialize the body")]
+    Body(#[source] serde_json::Error),
+    #[error("could not build the request")]
+    Build(#[source] http::Error),
+}
+
+impl Error {
+    pub(crate) fn new(kind: Kind) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                operation: None,
+            }),
+        }
+    }
+
+    pub(crate) fn connect(source: impl Into<BoxError>) -> Self {
+        Error::new(Kind::Connect(source.into()))
+    }
+
+    pub(crate) fn transport(source: impl Into<BoxError>) -> Self {
+        Error::new(Kind::Transport(source.into()))
+    }
+
+    pub(crate) fn auth(error: AuthError) -> Self {
+        Error::new(Kind::Auth(error))
+    }
+
+    pub(crate) fn request(error: RequestError) -> Self {
+        Error::new(Kind::Request(error))
+    }
+
+    /// Takes back an error that went through a user's layer: ours stay what they were, any
+    /// other is the layer's own.
+    pub(crate) fn from_boxed(error: BoxError) -> Self {
+        match error.downcast::<Error>() {
+            Ok(error) => *error,
+            Err(error) => Error::new(Kind::Layer(error)),
+        }
+    }
+
+    /// Names the operation, unless a layer further in already did.
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        self.inner.operation.get_or_insert(operation);
+        self
+    }
+
+    /// The attempt timed out (as opposed to the whole call): the request may have reached the
+    /// engine.
+    pub(crate) fn is_attempt_timeout(&self) -> bool {
+        matches!(self.inner.kind, Kind::AttemptTimeout(_))
+    }
+
+    /// An attempt or the whole call ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.inner.kind, Kind::AttemptTimeout(_) | Kind::Deadline(_))
+    }
+
+    /// The request never left: the connection could not be made (refused, DNS, connect timeout,
+    /// TLS handshake).
+    pub fn is_connect(&self) -> bool {
+        matches!(self.inner.kind, Kind::Connect(_))
+    }
+
+    /// The connection broke after the request was sent, or while the answer was read: the
+    /// engine may have acted on the request.
+    pub fn is_transport(&self) -> bool {
+        matches!(self.inner.kind, Kind::Transport(_))
+    }
+
+    /// The engine answered with a status outside 2xx; see [`engine_error`](Error::engine_error).
+    pub fn is_status(&self) -> bool {
+        matches!(self.inner.kind, Kind::Status(_))
+    }
+
+    /// The answer's body did not have the expected shape; see
+    /// [`decode_path`](Error::decode_path).
+    pub fn is_decode(&self) -> bool {
+        matches!(self.inner.kind, Kind::Decode { .. })
+    }
+
+    /// No `Authorization` header could be made: the token source failed, or the token is not a
+    /// valid header value.
+    pub fn is_auth(&self) -> bool {
+        matches!(self.inner.kind, Kind::Auth(_))
+    }
+
+    /// The request could not be built: a bad base URL or configuration, the wrong number of path
+    /// parameters, a query or body that does not serialize.
+    pub fn is_request(&self) -> bool {
+        matches!(self.inner.kind, Kind::Request(_))
+    }
+
+    /// One of the layers added with [`ClientBuilder::layer`](crate::ClientBuilder::layer)
+    /// failed with an error of its own.
+    pub fn is_layer(&self) -> bool {
+        matches!(self.inner.kind, Kind::Layer(_))
+    }
+
+    /// Trying again later may work: the engine could not be reached, the connection broke, time
+    /// ran out, or the engine (or a proxy in front of it) answered 502, 503 or 504.
+    ///
+    /// This does not say that trying again is safe: a call that is not idempotent may already
+    /// have taken effect. The client's own retries know the difference.
+    pub fn is_retryable(&self) -> bool {
+        match &self.inner.kind {
+            Kind::Connect(_) | Kind::Transport(_) | Kind::AttemptTimeout(_) | Kind::Deadline(_) => {
+                true
+            }
+            Kind::Status(error) => matches!(error.status(), 502..=504),
+            _ => false,
+        }
+    }
+
+    /// The status the engine answered with, for [`is_status`](Error::is_status) errors.
+    pub fn status(&self) -> Option<u16> {
+        self.engine_error().map(EngineError::status)
+    }
+
+    /// The engine's error answer (status, kind, message), for [`is_status`](Error::is_status)
+    /// errors.
+    pub fn engine_error(&self) -> Option<&EngineError> {
+        match &self.inner.kind {
+            Kind::Status(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The name of the operation whose call failed (`start_process_instance`), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// Where in the answer's body decoding failed (`processModels[0].id`; `.` for the root),
+    /// for [`is_decode`](Error::is_decode) errors.
+    pub fn decode_path(&self) -> Option<&str> {
+        match &self.inner.kind {
+            Kind::Decode { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("operation", &self.inner.operation)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner.kind, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.inner.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn status_error_says_the_engine_message_once_and_has_no_source() {
+        let error = Error::new(Kind::Status(EngineError::from_response(404, b"not found!")));
+        assert_eq!(error.to_string(), "the engine answered 404: not found!");
+        assert!(error.source().is_none());
+        assert_eq!(error.status(), Some(404));
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn unavailable_statuses_are_retryable() {
+        for status in [502, 503, 504] {
+            let error = Error::new(Kind::Status(EngineError::from_response(status, b"")));
+            assert!(error.is_retryable(), "{status}");
+        }
+        let error = Error::new(Kind::Status(EngineError::from_response(500, b"")));
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn connect_error_keeps_its_cause_in_source_only() {
+        let cause = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused!");
+        let error = Error::connect(cause);
+        assert_eq!(error.to_string(), "could not connect to the engine");
+        assert_eq!(
+            error.source().map(ToString::to_string).as_deref(),
+            Some("refused!")
+        );
+        assert!(error.is_connect() && error.is_retryable());
+    }
+
+    #[test]
+    fn boxed_errors_of_ours_come_back_unchanged() {
+        let ours: BoxError = Box::new(Error::new(Kind::AttemptTimeout(Duration::from_secs(1))));
+        assert!(Error::from_boxed(ours).is_timeout());
+        let theirs: BoxError = "rate limited".into();
+        let error = Error::from_boxed(theirs);
+        assert!(error.is_layer());
+        assert_eq!(
+            error.source().map(ToString::to_string).as_deref(),
+            Some("rate limited")
+        );
+    }
+
+    #[test]
+    fn operation_set_innermost_wins() {
+        let error = Error::transport("x")
+            .with_operation("inner")
+            .with_operation("outer");
+        assert_eq!(error.operation(), Some("inner"));
+    }
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn assert_bounds<T: Send + Sync + 'static>() {}
+        assert_bounds::<Error>();
+    }
+}

@@ -1,0 +1,99 @@
+//! The innermost service: hyper-util's pooled client, reading each answer whole.
+
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tower::Service;
+
+use crate::Error;
+use crate::layers::ResponseFuture;
+
+#[cfg(feature = "rustls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+#[cfg(not(feature = "rustls"))]
+type Connector = HttpConnector;
+
+/// The connection settings of the innermost service.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionSettings {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) pool_idle_timeout: Duration,
+}
+
+/// Sends each request over a pooled (keep-alive) connection and collects the whole answer
+/// body, so that the attempt timeout above covers reading it.
+#[derive(Debug, Clone)]
+pub(crate) struct HyperService {
+    client: HyperClient<Connector, Full<Bytes>>,
+}
+
+impl HyperService {
+    pub(crate) fn new(settings: ConnectionSettings) -> Result<Self, Error> {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(settings.connect_timeout));
+        http.set_nodelay(true);
+        let connector = connector(http)?;
+        let client = HyperClient::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(settings.pool_idle_timeout)
+            .build(connector);
+        Ok(HyperService { client })
+    }
+}
+
+#[cfg(feature = "rustls")]
+fn connector(mut http: HttpConnector) -> Result<Connector, Error> {
+    use crate::error::RequestError;
+
+    // The https connector hands plain http URIs to this one.
+    http.enforce_http(false);
+    // The provider is passed explicitly: a library must not install the process-wide default,
+    // and relying on it would panic if another crate enabled a second provider.
+    let builder = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .map_err(|error| Error::request(RequestError::Tls(error.into())))?;
+    Ok(builder.https_or_http().enable_http1().wrap_connector(http))
+}
+
+#[cfg(not(feature = "rustls"))]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the same signature as with the `rustls` feature"
+)]
+fn connector(http: HttpConnector) -> Result<Connector, Error> {
+    Ok(http)
+}
+
+impl Service<Request<Bytes>> for HyperService {
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // hyper-util's client is always ready: it queues on its pool.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let sent = self.client.request(request.map(Full::new));
+        Box::pin(async move {
+            let response = sent.await.map_err(|error| {
+                if error.is_connect() {
+                    Error::connect(error)
+                } else {
+                    Error::transport(error)
+                }
+            })?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(Error::transport)?.to_bytes();
+            Ok(Response::from_parts(parts, body))
+        })
+    }
+}

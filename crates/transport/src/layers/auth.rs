@@ -1,0 +1,118 @@
+//! The `Authorization` header, from the token source, on every attempt.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, HeaderValue};
+use http::{Request, Response};
+use tower::{Layer, Service};
+
+use super::ResponseFuture;
+use crate::error::AuthError;
+use crate::{Error, TokenSource};
+
+/// Asks the token source before every attempt, so that a retry uses a refreshed token, and
+/// sets `Authorization: Bearer <token>` (marked sensitive).
+#[derive(Clone)]
+pub(crate) struct AuthLayer {
+    source: Arc<dyn TokenSource>,
+}
+
+impl AuthLayer {
+    pub(crate) fn new(source: Arc<dyn TokenSource>) -> Self {
+        AuthLayer { source }
+    }
+}
+
+impl fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Identity's Debug redacts the token; so must users' sources.
+        f.debug_struct("AuthLayer")
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = Auth<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Auth {
+            inner,
+            source: Arc::clone(&self.source),
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Clone)]
+pub(crate) struct Auth<S> {
+    inner: S,
+    source: Arc<dyn TokenSource>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for Auth<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("inner", &self.inner)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// `Bearer <token>`, or an error (never a panic) for a token that cannot be a header value.
+fn bearer(token: &str) -> Result<HeaderValue, Error> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|error| Error::auth(AuthError::InvalidToken(error)))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+impl<S> Service<Request<Bytes>> for Auth<S>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
+        // The inner service is called after an await: take the one that was polled ready and
+        // leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let source = Arc::clone(&self.source);
+        Box::pin(async move {
+            let identity = source
+                .identity()
+                .await
+                .map_err(|error| Error::auth(AuthError::Source(error)))?;
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, bearer(identity.token())?);
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_sensitive_and_bad_tokens_are_errors() {
+        let value = bearer("ZHVtbXlfdG9rZW4=").unwrap();
+        assert_eq!(value, "Bearer ZHVtbXlfdG9rZW4=");
+        assert!(value.is_sensitive());
+        let error = bearer("line\nbreak").unwrap_err();
+        assert!(error.is_auth());
+        assert!(!error.to_string().contains("line"), "{error}");
+    }
+}

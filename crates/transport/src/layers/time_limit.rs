@@ -1,0 +1,90 @@
+//! Time limits: one per attempt (reading the whole answer included), one for the whole call
+//! (every attempt and backoff included). The same layer, at two places in the stack.
+
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use tower::{Layer, Service};
+
+use super::ResponseFuture;
+use crate::error::Kind;
+use crate::{CallInfo, Error};
+
+/// Which time limit a [`TimeLimitLayer`] enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// One attempt, inside the retry layer. The request may have reached the engine when it
+    /// fires, so only idempotent calls are retried after it.
+    Attempt,
+    /// The whole call, outside the retry layer.
+    Call,
+}
+
+/// Ends what is still running after the limit of its [`Scope`]: the call's override in its
+/// [`CallInfo`], or the client's default.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimeLimitLayer {
+    scope: Scope,
+    default: Duration,
+}
+
+impl TimeLimitLayer {
+    pub(crate) fn new(scope: Scope, default: Duration) -> Self {
+        TimeLimitLayer { scope, default }
+    }
+}
+
+impl<S> Layer<S> for TimeLimitLayer {
+    type Service = TimeLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TimeLimit {
+            inner,
+            limits: *self,
+        }
+    }
+}
+
+/// See [`TimeLimitLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct TimeLimit<S> {
+    inner: S,
+    limits: TimeLimitLayer,
+}
+
+impl<S> Service<Request<Bytes>> for TimeLimit<S>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let TimeLimitLayer { scope, default } = self.limits;
+        let info = request.extensions().get::<CallInfo>();
+        let limit = match scope {
+            Scope::Attempt => info.and_then(CallInfo::attempt_timeout),
+            Scope::Call => info.and_then(CallInfo::deadline),
+        }
+        .unwrap_or(default);
+        let future = self.inner.call(request);
+        Box::pin(async move {
+            tokio::time::timeout(limit, future)
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    Err(Error::new(match scope {
+                        Scope::Attempt => Kind::AttemptTimeout(limit),
+                        Scope::Call => Kind::Deadline(limit),
+                    }))
+                })
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! The HTTP transport of the 5Minds ProcessEngine client: a [`Client`] that sends one [`Call`]
+//! per operation of the engine's API through a tower stack over hyper-util.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use process_engine_api_types::models::ProcessModel;
+//! use process_engine_api_types::routes;
+//! use process_engine_transport::{Call, Client, Identity};
+//!
+//! # async fn run() -> Result<(), process_engine_transport::Error> {
+//! let client = Client::builder("http://localhost:8000")
+//!     .identity(Identity::dummy())
+//!     .attempt_timeout(Duration::from_secs(10))
+//!     .build()?;
+//!
+//! // One call per operation: its route (method, path template, retry class), then the path
+//! // parameters in order, a query struct and a JSON body where the route takes them.
+//! let call = Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("order_process");
+//! match client.json::<ProcessModel>(call).await {
+//!     Ok(model) => println!("{} has {} start events", model.id, model.start_events.len()),
+//!     Err(error) if error.status() == Some(404) => println!("no such model"),
+//!     Err(error) => return Err(error),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The stack
+//!
+//! Every call passes these layers, outermost first:
+//!
+//! 1. **trace**: one `process_engine_call` span per call, named by the operation, with the
+//!    route's path template (not the filled path) and the answer's status;
+//! 2. the layers added with [`ClientBuilder::layer`], in the order they were added;
+//! 3. **deadline**: the overall time limit of the call, every attempt and backoff included
+//!    ([`ClientBuilder::deadline`], [`Call::deadline`]);
+//! 4. **retry**: decides whether to send the call again, with backoff and a retry budget
+//!    ([`RetryConfig`]);
+//! 5. **attempt timeout**: the time limit of one attempt, the whole answer body included
+//!    ([`ClientBuilder::attempt_timeout`], [`Call::attempt_timeout`]);
+//! 6. **auth**: asks the [`TokenSource`] on every attempt and sets `Authorization: Bearer ...`;
+//! 7. **base URI**: makes the request's URI absolute from the configured base URL, so
+//!    credentials only ever go to that host;
+//! 8. the hyper-util client: connection pool, connect timeout, HTTPS (cargo feature `rustls`).
+//!
+//! Per-call settings travel in the request's extensions as a [`CallInfo`].
+//!
+//! # Retries
+//!
+//! A call is only sent again when that is safe for its route's [`Retry`] class:
+//!
+//! | failure | `Idempotent` | `NotIdempotent` | `Never` |
+//! | --- | --- | --- | --- |
+//! | could not connect (the request never left) | retried | retried | no |
+//! | connection broke, attempt timed out | retried | no | no |
+//! | the engine answered 502, 503 or 504 | retried | no | no |
+//! | any other answer (4xx, 500) | no | no | no |
+//!
+//! Retries wait with exponential backoff and full jitter, stop after
+//! [`RetryConfig::max_attempts`] attempts or when the deadline passes, and draw on a retry
+//! budget shared by all calls of a client, so that a struggling engine is not flooded with
+//! retries.
+//!
+//! [`Retry`]: process_engine_api_types::route::Retry
+
+mod builder;
+mod call;
+mod client;
+mod error;
+mod hyper_service;
+mod identity;
+mod layers;
+mod retry_config;
+
+use bytes::Bytes;
+use tower::util::BoxCloneSyncService;
+
+pub use builder::ClientBuilder;
+pub use call::{Call, CallInfo};
+pub use client::Client;
+pub use error::Error;
+pub use identity::{Identity, TokenSource};
+pub use retry_config::RetryConfig;
+
+/// The attribute for implementing [`TokenSource`], re-exported so that implementors need no
+/// dependency of their own.
+#[doc(no_inline)]
+pub use async_trait::async_trait;
+
+/// A boxed error, as token sources and users' layers return them.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The service that users' layers ([`ClientBuilder::layer`]) wrap: it takes a request whose
+/// URI is only path and query, with a [`CallInfo`] in its extensions, and yields the whole
+/// answer of the engine, whatever its status.
+pub type BoxedService = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, Error>;

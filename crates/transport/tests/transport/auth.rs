@@ -1,0 +1,128 @@
+//! The Authorization header, token sources, and tokens kept out of Debug output.
+
+use std::error::Error as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use process_engine_transport::{BoxError, Call, Client, Identity, TokenSource, async_trait};
+
+use crate::support::{Action, LIST_MODELS, Server};
+
+/// Hands out `token-1`, `token-2`, ... and counts how often it was asked.
+#[derive(Debug, Default)]
+struct Rotating {
+    asked: AtomicUsize,
+}
+
+#[async_trait]
+impl TokenSource for Rotating {
+    async fn identity(&self) -> Result<Identity, BoxError> {
+        let n = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Identity::new(format!("token-{n}"), "rotating"))
+    }
+}
+
+#[derive(Debug)]
+struct Broken;
+
+#[async_trait]
+impl TokenSource for Broken {
+    async fn identity(&self) -> Result<Identity, BoxError> {
+        Err("the identity provider is down".into())
+    }
+}
+
+fn authorization(server: &Server) -> Vec<String> {
+    server
+        .received()
+        .iter()
+        .map(|request| request.header("authorization").unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_development_identity_is_the_default() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server.client().build().unwrap();
+
+    client.send(Call::new(&LIST_MODELS)).await.unwrap();
+
+    assert_eq!(authorization(&server), ["Bearer ZHVtbXlfdG9rZW4="]);
+}
+
+#[tokio::test]
+async fn a_static_token_is_sent_as_bearer() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server
+        .client()
+        .bearer_token("eyJhbGciOi.x.y")
+        .build()
+        .unwrap();
+
+    client.send(Call::new(&LIST_MODELS)).await.unwrap();
+
+    assert_eq!(authorization(&server), ["Bearer eyJhbGciOi.x.y"]);
+}
+
+#[tokio::test]
+async fn the_token_source_is_asked_on_every_attempt() {
+    let server = Server::start([Action::status(503), Action::json(200, "{}")]).await;
+    let client = server
+        .client()
+        .token_source(Rotating::default())
+        .build()
+        .unwrap();
+
+    client.send(Call::new(&LIST_MODELS)).await.unwrap();
+
+    assert_eq!(authorization(&server), ["Bearer token-1", "Bearer token-2"]);
+}
+
+#[tokio::test]
+async fn an_invalid_token_is_an_auth_error_and_nothing_is_sent() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server.client().bearer_token("line\nbreak").build().unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(error.is_auth(), "{error:?}");
+    assert!(!error.is_retryable());
+    assert!(!format!("{error} {error:?}").contains("line"), "{error:?}");
+    assert_eq!(server.hits(), 0);
+}
+
+#[tokio::test]
+async fn a_failing_token_source_is_an_auth_error_with_its_cause() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server.client().token_source(Broken).build().unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(error.is_auth(), "{error:?}");
+    assert_eq!(error.to_string(), "the token source failed");
+    assert_eq!(
+        error.source().unwrap().to_string(),
+        "the identity provider is down"
+    );
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn debug_output_never_shows_the_token() {
+    let secret = "s3cr3t-t0k3n";
+    let identity = Identity::new(secret, "alice");
+    let builder = Client::builder("http://localhost:8000").identity(identity.clone());
+    let client = builder.clone().build().unwrap();
+    let with_bearer = Client::builder("http://localhost:8000").bearer_token(secret);
+
+    for debug in [
+        format!("{identity:?}"),
+        format!("{builder:?}"),
+        format!("{client:?}"),
+        format!("{with_bearer:?}"),
+        format!("{:?}", with_bearer.build().unwrap()),
+    ] {
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+    }
+    assert!(!format!("{:?}", Identity::dummy()).contains("ZHVtbXlfdG9rZW4="));
+}

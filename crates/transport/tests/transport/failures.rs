@@ -1,0 +1,200 @@
+//! Connections that fail, answers that do not decode, and the engine's own errors.
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use process_engine_api_types::error::ErrorKind;
+use process_engine_transport::{BoxError, Call, Client, Identity, TokenSource, async_trait};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::support::{
+    Action, FETCH_AND_LOCK, GET_MODEL, LIST_MODELS, START, Server, quick_retries, refused_url,
+};
+
+/// Counts attempts, even those that never reach a server: the auth layer asks on each one.
+#[derive(Debug, Default)]
+struct Counting {
+    asked: AtomicUsize,
+}
+
+#[async_trait]
+impl TokenSource for Counting {
+    async fn identity(&self) -> Result<Identity, BoxError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        Ok(Identity::dummy())
+    }
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_retryable_connect_error() {
+    let client = Client::builder(&refused_url().await)
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(error.is_connect() && error.is_retryable(), "{error:?}");
+    assert_eq!(error.to_string(), "could not connect to the engine");
+    assert!(error.source().is_some());
+}
+
+#[tokio::test]
+async fn a_start_that_never_left_is_sent_again_but_a_long_poll_is_not() {
+    let url = refused_url().await;
+    let attempts = Arc::new(Counting::default());
+    let client = Client::builder(&url)
+        .retry(quick_retries().max_attempts(3))
+        .token_source(Arc::clone(&attempts))
+        .build()
+        .unwrap();
+
+    let error = client.send(Call::new(&START).param("m")).await.unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert_eq!(attempts.asked.swap(0, Ordering::SeqCst), 3);
+
+    let error = client.send(Call::new(&FETCH_AND_LOCK)).await.unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert_eq!(attempts.asked.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_connection_closed_without_answer_is_a_transport_error_retried_only_when_idempotent() {
+    let server = Server::start([Action::Close, Action::json(200, "{}")]).await;
+    let client = server.client().build().unwrap();
+
+    let error = client.send(Call::new(&START).param("m")).await.unwrap_err();
+
+    assert!(error.is_transport() && error.is_retryable(), "{error:?}");
+    assert!(!error.is_connect());
+    assert_eq!(server.hits(), 1, "the engine may have started the instance");
+
+    let server = Server::start([Action::Close, Action::json(200, "{}")]).await;
+    let client = server.client().build().unwrap();
+
+    client.send(Call::new(&LIST_MODELS)).await.unwrap();
+
+    assert_eq!(server.hits(), 2);
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProcessModelList {
+    process_models: Vec<ProcessModel>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProcessModel {
+    id: String,
+    start_events: Vec<StartEvent>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StartEvent {
+    #[allow(dead_code, reason = "only decoded")]
+    id: String,
+}
+
+#[tokio::test]
+async fn a_wrong_type_names_the_failing_field() {
+    let body = r#"{"processModels":[{"id":"m","startEvents":"StartEvent_1"}]}"#;
+    let server = Server::start([Action::json(200, body)]).await;
+    let client = server.client().build().unwrap();
+
+    let error = client
+        .json::<ProcessModelList>(Call::new(&LIST_MODELS))
+        .await
+        .unwrap_err();
+
+    assert!(error.is_decode(), "{error:?}");
+    assert_eq!(error.decode_path(), Some("processModels[0].startEvents"));
+    assert_eq!(
+        error.to_string(),
+        "could not decode the answer of get_process_models at `processModels[0].startEvents`"
+    );
+    assert!(
+        error
+            .source()
+            .unwrap()
+            .to_string()
+            .contains("expected a sequence"),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_decode_error() {
+    let server = Server::start([Action::json(200, r#"{"processModels":[{"id":"m","#)]).await;
+    let client = server.client().build().unwrap();
+
+    let error = client
+        .json::<ProcessModelList>(Call::new(&LIST_MODELS))
+        .await
+        .unwrap_err();
+
+    assert!(error.is_decode(), "{error:?}");
+    // The body ends inside the first model, before its next key.
+    assert_eq!(error.decode_path(), Some("processModels[0].?"));
+    assert_eq!(error.operation(), Some("get_process_models"));
+}
+
+#[tokio::test]
+async fn a_good_answer_decodes() {
+    let body = r#"{"processModels":[{"id":"m","startEvents":[{"id":"s"}],"extra":1}]}"#;
+    let server = Server::start([Action::json(200, body)]).await;
+    let client = server.client().build().unwrap();
+
+    let list = client
+        .json::<ProcessModelList>(Call::new(&LIST_MODELS))
+        .await
+        .unwrap();
+
+    assert_eq!(list.process_models[0].id, "m");
+    assert_eq!(list.process_models[0].start_events.len(), 1);
+}
+
+#[tokio::test]
+async fn a_plain_text_404_is_the_engine_error() {
+    let server = Server::start([Action::text(404, "ProcessModel with id x not found!")]).await;
+    let client = server.client().build().unwrap();
+
+    let error = client
+        .json::<Value>(Call::new(&GET_MODEL).param("x"))
+        .await
+        .unwrap_err();
+
+    assert!(error.is_status(), "{error:?}");
+    assert_eq!(error.status(), Some(404));
+    let engine = error.engine_error().unwrap();
+    assert_eq!(engine.kind(), ErrorKind::NotFound);
+    assert_eq!(engine.message(), "ProcessModel with id x not found!");
+    assert_eq!(
+        error.to_string(),
+        "the engine answered 404: ProcessModel with id x not found!"
+    );
+    assert!(error.source().is_none());
+    assert_eq!(error.operation(), Some("get_process_model_by_id"));
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_json_error_body_is_read_too() {
+    let body = r#"{"message":"locked by another worker","additionalInformation":{"until":"x"}}"#;
+    let server = Server::start([Action::json(423, body)]).await;
+    let client = server.client().build().unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    let engine = error.engine_error().unwrap();
+    assert_eq!(engine.kind(), ErrorKind::Locked);
+    assert_eq!(engine.message(), "locked by another worker");
+    assert_eq!(
+        engine.additional_information(),
+        Some(&serde_json::json!({"until": "x"}))
+    );
+}

@@ -1,0 +1,14 @@
+//! The client against a scripted local server: retries, timeouts, auth, failures, requests.
+
+// As in clippy.toml for `#[test]` functions: a failed unwrap in a helper is a failed test with a
+// useful message.
+#![allow(clippy::unwrap_used, reason = "test code")]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auth;
+mod failures;
+mod requests;
+mod retry;
+mod timeouts;

@@ -1,0 +1,160 @@
+//! `cargo xtask ci`: exactly what CI runs, in the order that fails fastest.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::codegen;
+use crate::workspace::{self, cargo};
+
+pub(crate) fn run() -> Result<()> {
+    let cargo = cargo();
+    let deny = [("RUSTDOCFLAGS", "-D warnings")];
+    workspace::run(&cargo, &["fmt", "--all", "--", "--check"], &[])?;
+    eprintln!("$ cargo xtask codegen --check");
+    codegen::run(codegen::Mode::Check)?;
+    check_dependency_rust_versions(&cargo)?;
+    // The second run: the transport without TLS is a supported build (plain http to local
+    // engines).
+    for scope in [
+        &["--workspace", "--all-targets"][..],
+        &[
+            "--package",
+            "process-engine-transport",
+            "--no-default-features",
+        ][..],
+    ] {
+        let mut args = vec!["clippy"];
+        args.extend_from_slice(scope);
+        args.extend_from_slice(&["--locked", "--", "-D", "warnings"]);
+        workspace::run(&cargo, &args, &[])?;
+    }
+    let (passed, failed) = test(&cargo)?;
+    workspace::run(
+        &cargo,
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &deny,
+    )?;
+    // The closing line CI reads.
+    println!("tests: {passed} passed, {failed} failed");
+    Ok(())
+}
+
+/// Runs the workspace's tests, passing their output through, and adds up their results.
+fn test(cargo: &str) -> Result<(u64, u64)> {
+    let args = ["test", "--workspace", "--locked"];
+    eprintln!("$ {cargo} {}", args.join(" "));
+    let mut child = Command::new(cargo)
+        .args(args)
+        .current_dir(workspace::root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start cargo test")?;
+    let (mut passed, mut failed) = (0, 0);
+    let stdout = child.stdout.take().context("cargo test has no stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(counts) = line.strip_prefix("test result: ") {
+            passed += count(counts, " passed");
+            failed += count(counts, " failed");
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("cargo test failed ({status}): {passed} passed, {failed} failed");
+    }
+    Ok((passed, failed))
+}
+
+/// The number before `label` in `ok. 3 passed; 0 failed; ...`.
+fn count(counts: &str, label: &str) -> u64 {
+    counts
+        .split(';')
+        .find_map(|part| part.trim_end().strip_suffix(label))
+        .and_then(|n| n.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Fails when a dependency in Cargo.lock needs a newer Rust than the workspace promises.
+///
+/// The toolchain here is newer than `rust-version`, so a plain build cannot show this; clippy's
+/// `incompatible_msrv` does the same for the standard library APIs the project's code uses.
+fn check_dependency_rust_versions(cargo: &str) -> Result<()> {
+    eprintln!("$ {cargo} metadata (dependencies' rust-version)");
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(workspace::root())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("could not run cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed ({})", output.status);
+    }
+    let metadata: Value = serde_json::from_slice(&output.stdout)?;
+    let packages = metadata["packages"]
+        .as_array()
+        .context("no packages in metadata")?;
+    let members: Vec<&Value> = packages.iter().filter(|p| p["source"].is_null()).collect();
+    let ours = members
+        .iter()
+        .find_map(|p| p["rust_version"].as_str())
+        .context("the workspace has no rust-version")?;
+    let ours_parsed = version(ours)?;
+    let mut too_new = Vec::new();
+    for package in packages {
+        if let Some(theirs) = package["rust_version"].as_str() {
+            if version(theirs)? > ours_parsed {
+                too_new.push(format!(
+                    "{} {} needs {theirs}",
+                    package["name"], package["version"]
+                ));
+            }
+        }
+    }
+    if !too_new.is_empty() {
+        bail!(
+            "dependencies need a newer Rust than rust-version {ours}: {}",
+            too_new.join("; ")
+        );
+    }
+    eprintln!("every dependency builds with Rust {ours}");
+    Ok(())
+}
+
+fn version(text: &str) -> Result<(u64, u64, u64)> {
+    let mut parts = text.split('.').map(str::parse::<u64>);
+    let mut next = || {
+        parts
+            .next()
+            .transpose()
+            .with_context(|| format!("bad version {text}"))
+    };
+    Ok((
+        next()?.unwrap_or(0),
+        next()?.unwrap_or(0),
+        next()?.unwrap_or(0),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_test_results() {
+        let line =
+            "ok. 12 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(count(line, " passed"), 12);
+        assert_eq!(count(line, " failed"), 1);
+    }
+
+    #[test]
+    fn compares_versions() {
+        assert!(version("1.85").unwrap() < version("1.85.1").unwrap());
+        assert!(version("1.9").unwrap() < version("1.85").unwrap());
+    }
+}

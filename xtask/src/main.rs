@@ -1,0 +1,40 @@
+//! `cargo xtask`: the project's own tasks.
+//!
+//! ```text
+//! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
+//! cargo xtask ci                  run exactly what CI runs
+//! ```
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a command-line tool: printing is its output"
+)]
+
+mod ci;
+mod codegen;
+mod workspace;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => codegen::run(codegen::Mode::Write),
+        ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        ["ci"] => ci::run(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
