@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
+//! cargo xtask bench [engine]      run the benchmarks and print their figures
 //! ```
 
 #![allow(
@@ -16,7 +17,22 @@ mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine]>";
+
+/// The stand-in engine's throughput: start + fetch_and_lock + finish cycles per second.
+fn bench_engine() -> anyhow::Result<()> {
+    workspace::run(
+        &workspace::cargo(),
+        &[
+            "bench",
+            "--package",
+            "process-engine-testkit",
+            "--bench",
+            "cycles",
+        ],
+        &[],
+    )
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +41,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
+        ["bench"] | ["bench", "engine"] => bench_engine(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

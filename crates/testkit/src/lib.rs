@@ -1,5 +1,36 @@
-//! A stand-in 5Minds ProcessEngine for tests, examples and benchmarks.
+//! A stand-in 5Minds ProcessEngine: it speaks the HTTP API of ProcessEngine runtime 8.0.0 as the
+//! recorded real engine does, and executes BPMN.
 //!
-//! Not written yet: this crate will hold an in-process engine that speaks the 8.0.0 HTTP API
-//! exactly as the recorded real engine does and executes BPMN, started on `127.0.0.1:0` by tests.
-//! Until then it exports nothing, and tests run against the transport's own local servers.
+//! The real engine cannot be installed from any registry; this one starts in-process in
+//! milliseconds, many per test process, each on its own port:
+//!
+//! ```no_run
+//! use process_engine_testkit::TestEngine;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = TestEngine::builder().start().await?;
+//! engine.deploy_file("samples/bpmn_models/hello_world.bpmn").await?;
+//! println!("the engine listens on {}", engine.url());
+//! // ... point a client or worker at engine.url() ...
+//! engine.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Tests of a client's reliability inject faults through the handle:
+//! [`TestEngine::stop_accepting`] and [`TestEngine::resume`] (an engine restart, state kept),
+//! [`TestEngine::fail_next`] (the next requests of a route answer an error status),
+//! [`TestEngine::delay`] (a route answers late).
+//!
+//! What it executes, where it deliberately differs from the real engine, and how its state is
+//! kept: see the crate's README.
+
+mod auth;
+pub mod bpmn;
+mod clock;
+mod engine;
+mod engine_handle;
+mod faults;
+mod server;
+
+pub use engine_handle::{Error, TestEngine, TestEngineBuilder};

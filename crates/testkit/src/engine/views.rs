@@ -1,0 +1,414 @@
+//! What the query routes answer: the engine's state as the API's bodies.
+
+use process_engine_api_types::models::{
+    self, CorrelationError, CorrelationResult, CorrelationState, EmptyActivity, EmptyActivityList,
+    Event, EventList, EventType, FormFieldEnumValue, FormFieldType, ManualTask, ManualTaskList,
+    ProcessInstance, TokenHistory, UserTask, UserTaskList,
+};
+
+use super::instance::{Failure, Instance, RunState, Wait, Waiting};
+use super::{Engine, Reject, State, model_not_found};
+use crate::bpmn::NodeKind;
+
+/// Which waiting flow nodes a list route shows. `None` means any.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scope<'a> {
+    pub(crate) model: Option<&'a str>,
+    pub(crate) correlation: Option<&'a str>,
+    pub(crate) instance: Option<&'a str>,
+    /// The user id of the instances' owner (the `own` routes).
+    pub(crate) owner: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    fn contains(&self, instance: &Instance) -> bool {
+        self.model.is_none_or(|m| instance.deployment.id == m)
+            && self
+                .correlation
+                .is_none_or(|c| instance.correlation_id == c)
+            && self.instance.is_none_or(|i| instance.id == i)
+            && self.owner.is_none_or(|o| instance.owner.user_id == o)
+    }
+}
+
+/// The common fields of every waiting flow node in a list.
+struct Suspended<'a> {
+    instance: &'a Instance,
+    waiting: &'a Waiting,
+}
+
+impl Suspended<'_> {
+    fn node(&self) -> &crate::bpmn::FlowNode {
+        &self.instance.deployment.process.nodes[self.waiting.node]
+    }
+
+    fn name(&self) -> String {
+        self.node().name.clone().unwrap_or_default()
+    }
+}
+
+impl State {
+    fn suspended<'a>(&'a self, scope: Scope<'a>) -> impl Iterator<Item = Suspended<'a>> + 'a {
+        self.instance_order
+            .iter()
+            .filter_map(|id| self.instances.get(id))
+            .filter(move |instance| instance.is_running() && scope.contains(instance))
+            .flat_map(|instance| {
+                instance
+                    .waiting
+                    .iter()
+                    .map(move |waiting| Suspended { instance, waiting })
+            })
+    }
+}
+
+/// Fills the fields every list item shares; the macro keeps the four item types in step.
+macro_rules! common {
+    ($item:ident, $s:expr) => {{
+        $item.id = $s.node().id.clone();
+        $item
+            .flow_node_instance_id
+            .clone_from(&$s.waiting.flow_node_instance_id);
+        $item.correlation_id.clone_from(&$s.instance.correlation_id);
+        $item
+            .process_model_id
+            .clone_from(&$s.instance.deployment.id);
+        $item.process_instance_id.clone_from(&$s.instance.id);
+    }};
+}
+
+impl Engine {
+    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> UserTaskList {
+        let state = self.lock();
+        let mut list = UserTaskList::default();
+        for s in state
+            .suspended(scope)
+            .filter(|s| s.waiting.wait == Wait::UserTask)
+        {
+            let mut task = UserTask::default();
+            common!(task, s);
+            task.name = s.name();
+            task.token_payload = s.waiting.token.current.clone();
+            if let NodeKind::UserTask { form_fields } = &s.node().kind {
+                task.data.form_fields = form_fields.iter().map(form_field).collect();
+            }
+            list.user_tasks.push(task);
+        }
+        list
+    }
+
+    pub(crate) fn manual_tasks(&self, scope: Scope<'_>) -> ManualTaskList {
+        let state = self.lock();
+        let mut list = ManualTaskList::default();
+        for s in state
+            .suspended(scope)
+            .filter(|s| s.waiting.wait == Wait::ManualTask)
+        {
+            let mut task = ManualTask::default();
+            common!(task, s);
+            task.name = s.name();
+            task.token_payload = s.waiting.token.current.clone();
+            list.manual_tasks.push(task);
+        }
+        list
+    }
+
+    pub(crate) fn empty_activities(&self, scope: Scope<'_>) -> EmptyActivityList {
+        let state = self.lock();
+        let mut list = EmptyActivityList::default();
+        for s in state
+            .suspended(scope)
+            .filter(|s| s.waiting.wait == Wait::EmptyActivity)
+        {
+            let mut activity = EmptyActivity::default();
+            common!(activity, s);
+            activity.name = s.name();
+            activity.token_payload = s.waiting.token.current.clone();
+            list.empty_activities.push(activity);
+        }
+        list
+    }
+
+    pub(crate) fn events(&self, scope: Scope<'_>) -> EventList {
+        let state = self.lock();
+        let mut list = EventList::default();
+        for s in state.suspended(scope) {
+            let (event_type, name) = match &s.waiting.wait {
+                Wait::Message(name) => (EventType::MessageEvent, name),
+                Wait::Signal(name) => (EventType::SignalEvent, name),
+                _ => continue,
+            };
+            let mut event = Event::default();
+            common!(event, s);
+            event.event_type = event_type;
+            event.event_name.clone_from(name);
+            event.bpmn_type = "bpmn:IntermediateCatchEvent".to_owned();
+            list.events.push(event);
+        }
+        list
+    }
+
+    /// The end events reached by the finished instances of `model` in `correlation`.
+    pub(crate) fn results(
+        &self,
+        correlation: &str,
+        model: &str,
+    ) -> Result<Vec<CorrelationResult>, Reject> {
+        let state = self.lock();
+        let entry = state.correlations.get(correlation).ok_or_else(|| {
+            Reject::new(
+                404,
+                format!("No process results for correlation with id '{correlation}' found."),
+            )
+        })?;
+        if !state.deployments.contains_key(model) {
+            return Err(model_not_found(model));
+        }
+        let mut results = Vec::new();
+        for instance in entry
+            .instances
+            .iter()
+            .filter_map(|id| state.instances.get(id))
+        {
+            if instance.deployment.id != model || !matches!(instance.state, RunState::Finished) {
+                continue;
+            }
+            for (end, payload) in &instance.results {
+                let mut result = CorrelationResult::default();
+                result.correlation_id = correlation.to_owned();
+                result.end_event_id.clone_from(end);
+                result.token_payload = payload.clone();
+                results.push(result);
+            }
+        }
+        Ok(results)
+    }
+
+    /// The caller's running instances, with the engine's swapped fields (the model carries them).
+    pub(crate) fn own_instances(&self, user_id: &str) -> Vec<ProcessInstance> {
+        let state = self.lock();
+        let scope = Scope {
+            owner: Some(user_id),
+            ..Scope::default()
+        };
+        state
+            .instance_order
+            .iter()
+            .filter_map(|id| state.instances.get(id))
+            .filter(|instance| instance.is_running() && scope.contains(instance))
+            .map(|instance| {
+                let mut item = ProcessInstance::default();
+                item.id.clone_from(&instance.id);
+                item.process_model_id.clone_from(&instance.deployment.id);
+                item.correlation_id.clone_from(&instance.correlation_id);
+                item.owner = instance.owner.to_model();
+                item.parent_process_instance_id.clone_from(&instance.parent);
+                item
+            })
+            .collect()
+    }
+
+    // ---- management: correlations and token history -----------------------------------------
+
+    pub(crate) fn correlation(
+        &self,
+        id: &str,
+        caller: &str,
+    ) -> Result<models::Correlation, Reject> {
+        let state = self.lock();
+        state
+            .correlation_view(id, caller)
+            .ok_or_else(|| Reject::new(404, format!("Correlation with id \"{id}\" not found.")))
+    }
+
+    /// Every correlation the caller may see, oldest first; only those with a running instance
+    /// when `active`.
+    pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<models::Correlation> {
+        let state = self.lock();
+        state
+            .correlation_order
+            .iter()
+            .filter_map(|id| state.correlation_view(id, caller))
+            .filter(|c| !active || c.state == CorrelationState::Running)
+            .collect()
+    }
+
+    pub(crate) fn correlations_of_model(
+        &self,
+        model: &str,
+        caller: &str,
+    ) -> Result<Vec<models::Correlation>, Reject> {
+        let state = self.lock();
+        let found: Vec<models::Correlation> = state
+            .correlation_order
+            .iter()
+            .filter(|id| {
+                state.correlations[*id].instances.iter().any(|i| {
+                    state
+                        .instances
+                        .get(i)
+                        .is_some_and(|i| i.deployment.id == model)
+                })
+            })
+            .filter_map(|id| state.correlation_view(id, caller))
+            .collect();
+        if found.is_empty() {
+            return Err(Reject::new(
+                404,
+                format!("No correlations for ProcessModel with ID \"{model}\" found."),
+            ));
+        }
+        Ok(found)
+    }
+
+    pub(crate) fn correlation_of_instance(
+        &self,
+        instance: &str,
+        caller: &str,
+    ) -> Result<models::Correlation, Reject> {
+        let state = self.lock();
+        state
+            .instances
+            .get(instance)
+            .and_then(|i| state.correlation_view(&i.correlation_id, caller))
+            .ok_or_else(|| {
+                Reject::new(
+                    404,
+                    format!("No correlations for ProcessInstance with ID \"{instance}\" found."),
+                )
+            })
+    }
+
+    pub(crate) fn token_history(&self, instance: &str) -> Result<TokenHistory, Reject> {
+        let state = self.lock();
+        state
+            .instances
+            .get(instance)
+            .map(|i| i.history.clone())
+            .ok_or_else(|| {
+                Reject::new(
+                    404,
+                    format!("No token history for ProcessInstance with ID \"{instance}\" found."),
+                )
+            })
+    }
+
+    /// The token history of the instances of `model` in `correlation`, merged per flow node.
+    pub(crate) fn token_history_of(
+        &self,
+        correlation: &str,
+        model: &str,
+    ) -> Result<TokenHistory, Reject> {
+        let state = self.lock();
+        let mut history = TokenHistory::new();
+        let instances = state
+            .correlations
+            .get(correlation)
+            .map(|c| c.instances.as_slice())
+            .unwrap_or_default();
+        for instance in instances.iter().filter_map(|id| state.instances.get(id)) {
+            if instance.deployment.id == model {
+                for (node, entries) in &instance.history {
+                    history
+                        .entry(node.clone())
+                        .or_default()
+                        .extend(entries.iter().cloned());
+                }
+            }
+        }
+        if history.is_empty() {
+            return Err(Reject::new(
+                404,
+                format!(
+                    "No token history for ProcessModel \"{model}\" in Correlation \"{correlation}\" found."
+                ),
+            ));
+        }
+        Ok(history)
+    }
+}
+
+impl State {
+    /// A correlation as the management API shows it to `caller`: only the instances the caller
+    /// started, and those started with the development token, which everyone sees.
+    fn correlation_view(&self, id: &str, caller: &str) -> Option<models::Correlation> {
+        let entry = self.correlations.get(id)?;
+        let instances: Vec<&Instance> = entry
+            .instances
+            .iter()
+            .filter_map(|i| self.instances.get(i))
+            .filter(|i| i.owner.user_id == caller || i.owner.is_dummy())
+            .collect();
+        if instances.is_empty() {
+            return None;
+        }
+        let mut correlation = models::Correlation::default();
+        correlation.id = id.to_owned();
+        correlation.created_at.clone_from(&entry.created_at);
+        correlation.state = if instances.iter().any(|i| i.is_running()) {
+            CorrelationState::Running
+        } else if instances
+            .iter()
+            .any(|i| matches!(i.state, RunState::Failed(_)))
+        {
+            CorrelationState::Error
+        } else {
+            CorrelationState::Finished
+        };
+        for instance in instances {
+            let mut item = models::CorrelationProcessInstance::default();
+            item.process_definition_name
+                .clone_from(&instance.deployment.id);
+            item.hash.clone_from(&instance.deployment.hash);
+            item.xml.clone_from(&instance.deployment.xml);
+            item.process_model_id.clone_from(&instance.deployment.id);
+            item.process_instance_id.clone_from(&instance.id);
+            item.parent_process_instance_id.clone_from(&instance.parent);
+            item.identity = instance.owner.to_model();
+            item.created_at.clone_from(&instance.created_at);
+            (item.state, item.error) = match &instance.state {
+                RunState::Running => (CorrelationState::Running, None),
+                RunState::Finished => (CorrelationState::Finished, None),
+                RunState::Failed(failure) => (CorrelationState::Error, Some(error_object(failure))),
+            };
+            if correlation.state == CorrelationState::Error && correlation.error.is_none() {
+                correlation.error.clone_from(&item.error);
+            }
+            correlation.process_instances.push(item);
+        }
+        Some(correlation)
+    }
+}
+
+/// The stored error as 8.0.0 serialises it: code and class name, the details of a service
+/// error; the message is not stored.
+fn error_object(failure: &Failure) -> CorrelationError {
+    let mut error = CorrelationError::default();
+    error.code = 500;
+    error.name = "InternalServerError".to_owned();
+    error.additional_information.clone_from(&failure.details);
+    error
+}
+
+fn form_field(field: &crate::bpmn::FormField) -> models::FormField {
+    let mut model = models::FormField::default();
+    model.id.clone_from(&field.id);
+    model.label = field.label.clone().unwrap_or_default();
+    model.r#type = FormFieldType::from(field.field_type.as_str());
+    model.default_value.clone_from(&field.default_value);
+    if !field.enum_values.is_empty() {
+        model.enum_values = Some(
+            field
+                .enum_values
+                .iter()
+                .map(|(id, name)| {
+                    let mut value = FormFieldEnumValue::default();
+                    value.id.clone_from(id);
+                    value.name.clone_from(name);
+                    value
+                })
+                .collect(),
+        );
+    }
+    model
+}

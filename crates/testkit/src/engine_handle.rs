@@ -1,0 +1,250 @@
+//! The handle a test holds: start, deploy, inject faults, shut down.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use process_engine_api_types::Route;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::server::{self, Command, Shared};
+
+/// Why the engine could not start or take a model.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The address could not be bound.
+    #[error("could not listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A BPMN file could not be read.
+    #[error("could not read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The BPMN could not be read, or uses what the engine does not execute.
+    #[error("the BPMN cannot be deployed")]
+    Bpmn(#[source] crate::bpmn::ParseError),
+    /// The engine refused a model, as its import route would (status 409 or 422).
+    #[error("the engine refused the model ({status}): {message}")]
+    Refused {
+        /// The status the import route answers.
+        status: u16,
+        /// The engine's message.
+        message: String,
+    },
+    /// The engine was stopped.
+    #[error("the engine has stopped")]
+    Stopped,
+}
+
+/// Configures a [`TestEngine`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct TestEngineBuilder {
+    addr: SocketAddr,
+    deploy: Vec<PathBuf>,
+}
+
+impl TestEngineBuilder {
+    /// The address to listen on (default `127.0.0.1`).
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.addr.set_ip(host);
+        self
+    }
+
+    /// The port to listen on (default 0: a free one; [`TestEngine::url`] tells which).
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr.set_port(port);
+        self
+    }
+
+    /// Deploys a BPMN file, or every `.bpmn` file in a folder, at start.
+    pub fn deploy(mut self, path: impl Into<PathBuf>) -> Self {
+        self.deploy.push(path.into());
+        self
+    }
+
+    /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
+    /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
+    pub async fn start(self) -> Result<TestEngine, Error> {
+        let (listener, addr) = server::bind(self.addr)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let shared = Arc::new(Shared::default());
+        let (commands, receiver) = mpsc::channel(8);
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
+        let engine = TestEngine {
+            addr,
+            url: format!("http://{addr}"),
+            shared,
+            commands,
+            task: Some(task),
+        };
+        for path in &self.deploy {
+            engine.deploy_path(path).await?;
+        }
+        Ok(engine)
+    }
+}
+
+/// A running stand-in engine. Dropping it stops the engine; [`shutdown`](Self::shutdown) does so
+/// and waits until it has.
+#[derive(Debug)]
+pub struct TestEngine {
+    addr: SocketAddr,
+    url: String,
+    shared: Arc<Shared>,
+    commands: mpsc::Sender<Command>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl TestEngine {
+    /// A builder: `127.0.0.1`, a free port, nothing deployed.
+    pub fn builder() -> TestEngineBuilder {
+        TestEngineBuilder {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            deploy: Vec::new(),
+        }
+    }
+
+    /// The engine's base URL, `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address the engine listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Deploys a model as `import_process_model` with `overwriteExisting: true` does, named by its
+    /// process id; returns that id.
+    pub async fn deploy_xml(&self, xml: &str) -> Result<String, Error> {
+        let name = crate::bpmn::parse(xml).map_err(Error::Bpmn)?.id;
+        self.shared
+            .engine
+            .deploy(&name, Some(xml), true)
+            .map_err(|reject| Error::Refused {
+                status: reject.status,
+                message: reject.message,
+            })?;
+        Ok(name)
+    }
+
+    /// Deploys a BPMN file; returns its process id.
+    pub async fn deploy_file(&self, path: impl AsRef<Path>) -> Result<String, Error> {
+        let path = path.as_ref();
+        let xml = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|source| Error::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+        self.deploy_xml(&xml).await
+    }
+
+    /// Deploys a file, or every `.bpmn` file of a folder (in name order).
+    async fn deploy_path(&self, path: &Path) -> Result<(), Error> {
+        if !path.is_dir() {
+            return self.deploy_file(path).await.map(drop);
+        }
+        let read = |source| Error::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let mut files = Vec::new();
+        let mut entries = tokio::fs::read_dir(path).await.map_err(read)?;
+        while let Some(entry) = entries.next_entry().await.map_err(read)? {
+            if entry.path().extension().is_some_and(|e| e == "bpmn") {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        for file in files {
+            self.deploy_file(&file).await?;
+        }
+        Ok(())
+    }
+
+    /// Simulates the engine going down: closes the listener (connects are refused) and drops
+    /// every open connection, answered or not. The state stays; see [`resume`](Self::resume).
+    pub async fn stop_accepting(&self) -> Result<(), Error> {
+        let (done, ack) = oneshot::channel();
+        self.commands
+            .send(Command::Pause(done))
+            .await
+            .map_err(|_| Error::Stopped)?;
+        ack.await.map_err(|_| Error::Stopped)
+    }
+
+    /// Accepts connections again on the same address, with the state kept: with
+    /// [`stop_accepting`](Self::stop_accepting), an engine restart.
+    pub async fn resume(&self) -> Result<(), Error> {
+        let (listener, _) = server::bind(self.addr)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        self.commands
+            .send(Command::Resume(listener))
+            .await
+            .map_err(|_| Error::Stopped)
+    }
+
+    /// Answers the next `count` requests of `route` with `status` (and a plain-text message)
+    /// instead of handling them.
+    pub fn fail_next(&self, route: &Route, count: usize, status: u16) {
+        self.shared.faults.fail_next(route, count, status);
+    }
+
+    /// Delays every answer of `route` by `by` (zero removes the delay).
+    pub fn delay(&self, route: &Route, by: Duration) {
+        self.shared.faults.delay(route, by);
+    }
+
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Stops the engine: closes the listener and every connection, and waits until it has.
+    pub async fn shutdown(mut self) {
+        let (done, ack) = oneshot::channel();
+        if self.commands.send(Command::Stop(done)).await.is_ok() {
+            let _ = ack.await;
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestEngine {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}

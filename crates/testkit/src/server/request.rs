@@ -1,0 +1,147 @@
+//! One request, after the engine's middleware: body read, caller identified, route found.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use percent_encoding::percent_decode_str;
+use process_engine_api_types::route::Method;
+use process_engine_api_types::{Route, routes};
+use serde_json::Value;
+
+use super::body;
+use super::reply::Reply;
+use crate::auth::{self, DUMMY_TOKEN, DUMMY_USER, Identity};
+use crate::engine::Reject;
+
+/// A routed request, as the handlers see it.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) route: &'static Route,
+    params: Vec<String>,
+    query: Vec<(String, String)>,
+    pub(crate) body: Value,
+    identity: Option<Identity>,
+}
+
+static ANONYMOUS: LazyLock<Identity> = LazyLock::new(|| Identity {
+    token: DUMMY_TOKEN.to_owned(),
+    user_id: DUMMY_USER.to_owned(),
+});
+
+impl Call {
+    /// The path parameter `name`, decoded.
+    pub(crate) fn param(&self, name: &str) -> &str {
+        self.route
+            .path_params
+            .iter()
+            .position(|p| *p == name)
+            .and_then(|i| self.params.get(i))
+            .map_or("", String::as_str)
+    }
+
+    /// Whether the route has the path parameter `name`.
+    pub(crate) fn has_param(&self, name: &str) -> bool {
+        self.route.path_params.contains(&name)
+    }
+
+    /// The query parameter `name`, decoded.
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The caller; routes outside the API roots (which need none) see the development identity.
+    pub(crate) fn caller(&self) -> &Identity {
+        self.identity.as_ref().unwrap_or(&ANONYMOUS)
+    }
+
+    /// A string field of the body.
+    pub(crate) fn body_str(&self, field: &str) -> Option<&str> {
+        self.body.get(field).and_then(Value::as_str)
+    }
+
+    /// A non-negative number of the body, as JavaScript would use it (fractions cut off).
+    pub(crate) fn body_u64(&self, field: &str) -> Option<u64> {
+        let number = self.body.get(field)?;
+        number.as_u64().or_else(|| {
+            number.as_f64().filter(|f| f.is_finite()).map(|f| {
+                // Saturating: the engine does no validation, but a duration beyond u64 ms is
+                // forever either way.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let whole = f.max(0.0) as u64;
+                whole
+            })
+        })
+    }
+}
+
+/// Runs the engine's middleware in its order: CORS preflight, body parser (before the auth
+/// check, so malformed JSON without a token is a 500), identity under the API roots, routing.
+pub(crate) fn route(
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+    body: &Bytes,
+) -> Result<Call, Reply> {
+    if method == http::Method::OPTIONS {
+        return Err(Reply::Preflight);
+    }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let body = body::read(content_type, body).map_err(|message| Reject::new(500, message))?;
+    let path = uri.path();
+    let identity = if path.starts_with("/api/") {
+        let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let identity = auth::identify(header).map_err(|f| Reject::new(f.status(), f.message()))?;
+        Some(identity)
+    } else {
+        None
+    };
+    let api_method = match *method {
+        http::Method::GET => Some(Method::Get),
+        http::Method::POST => Some(Method::Post),
+        _ => None,
+    };
+    let Some((route, raw)) = api_method.and_then(|m| Route::find(routes::ALL, m, path)) else {
+        return Err(Reply::NoRoute {
+            method: method.to_string(),
+            path: path.to_owned(),
+        });
+    };
+    let params = raw.iter().map(|p| decode(p, false).into_owned()).collect();
+    let query = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                decode(key, true).into_owned(),
+                decode(value, true).into_owned(),
+            )
+        })
+        .collect();
+    Ok(Call {
+        route,
+        params,
+        query,
+        body,
+        identity,
+    })
+}
+
+fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
+    if plus_is_space && text.contains('+') {
+        Cow::Owned(
+            percent_decode_str(&text.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned(),
+        )
+    } else {
+        percent_decode_str(text).decode_utf8_lossy()
+    }
+}

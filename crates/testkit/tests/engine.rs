@@ -1,0 +1,508 @@
+//! What the stand-in engine does that the recordings of the real one do not show: lock expiry,
+//! long polls, concurrent workers, blocking starts, gateways, boundary events, and the faults a
+//! test can inject. Every test talks HTTP to an engine started on `127.0.0.1:0`.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap in a test helper is a failed test"
+)]
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use process_engine_api_types::models::{
+    Correlation, CorrelationResultList, CorrelationState, ExternalTask, ExternalTaskList,
+    FetchAndLockRequest, FinishExternalTaskRequest, HandleBpmnErrorRequest,
+    HandleServiceErrorRequest, ImportProcessModelRequest, ProcessModelList, ProcessStartRequest,
+    ProcessStartResponse, StartCallbackType, StartProcessInstanceQuery,
+};
+use process_engine_api_types::routes;
+use process_engine_testkit::TestEngine;
+use process_engine_transport::{Call, Client, RetryConfig};
+use serde_json::{Value, json};
+
+const EXTERNAL: &str = include_str!("models/external.bpmn");
+const GATEWAYS: &str = include_str!("models/gateways.bpmn");
+const BOUNDARY: &str = include_str!("models/boundary.bpmn");
+
+async fn engine(models: &[&str]) -> (TestEngine, Client) {
+    let engine = TestEngine::builder().start().await.unwrap();
+    for xml in models {
+        engine.deploy_xml(xml).await.unwrap();
+    }
+    let client = Client::builder(engine.url())
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    (engine, client)
+}
+
+async fn start(
+    client: &Client,
+    model: &str,
+    callback: StartCallbackType,
+    input: Value,
+) -> ProcessStartResponse {
+    try_start(client, model, callback, input).await.unwrap()
+}
+
+async fn try_start(
+    client: &Client,
+    model: &str,
+    callback: StartCallbackType,
+    input: Value,
+) -> Result<ProcessStartResponse, process_engine_transport::Error> {
+    let mut query = StartProcessInstanceQuery::default();
+    query.start_callback_type = Some(callback);
+    let mut body = ProcessStartRequest::default();
+    body.input_values = Some(input);
+    let call = Call::new(&routes::START_PROCESS_INSTANCE)
+        .param(model)
+        .query(&query)
+        .json(&body)
+        .attempt_timeout(Duration::from_secs(30));
+    client.json(call).await
+}
+
+async fn fetch(
+    client: &Client,
+    worker: &str,
+    topic: &str,
+    max: u64,
+    poll_ms: u64,
+    lock_ms: u64,
+) -> ExternalTaskList {
+    let mut body = FetchAndLockRequest::default();
+    body.worker_id = worker.to_owned();
+    body.topic_name = topic.to_owned();
+    body.max_tasks = Some(max);
+    body.long_polling_timeout = Some(poll_ms);
+    body.lock_duration = Some(lock_ms);
+    let call = Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS)
+        .json(&body)
+        .attempt_timeout(Duration::from_millis(poll_ms) + Duration::from_secs(10));
+    client.json(call).await.unwrap()
+}
+
+async fn finish(
+    client: &Client,
+    task: &ExternalTask,
+    worker: &str,
+    result: Value,
+) -> Result<(), process_engine_transport::Error> {
+    let mut body = FinishExternalTaskRequest::default();
+    body.worker_id = worker.to_owned();
+    body.result = result;
+    client
+        .empty(
+            Call::new(&routes::FINISH_EXTERNAL_TASK)
+                .param(&task.id)
+                .json(&body),
+        )
+        .await
+}
+
+async fn correlation(client: &Client, id: &str) -> Correlation {
+    client
+        .json(Call::new(&routes::GET_CORRELATION_BY_ID).param(id))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_task_whose_lock_ran_out_is_handed_out_again() {
+    let (_engine, client) = engine(&[EXTERNAL]).await;
+    start(
+        &client,
+        "external",
+        StartCallbackType::OnProcessInstanceCreated,
+        json!({"n": 1}),
+    )
+    .await;
+    let first = fetch(&client, "a", "external_topic", 1, 5000, 300).await;
+    assert_eq!(first.len(), 1);
+    // The long poll of the second worker ends when the first worker's lock runs out.
+    let second = fetch(&client, "b", "external_topic", 1, 20_000, 60_000).await;
+    assert_eq!(second.len(), 1, "the task came back after its lock ran out");
+    assert_eq!(second[0].id, first[0].id);
+    assert_eq!(second[0].worker_id, "b");
+    let error = finish(&client, &first[0], "a", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(423), "{error}");
+    finish(&client, &second[0], "b", json!({})).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_long_poll_returns_the_task_that_appears_while_it_waits() {
+    let (_engine, client) = engine(&[EXTERNAL]).await;
+    let polling = {
+        let client = client.clone();
+        tokio::spawn(async move { fetch(&client, "w", "external_topic", 10, 30_000, 10_000).await })
+    };
+    // Give the poll time to be waiting, then create the task.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = start(
+        &client,
+        "external",
+        StartCallbackType::OnProcessInstanceCreated,
+        json!({"order": 7}),
+    )
+    .await;
+    let tasks = polling.await.unwrap();
+    assert_eq!(
+        tasks.len(),
+        1,
+        "the poll returned with the new task, not empty at its timeout"
+    );
+    assert_eq!(tasks[0].process_instance_id, started.process_instance_id);
+    assert_eq!(tasks[0].payload, Some(json!({"order": 7})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_workers_never_get_the_same_task() {
+    const INSTANCES: usize = 200;
+    let (_engine, client) = engine(&[EXTERNAL]).await;
+    for n in 0..INSTANCES {
+        start(
+            &client,
+            "external",
+            StartCallbackType::OnProcessInstanceCreated,
+            json!({ "n": n }),
+        )
+        .await;
+    }
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let worker = format!("worker-{w}");
+                let mut mine = Vec::new();
+                loop {
+                    let tasks = fetch(&client, &worker, "external_topic", 3, 0, 60_000).await;
+                    if tasks.is_empty() {
+                        return mine;
+                    }
+                    for task in tasks {
+                        finish(&client, &task, &worker, json!({"by": worker}))
+                            .await
+                            .unwrap();
+                        mine.push(task.id);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for worker in workers {
+        for id in worker.await.unwrap() {
+            assert!(
+                seen.insert(id.clone()),
+                "task {id} was handed to two workers"
+            );
+        }
+    }
+    assert_eq!(seen.len(), INSTANCES);
+}
+
+#[tokio::test]
+async fn blocking_starts_answer_when_the_instance_ends() {
+    let (_engine, client) = engine(&[EXTERNAL]).await;
+    for callback in [
+        StartCallbackType::OnProcessInstanceFinished,
+        StartCallbackType::OnEndEventReached,
+    ] {
+        let blocked = {
+            let client = client.clone();
+            let callback = callback.clone();
+            tokio::spawn(async move {
+                let mut query = StartProcessInstanceQuery::default();
+                query.start_callback_type = Some(callback);
+                query.end_event_id = Some("end".to_owned());
+                let call = Call::new(&routes::START_PROCESS_INSTANCE)
+                    .param("external")
+                    .query(&query);
+                client.json::<ProcessStartResponse>(call).await
+            })
+        };
+        let tasks = fetch(&client, "w", "external_topic", 1, 10_000, 10_000).await;
+        assert!(
+            !blocked.is_finished(),
+            "the start answered before the task was done"
+        );
+        finish(&client, &tasks[0], "w", json!({"greeting": "hello"}))
+            .await
+            .unwrap();
+        let answer = blocked.await.unwrap().unwrap();
+        assert_eq!(answer.end_event_id.as_deref(), Some("end"));
+        assert_eq!(answer.token_payload, Some(json!({"greeting": "hello"})));
+    }
+}
+
+#[tokio::test]
+async fn a_blocking_start_fails_when_the_instance_fails() {
+    let (_engine, client) = engine(&[EXTERNAL]).await;
+    let blocked = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            try_start(
+                &client,
+                "external",
+                StartCallbackType::OnProcessInstanceFinished,
+                json!({}),
+            )
+            .await
+        })
+    };
+    let tasks = fetch(&client, "w", "external_topic", 1, 10_000, 10_000).await;
+    let mut body = HandleServiceErrorRequest::default();
+    body.worker_id = "w".to_owned();
+    body.error_message = "the printer is on fire".to_owned();
+    body.error_details = Some(json!({"printer": 3}));
+    client
+        .empty(
+            Call::new(&routes::HANDLE_EXTERNAL_TASK_SERVICE_ERROR)
+                .param(&tasks[0].id)
+                .json(&body),
+        )
+        .await
+        .unwrap();
+    let error = blocked.await.unwrap().unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        error.engine_error().unwrap().message(),
+        "the printer is on fire"
+    );
+    let correlation = correlation(&client, &tasks[0].correlation_id).await;
+    assert_eq!(correlation.state, CorrelationState::Error);
+    assert_eq!(
+        correlation.error.unwrap().additional_information,
+        Some(json!({"printer": 3}))
+    );
+}
+
+#[tokio::test]
+async fn exclusive_gateways_route_by_the_token() {
+    let (_engine, client) = engine(&[GATEWAYS]).await;
+    let finished = StartCallbackType::OnProcessInstanceFinished;
+    let large = start(
+        &client,
+        "gateways",
+        finished.clone(),
+        json!({"amount": 5000}),
+    )
+    .await;
+    assert_eq!(large.end_event_id.as_deref(), Some("large_end"));
+    let small = start(&client, "gateways", finished.clone(), json!({"amount": 5})).await;
+    assert_eq!(
+        small.end_event_id.as_deref(),
+        Some("small_end"),
+        "the default flow"
+    );
+    let vip_small = start(
+        &client,
+        "gateways",
+        StartCallbackType::OnProcessInstanceCreated,
+        json!({"amount": 5, "vip": true}),
+    )
+    .await;
+    let correlation = correlation(&client, &vip_small.correlation_id).await;
+    assert_eq!(
+        correlation.state,
+        CorrelationState::Running,
+        "a vip order goes to the parallel tasks"
+    );
+}
+
+#[tokio::test]
+async fn a_parallel_join_waits_for_every_branch() {
+    let (_engine, client) = engine(&[GATEWAYS]).await;
+    let blocked = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            start(
+                &client,
+                "gateways",
+                StartCallbackType::OnProcessInstanceFinished,
+                json!({"amount": 1, "vip": true}),
+            )
+            .await
+        })
+    };
+    let a = fetch(&client, "w", "gateways_a", 1, 10_000, 10_000).await;
+    let b = fetch(&client, "w", "gateways_b", 1, 10_000, 10_000).await;
+    assert_eq!((a.len(), b.len()), (1, 1), "the split created both tasks");
+    finish(&client, &a[0], "w", json!({"a": 1})).await.unwrap();
+    let results_call = || {
+        Call::new(&routes::GET_PROCESS_RESULTS_FOR_CORRELATION)
+            .param(&a[0].correlation_id)
+            .param("gateways")
+    };
+    let results: CorrelationResultList = client.json(results_call()).await.unwrap();
+    assert!(results.is_empty(), "one branch done: the join still waits");
+    assert_eq!(
+        correlation(&client, &a[0].correlation_id).await.state,
+        CorrelationState::Running
+    );
+    finish(&client, &b[0], "w", json!({"b": 2})).await.unwrap();
+    let answer = blocked.await.unwrap();
+    assert_eq!(answer.end_event_id.as_deref(), Some("vip_end"));
+    assert_eq!(
+        answer.token_payload,
+        Some(json!({"task_a": {"a": 1}, "task_b": {"b": 2}}))
+    );
+    let results: CorrelationResultList = client.json(results_call()).await.unwrap();
+    assert_eq!(results.len(), 1);
+}
+
+#[tokio::test]
+async fn an_error_boundary_event_catches_its_error_code_only() {
+    let (_engine, client) = engine(&[BOUNDARY]).await;
+    let mut answers = Vec::new();
+    for code in ["out_of_stock", "printer_on_fire"] {
+        let blocked = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                try_start(
+                    &client,
+                    "boundary",
+                    StartCallbackType::OnProcessInstanceFinished,
+                    json!({"order": {"id": 7}}),
+                )
+                .await
+            })
+        };
+        let tasks = fetch(&client, "w", "boundary_reserve", 1, 10_000, 10_000).await;
+        assert_eq!(
+            tasks[0].payload,
+            Some(json!({"id": 7})),
+            "the payload property picks token.current.order"
+        );
+        let mut body = HandleBpmnErrorRequest::default();
+        body.worker_id = "w".to_owned();
+        body.error_code = code.to_owned();
+        client
+            .empty(
+                Call::new(&routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR)
+                    .param(&tasks[0].id)
+                    .json(&body),
+            )
+            .await
+            .unwrap();
+        answers.push(blocked.await.unwrap());
+    }
+    let caught = answers.remove(0).unwrap();
+    assert_eq!(caught.end_event_id.as_deref(), Some("backorder"));
+    let failed = answers.remove(0).unwrap_err();
+    assert_eq!(
+        failed.engine_error().unwrap().message(),
+        "ExternalTask failed due to BPMN error with code printer_on_fire"
+    );
+}
+
+#[tokio::test]
+async fn unsupported_bpmn_is_refused_at_deploy_time_naming_the_element() {
+    let (_engine, client) = engine(&[]).await;
+    let xml = EXTERNAL.replace(
+        r#"<bpmn:serviceTask id="external_task" name="Do work" camunda:type="external" camunda:topic="external_topic">"#,
+        r#"<bpmn:scriptTask id="external_task" name="Do work">"#,
+    ).replace("</bpmn:serviceTask>", "</bpmn:scriptTask>");
+    let mut body = ImportProcessModelRequest::default();
+    body.name = "external".to_owned();
+    body.xml = xml;
+    body.overwrite_existing = Some(true);
+    let error = client
+        .empty(Call::new(&routes::IMPORT_PROCESS_MODEL).json(&body))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(422));
+    let message = error.engine_error().unwrap().message().to_owned();
+    assert!(
+        message.contains("scriptTask") && message.contains("external_task"),
+        "{message}"
+    );
+    let models: ProcessModelList = client
+        .json(Call::new(&routes::GET_PROCESS_MODELS))
+        .await
+        .unwrap();
+    assert!(models.process_models.is_empty(), "nothing was deployed");
+}
+
+#[tokio::test]
+async fn a_restart_refuses_connections_drops_open_ones_and_keeps_the_state() {
+    let (engine, client) = engine(&[EXTERNAL]).await;
+    let started = start(
+        &client,
+        "external",
+        StartCallbackType::OnProcessInstanceCreated,
+        json!({}),
+    )
+    .await;
+    let long_poll = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let mut body = FetchAndLockRequest::default();
+            body.worker_id = "w".to_owned();
+            body.topic_name = "nothing_here".to_owned();
+            body.long_polling_timeout = Some(30_000);
+            client
+                .json::<ExternalTaskList>(
+                    Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS).json(&body),
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    engine.stop_accepting().await.unwrap();
+    let dropped = long_poll.await.unwrap().unwrap_err();
+    assert!(
+        dropped.is_transport() || dropped.is_connect(),
+        "{dropped:?}"
+    );
+    let refused = client
+        .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+        .await
+        .unwrap_err();
+    assert!(refused.is_connect(), "{refused:?}");
+    engine.resume().await.unwrap();
+    let tasks = fetch(&client, "w", "external_topic", 1, 0, 1000).await;
+    assert_eq!(
+        tasks[0].process_instance_id, started.process_instance_id,
+        "the state survived"
+    );
+}
+
+#[tokio::test]
+async fn injected_failures_and_delays_hit_only_their_route() {
+    let (engine, client) = engine(&[EXTERNAL]).await;
+    engine.fail_next(&routes::GET_PROCESS_MODELS, 2, 503);
+    for _ in 0..2 {
+        let error = client
+            .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(503));
+    }
+    client
+        .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+        .await
+        .unwrap();
+
+    engine.delay(&routes::GET_PROCESS_MODELS, Duration::from_millis(300));
+    let before = Instant::now();
+    let models: ProcessModelList = client
+        .json(Call::new(&routes::GET_PROCESS_MODELS))
+        .await
+        .unwrap();
+    assert!(
+        before.elapsed() >= Duration::from_millis(300),
+        "the answer was delayed"
+    );
+    assert_eq!(models.process_models.len(), 1);
+    engine.clear_faults();
+    let model: process_engine_api_types::models::ProcessModel = client
+        .json(Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("external"))
+        .await
+        .unwrap();
+    assert_eq!(model.id, "external");
+}
