@@ -506,3 +506,43 @@ async fn injected_failures_and_delays_hit_only_their_route() {
         .unwrap();
     assert_eq!(model.id, "external");
 }
+
+#[tokio::test]
+async fn every_operation_of_the_api_description_is_served() {
+    let (engine, _client) = engine(&[EXTERNAL]).await;
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    for route in routes::ALL {
+        let path = route
+            .path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = match route.method {
+            process_engine_api_types::route::Method::Get => hyper::Method::GET,
+            _ => hyper::Method::POST,
+        };
+        // A long poll with no timeout and a start that does not block answer at once.
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", engine.url()))
+            .header("authorization", "Bearer ZHVtbXlfdG9rZW4=")
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from_static(b"{}")))
+            .unwrap();
+        let response = http.request(request).await.unwrap();
+        let status = response.status();
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("Cannot ") && !body.contains("does not serve"),
+            "{}: {status} {body}",
+            route.operation
+        );
+        assert!(status != 500, "{} answered 500: {body}", route.operation);
+    }
+}
