@@ -546,3 +546,69 @@ async fn every_operation_of_the_api_description_is_served() {
         assert!(status != 500, "{} answered 500: {body}", route.operation);
     }
 }
+
+#[tokio::test]
+async fn the_token_history_records_every_flow_node_and_its_predecessor() {
+    let (_engine, client) = engine(&[EXTERNAL]).await;
+    let started = start(
+        &client,
+        "external",
+        StartCallbackType::OnProcessInstanceCreated,
+        json!({"in": 1}),
+    )
+    .await;
+    let tasks = fetch(&client, "w", "external_topic", 1, 5000, 5000).await;
+    finish(&client, &tasks[0], "w", json!({"out": 2}))
+        .await
+        .unwrap();
+    let history: process_engine_api_types::models::TokenHistory = client
+        .json(
+            Call::new(&routes::GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE)
+                .param(&started.process_instance_id),
+        )
+        .await
+        .unwrap();
+    let events = |node: &str| -> Vec<(String, Value)> {
+        history[node]
+            .iter()
+            .map(|e| (e.token_event_type.to_string(), e.payload.clone()))
+            .collect()
+    };
+    assert_eq!(
+        events("start"),
+        [
+            ("onEnter".into(), json!({"in": 1})),
+            ("onExit".into(), json!({"in": 1}))
+        ]
+    );
+    assert_eq!(
+        events("external_task"),
+        [
+            ("onEnter".into(), json!({"in": 1})),
+            ("onExit".into(), json!({"out": 2}))
+        ]
+    );
+    assert_eq!(
+        events("end"),
+        [
+            ("onEnter".into(), json!({"out": 2})),
+            ("onExit".into(), json!({"out": 2}))
+        ]
+    );
+    let start_instance = &history["start"][0].flow_node_instance_id;
+    assert_eq!(history["start"][0].previous_flow_node_instance_id, None);
+    assert_eq!(
+        history["external_task"][0]
+            .previous_flow_node_instance_id
+            .as_ref(),
+        Some(start_instance)
+    );
+    assert_eq!(
+        history["external_task"][0].flow_node_instance_id,
+        tasks[0].flow_node_instance_id
+    );
+    assert_eq!(
+        history["end"][1].previous_flow_node_instance_id.as_ref(),
+        Some(&tasks[0].flow_node_instance_id)
+    );
+}

@@ -300,7 +300,6 @@ impl Instance {
             let node = &process.nodes[node_id];
             let fni = new_id();
             self.record(node_id, &fni, &token, TokenEventType::OnEnter);
-            token.previous = Some(fni.clone());
             let wait = match &node.kind {
                 NodeKind::StartEvent | NodeKind::ErrorBoundaryEvent { .. } => None,
                 NodeKind::EndEvent { terminate } => {
@@ -351,6 +350,7 @@ impl Instance {
                     match self.choose(node_id, *default, &token) {
                         Ok(flow) => {
                             self.record(node_id, &fni, &token, TokenEventType::OnExit);
+                            token.previous = Some(fni);
                             let target = process.flows[flow].target;
                             queue.push_back((target, token, Some(flow)));
                         }
@@ -362,10 +362,11 @@ impl Instance {
                     continue;
                 }
                 NodeKind::ParallelGateway => {
-                    let Some(token) = self.join(node_id, token, via) else {
+                    let Some(mut token) = self.join(node_id, token, via) else {
                         continue;
                     };
                     self.record(node_id, &fni, &token, TokenEventType::OnExit);
+                    token.previous = Some(fni);
                     queue.extend(self.fan_out(node_id, &token));
                     continue;
                 }
@@ -392,8 +393,8 @@ impl Instance {
     ) -> Vec<(NodeId, Token, Option<FlowId>)> {
         let id = self.deployment.process.nodes[node].id.clone();
         token.history.insert(id, token.current.clone());
-        token.previous = Some(flow_node_instance_id.to_owned());
         self.record(node, flow_node_instance_id, &token, TokenEventType::OnExit);
+        token.previous = Some(flow_node_instance_id.to_owned());
         self.fan_out(node, &token)
     }
 
@@ -506,10 +507,9 @@ impl Instance {
         let mut entry = TokenHistoryEntry::default();
         entry.flow_node_id.clone_from(&flow_node_id);
         entry.flow_node_instance_id = fni.to_owned();
-        entry.previous_flow_node_instance_id = match event {
-            TokenEventType::OnEnter => token.previous.clone(),
-            _ => None,
-        };
+        entry
+            .previous_flow_node_instance_id
+            .clone_from(&token.previous);
         entry.process_instance_id.clone_from(&self.id);
         entry.process_model_id.clone_from(&self.deployment.id);
         entry.correlation_id.clone_from(&self.correlation_id);

@@ -50,6 +50,7 @@ impl Reply {
     pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let preflight = matches!(self, Reply::Preflight);
         let (content_type, body) = match self {
             Reply::Json(bytes) => (Some(JSON), bytes),
             Reply::Empty => (Some(JSON), Bytes::new()),
@@ -63,7 +64,7 @@ impl Reply {
         *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        if status == StatusCode::NO_CONTENT {
+        if preflight {
             headers.insert(
                 ACCESS_CONTROL_ALLOW_METHODS,
                 HeaderValue::from_static("GET,HEAD,PUT,PATCH,POST,DELETE"),
