@@ -1,14 +1,29 @@
 //! Where the workspace is, and how to run its tools.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
 /// The workspace root: the parent of this crate's manifest directory.
+///
+/// The directory cargo names at run time (`cargo xtask` is `cargo run`, which sets
+/// `CARGO_MANIFEST_DIR`) comes first: the one compiled in is that of the checkout the binary was
+/// built from, and a binary left in a target directory shared between checkouts would otherwise
+/// work on the wrong one. The compiled-in one is the fallback for a binary started directly.
 pub(crate) fn root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+    root_from(std::env::var_os("CARGO_MANIFEST_DIR"))
+}
+
+/// [`root`], given the manifest directory cargo set at run time, if any.
+fn root_from(runtime_manifest_dir: Option<OsString>) -> PathBuf {
+    let manifest_dir = runtime_manifest_dir
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.clone(), Path::to_path_buf)
 }
 
 /// Runs a command in the workspace root, echoing it first, and fails if it fails.
@@ -35,4 +50,26 @@ pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result
 /// The cargo that runs this task (the same toolchain).
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_dir_at_run_time_wins() {
+        let elsewhere = Path::new("/checkouts/other/xtask");
+        assert_eq!(
+            root_from(Some(elsewhere.as_os_str().to_owned())),
+            Path::new("/checkouts/other")
+        );
+    }
+
+    #[test]
+    fn the_compiled_in_manifest_dir_is_the_fallback() {
+        let compiled_in = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let expected = compiled_in.parent().unwrap();
+        assert_eq!(root_from(None), expected);
+        assert_eq!(root_from(Some(OsString::new())), expected);
+    }
 }

@@ -25,11 +25,12 @@ impl Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Retry {
-    /// Sending it twice has the effect of sending it once (reads; finishing an external task,
-    /// whose duplicate the engine answers with 410).
+    /// Sending it twice has the effect, and the answer, of sending it once: reads, extending a
+    /// lock, undeploying, terminating.
     Idempotent,
-    /// Sending it twice does something twice (starting an instance, triggering a message). Only
-    /// retried when the request provably never left.
+    /// Sending it twice does something twice (starting an instance, triggering a message), or
+    /// answers the second time with an error although the first took effect (finishing a task:
+    /// 404 or 410). Only retried when the request provably never left.
     NotIdempotent,
     /// A long poll: never retried by the transport, the caller's loop owns that.
     Never,
@@ -65,6 +66,8 @@ pub struct Route {
     pub success: Success,
     /// The name of the schema of a JSON answer, `None` for the other kinds.
     pub response_schema: Option<&'static str>,
+    /// The name of the schema of the JSON request body, `None` for routes without one.
+    pub request_schema: Option<&'static str>,
 }
 
 impl Route {
@@ -87,7 +90,14 @@ impl Route {
             retry,
             success,
             response_schema,
+            request_schema: None,
         }
+    }
+
+    /// The same route, taking a JSON body of the schema `name`.
+    pub const fn with_request_schema(mut self, name: &'static str) -> Self {
+        self.request_schema = Some(name);
+        self
     }
 
     /// Matches a concrete request path (no query) against this route's template and returns the
@@ -96,6 +106,25 @@ impl Route {
     /// Matching is by segment and case-sensitive for the literal parts; a trailing slash is
     /// tolerated, as the engine tolerates it.
     pub fn match_path<'p>(&self, method: Method, path: &'p str) -> Option<Vec<&'p str>> {
+        self.match_literals(method, path, |template, actual| template == actual)
+    }
+
+    /// [`match_path`](Self::match_path), with the literal segments matching whatever their case,
+    /// as the engine's router (Express) matches them. Parameter values are returned as sent.
+    pub fn match_path_ignore_ascii_case<'p>(
+        &self,
+        method: Method,
+        path: &'p str,
+    ) -> Option<Vec<&'p str>> {
+        self.match_literals(method, path, str::eq_ignore_ascii_case)
+    }
+
+    fn match_literals<'p>(
+        &self,
+        method: Method,
+        path: &'p str,
+        same: impl Fn(&str, &str) -> bool,
+    ) -> Option<Vec<&'p str>> {
         if method != self.method {
             return None;
         }
@@ -115,7 +144,7 @@ impl Route {
                     }
                     values.push(a);
                 }
-                (Some(t), Some(a)) if t == a => {}
+                (Some(t), Some(a)) if same(t, a) => {}
                 _ => return None,
             }
         }
@@ -130,10 +159,30 @@ impl Route {
         method: Method,
         path: &'p str,
     ) -> Option<(&'r Route, Vec<&'p str>)> {
-        routes
-            .iter()
-            .filter_map(|route| route.match_path(method, path).map(|values| (route, values)))
-            .min_by(|(a, _), (b, _)| a.parameter_segments().cmp(b.parameter_segments()))
+        Self::most_specific(
+            routes
+                .iter()
+                .filter_map(|route| route.match_path(method, path).map(|values| (route, values))),
+        )
+    }
+
+    /// [`find`](Self::find), with the literal segments matching whatever their case.
+    pub fn find_ignore_ascii_case<'r, 'p>(
+        routes: &'r [Route],
+        method: Method,
+        path: &'p str,
+    ) -> Option<(&'r Route, Vec<&'p str>)> {
+        Self::most_specific(routes.iter().filter_map(|route| {
+            route
+                .match_path_ignore_ascii_case(method, path)
+                .map(|values| (route, values))
+        }))
+    }
+
+    fn most_specific<'r, 'p>(
+        matches: impl Iterator<Item = (&'r Route, Vec<&'p str>)>,
+    ) -> Option<(&'r Route, Vec<&'p str>)> {
+        matches.min_by(|(a, _), (b, _)| a.parameter_segments().cmp(b.parameter_segments()))
     }
 
     /// For each segment of the template, whether it is a parameter.
@@ -154,6 +203,7 @@ mod tests {
         retry: Retry::Idempotent,
         success: Success::NoContent,
         response_schema: None,
+        request_schema: None,
     };
 
     #[test]
@@ -194,6 +244,18 @@ mod tests {
             let (route, values) = Route::find(&table, Method::Get, "/c/42").unwrap();
             assert_eq!((route.operation, values), ("by_id", vec!["42"]));
         }
+    }
+
+    #[test]
+    fn ignoring_case_matches_literals_only() {
+        assert_eq!(
+            ROUTE.match_path(Method::Post, "/API/x/TASK/Ab/finish"),
+            None
+        );
+        assert_eq!(
+            ROUTE.match_path_ignore_ascii_case(Method::Post, "/API/x/TASK/Ab/finish"),
+            Some(vec!["Ab"])
+        );
     }
 
     #[test]

@@ -29,6 +29,16 @@ macro_rules! decoders {
 }
 
 decoders!(
+    ProcessStartRequest,
+    EventTriggerRequest,
+    UserTaskResult,
+    FetchAndLockRequest,
+    ExtendLockRequest,
+    FinishExternalTaskRequest,
+    HandleBpmnErrorRequest,
+    HandleServiceErrorRequest,
+    ImportProcessModelRequest,
+    UpdateProcessModelRequest,
     PackageInfo,
     Authority,
     ProcessModel,
@@ -50,6 +60,7 @@ decoders!(
 
 #[derive(Default)]
 struct Tally {
+    requests: usize,
     json: usize,
     empty: usize,
     errors: usize,
@@ -83,6 +94,27 @@ fn check_step(step: &Value, tally: &mut Tally) -> Result<(), String> {
         }
         return Err(format!("no route for {} {path}", request["method"]));
     };
+
+    // The bodies the engine accepted decode into the request type and encode back to what was
+    // sent, less the fields the engine ignores (a trigger's body beyond `currentToken`). Arrays,
+    // which the engine reads as a body without fields, are not requests of any type.
+    if status < 300 && request["body"].is_object() {
+        if let Some(schema) = route.request_schema {
+            let body = &request["body"];
+            let again = decode(schema, body).map_err(|e| format!("request {schema} {e}"))?;
+            let kept = again.as_object().is_some_and(|again| {
+                again
+                    .iter()
+                    .all(|(key, value)| body.get(key) == Some(value))
+            });
+            if !kept {
+                return Err(format!(
+                    "request {schema} re-encodes differently:\n  sent {body}\n  again {again}"
+                ));
+            }
+            tally.requests += 1;
+        }
+    }
 
     match (status, class) {
         (200, "json") => {
@@ -193,4 +225,54 @@ fn every_route_is_found_by_its_own_template() {
             route.path
         );
     }
+}
+
+#[test]
+fn calls_that_must_not_be_repeated_are_never_retried_blindly() {
+    use process_engine_api_types::route::Retry;
+    let not_idempotent = [
+        routes::START_PROCESS_INSTANCE,
+        routes::MANAGEMENT_START_PROCESS_INSTANCE,
+        routes::TRIGGER_MESSAGE_EVENT,
+        routes::TRIGGER_SIGNAL_EVENT,
+        routes::MANAGEMENT_TRIGGER_MESSAGE_EVENT,
+        routes::MANAGEMENT_TRIGGER_SIGNAL_EVENT,
+        // A repeated finish answers 404/410 although the first one took effect.
+        routes::FINISH_EXTERNAL_TASK,
+        routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR,
+        routes::HANDLE_EXTERNAL_TASK_SERVICE_ERROR,
+        routes::FINISH_USER_TASK,
+        routes::FINISH_MANUAL_TASK,
+        routes::FINISH_EMPTY_ACTIVITY,
+        routes::IMPORT_PROCESS_MODEL,
+    ];
+    for route in not_idempotent {
+        assert_eq!(route.retry, Retry::NotIdempotent, "{}", route.operation);
+    }
+    assert_eq!(
+        routes::FETCH_AND_LOCK_EXTERNAL_TASKS.retry,
+        Retry::Never,
+        "the long poll"
+    );
+    for route in routes::ALL.iter().filter(|r| r.method == Method::Get) {
+        assert_eq!(route.retry, Retry::Idempotent, "{}", route.operation);
+    }
+}
+
+#[test]
+fn debug_output_never_shows_an_identitys_token() {
+    let body = serde_json::json!({
+        "id": "t1", "workerId": "w", "topic": "orders", "flowNodeInstanceId": "f",
+        "correlationId": "c", "processModelId": "m", "processInstanceId": "p",
+        "identity": {"token": "secret-bearer-token", "userId": "alice"},
+        "lockExpirationTime": "2026-11-23T20:41:32.536Z", "state": "pending",
+        "finishedAt": null, "error": null, "createdAt": "2026-11-23T20:41:02.528Z"
+    });
+    let task: models::ExternalTask = serde_json::from_value(body).unwrap();
+    let debug = format!("{task:?}");
+    assert!(!debug.contains("secret-bearer-token"), "{debug}");
+    assert!(
+        debug.contains("alice") && debug.contains("<redacted>"),
+        "{debug}"
+    );
 }

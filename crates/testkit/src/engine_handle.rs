@@ -113,12 +113,6 @@ pub struct TestEngine {
     task: Option<JoinHandle<()>>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
-    }
-}
-
 impl TestEngine {
     /// A builder: `127.0.0.1`, a free port, nothing deployed.
     pub fn builder() -> TestEngineBuilder {
@@ -215,11 +209,22 @@ impl TestEngine {
 
     /// Answers the next `count` requests of `route` with `status` (and a plain-text message)
     /// instead of handling them.
+    ///
+    /// `status` must lie in `200..=999`: an answer cannot have an informational (1xx) status, and
+    /// there are none beyond 999. Any other is answered as `500` with the message
+    /// `Injected fault: <status> is not a status an answer can have (200..=999)`, and logged as
+    /// a warning when injected. `204` and `304` answers carry no message.
     pub fn fail_next(&self, route: &Route, count: usize, status: u16) {
         self.shared.faults.fail_next(route, count, status);
     }
 
     /// Delays every answer of `route` by `by` (zero removes the delay).
+    ///
+    /// The request is handled at once and only its answer is held back: the engine has acted
+    /// (a task is finished, an instance started) while the client still waits. A client whose
+    /// attempt times out meanwhile and tries again meets the effect of the first attempt, e.g.
+    /// `410` for an external task it already finished. Injected failures
+    /// ([`fail_next`](Self::fail_next)) are delayed too.
     pub fn delay(&self, route: &Route, by: Duration) {
         self.shared.faults.delay(route, by);
     }

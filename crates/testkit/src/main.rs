@@ -4,7 +4,8 @@
 //! process-engine-testkit [--host 127.0.0.1] [--port 56000] [--deploy FILE_OR_DIR]...
 //! ```
 //!
-//! Prints `listening on http://HOST:PORT` once it accepts requests; stops on Ctrl-C or SIGTERM.
+//! Prints `listening on http://HOST:PORT` once it accepts requests; stops on Ctrl-C or SIGTERM,
+//! whose handlers are in place before that line is printed.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -51,6 +52,15 @@ async fn main() -> ExitCode {
         }
     }
 
+    // Listening before anything can be announced: a signal sent as soon as the line below is
+    // read, or while the engine starts, stops the engine cleanly instead of killing the process.
+    let stop = match stop_signal().await {
+        Ok(stop) => stop,
+        Err(error) => {
+            eprintln!("error: could not listen for Ctrl-C and SIGTERM: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let engine = match builder.start().await {
         Ok(engine) => engine,
         Err(error) => {
@@ -62,32 +72,47 @@ async fn main() -> ExitCode {
     {
         println!("listening on {}", engine.url());
     }
-    stopped().await;
+    stop.await;
     engine.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Starts listening for Ctrl-C and, on Unix, SIGTERM; the future resolves on the first of them,
+/// also one that arrived before it was polled.
+#[cfg(unix)]
+async fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // `signal` installs its handler when called, not when first polled.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    })
+}
+
+/// Starts listening for Ctrl-C; the future resolves on it, also on one that arrived before it
+/// was polled.
+#[cfg(not(unix))]
+async fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use std::task::Poll;
+    // `ctrl_c` installs its handler when first polled, not when called: poll it once now.
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let first = std::future::poll_fn(|cx| Poll::Ready(ctrl_c.as_mut().poll(cx))).await;
+    let pending = match first {
+        Poll::Ready(result) => {
+            result?;
+            false
+        }
+        Poll::Pending => true,
+    };
+    Ok(async move {
+        if pending {
+            let _ = ctrl_c.await;
+        }
+    })
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

@@ -4,6 +4,7 @@
 
 #![allow(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "a failed unwrap in a test helper is a failed test"
 )]
 
@@ -24,6 +25,10 @@ use serde_json::{Value, json};
 const EXTERNAL: &str = include_str!("models/external.bpmn");
 const GATEWAYS: &str = include_str!("models/gateways.bpmn");
 const BOUNDARY: &str = include_str!("models/boundary.bpmn");
+const EXCLUSIVE: &str = include_str!("models/exclusive.bpmn");
+const LOOP: &str = include_str!("models/loop.bpmn");
+const DEAD_END: &str = include_str!("models/dead_end.bpmn");
+const TERMINATE: &str = include_str!("models/terminate.bpmn");
 
 async fn engine(models: &[&str]) -> (TestEngine, Client) {
     let engine = TestEngine::builder().start().await.unwrap();
@@ -84,6 +89,28 @@ async fn fetch(
     client.json(call).await.unwrap()
 }
 
+/// A long poll of 30 s that must come back within `within`: only a wake-up gets it there.
+async fn fetch_woken(
+    client: &Client,
+    worker: &str,
+    topic: &str,
+    within: Duration,
+) -> ExternalTaskList {
+    let mut body = FetchAndLockRequest::default();
+    body.worker_id = worker.to_owned();
+    body.topic_name = topic.to_owned();
+    body.max_tasks = Some(1);
+    body.long_polling_timeout = Some(30_000);
+    body.lock_duration = Some(60_000);
+    let call = Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS)
+        .json(&body)
+        .attempt_timeout(within);
+    client
+        .json(call)
+        .await
+        .expect("the long poll was woken before the client gave up")
+}
+
 async fn finish(
     client: &Client,
     task: &ExternalTask,
@@ -122,7 +149,7 @@ async fn a_task_whose_lock_ran_out_is_handed_out_again() {
     let first = fetch(&client, "a", "external_topic", 1, 5000, 300).await;
     assert_eq!(first.len(), 1);
     // The long poll of the second worker ends when the first worker's lock runs out.
-    let second = fetch(&client, "b", "external_topic", 1, 20_000, 60_000).await;
+    let second = fetch_woken(&client, "b", "external_topic", Duration::from_secs(10)).await;
     assert_eq!(second.len(), 1, "the task came back after its lock ran out");
     assert_eq!(second[0].id, first[0].id);
     assert_eq!(second[0].worker_id, "b");
@@ -138,7 +165,9 @@ async fn a_long_poll_returns_the_task_that_appears_while_it_waits() {
     let (_engine, client) = engine(&[EXTERNAL]).await;
     let polling = {
         let client = client.clone();
-        tokio::spawn(async move { fetch(&client, "w", "external_topic", 10, 30_000, 10_000).await })
+        tokio::spawn(async move {
+            fetch_woken(&client, "w", "external_topic", Duration::from_secs(10)).await
+        })
     };
     // Give the poll time to be waiting, then create the task.
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -488,6 +517,18 @@ async fn injected_failures_and_delays_hit_only_their_route() {
         .await
         .unwrap();
 
+    engine.fail_next(&routes::GET_PROCESS_MODELS, 5, 503);
+    let other: process_engine_api_types::models::ProcessModel = client
+        .json(Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("external"))
+        .await
+        .unwrap();
+    assert_eq!(other.id, "external", "another route is not affected");
+    engine.clear_faults();
+    client
+        .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+        .await
+        .unwrap();
+
     engine.delay(&routes::GET_PROCESS_MODELS, Duration::from_millis(300));
     let before = Instant::now();
     let models: ProcessModelList = client
@@ -611,4 +652,121 @@ async fn the_token_history_records_every_flow_node_and_its_predecessor() {
         history["end"][1].previous_flow_node_instance_id.as_ref(),
         Some(&tasks[0].flow_node_instance_id)
     );
+}
+
+async fn correlation_of(client: &Client, started: &ProcessStartResponse) -> Correlation {
+    correlation(client, &started.correlation_id).await
+}
+
+#[tokio::test]
+async fn an_exclusive_gateway_takes_the_one_condition_that_holds_as_the_engine_does() {
+    let (_engine, client) = engine(&[EXCLUSIVE]).await;
+    let finished = StartCallbackType::OnProcessInstanceFinished;
+    for (input, end) in [
+        // `token.current.nested.b` throws without `nested`: the engine counts that as false.
+        (json!({"a": 1}), "a_end"),
+        (json!({"nested": {"b": 1}}), "b_end"),
+        (json!({}), "fallback_end"),
+    ] {
+        let answer = start(&client, "exclusive", finished.clone(), input.clone()).await;
+        assert_eq!(answer.end_event_id.as_deref(), Some(end), "{input}");
+    }
+    let both = json!({"a": 1, "nested": {"b": 1}});
+    let error = try_start(&client, "exclusive", finished, both)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.engine_error().unwrap().message(),
+        "More than one outgoing SequenceFlow for ExclusiveGateway choice had a truthy condition!"
+    );
+}
+
+#[tokio::test]
+async fn an_endless_loop_fails_its_instance_not_the_engine() {
+    let (_engine, client) = engine(&[LOOP]).await;
+    let finished = StartCallbackType::OnProcessInstanceFinished;
+    let error = try_start(&client, "loop", finished, json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert!(
+        error.engine_error().unwrap().message().contains("loops"),
+        "{error}"
+    );
+    let models: ProcessModelList = client
+        .json(Call::new(&routes::GET_PROCESS_MODELS))
+        .await
+        .unwrap();
+    assert_eq!(models.process_models.len(), 1, "the engine still answers");
+}
+
+#[tokio::test]
+async fn callback_two_answers_at_the_first_end_event_and_a_dead_end_finishes_the_instance() {
+    let (_engine, client) = engine(&[DEAD_END]).await;
+    let finished = StartCallbackType::OnProcessInstanceFinished;
+    let started = start(&client, "dead_end", finished, json!({"x": 1})).await;
+    assert_eq!(started.end_event_id.as_deref(), Some("end"));
+    assert_eq!(
+        correlation_of(&client, &started).await.state,
+        CorrelationState::Running,
+        "the other branch still waits at its empty activity"
+    );
+    let activities: process_engine_api_types::models::EmptyActivityList = client
+        .json(
+            Call::new(&routes::GET_EMPTY_ACTIVITIES_FOR_CORRELATION).param(&started.correlation_id),
+        )
+        .await
+        .unwrap();
+    let check = &activities.empty_activities[0];
+    let finish_check = Call::new(&routes::FINISH_EMPTY_ACTIVITY)
+        .param(&started.process_instance_id)
+        .param(&started.correlation_id)
+        .param(&check.flow_node_instance_id);
+    client.empty(finish_check).await.unwrap();
+    assert_eq!(
+        correlation_of(&client, &started).await.state,
+        CorrelationState::Finished,
+        "no token is left once the last one stopped at a flow node without outgoing flows"
+    );
+}
+
+#[tokio::test]
+async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
+    let (_engine, client) = engine(&[TERMINATE]).await;
+    let finished = StartCallbackType::OnProcessInstanceFinished;
+    let error = try_start(&client, "terminate", finished, json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.engine_error().unwrap().message(),
+        "Process was terminated through TerminateEndEvent \"stop\"."
+    );
+    let started = start(
+        &client,
+        "terminate",
+        StartCallbackType::OnProcessInstanceCreated,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        correlation_of(&client, &started).await.state,
+        CorrelationState::Error
+    );
+    let tasks: process_engine_api_types::models::UserTaskList = client
+        .json(Call::new(&routes::GET_USER_TASKS_FOR_CORRELATION).param(&started.correlation_id))
+        .await
+        .unwrap();
+    assert!(
+        tasks.user_tasks.is_empty(),
+        "the waiting user task went with the instance"
+    );
+    let results: CorrelationResultList = client
+        .json(
+            Call::new(&routes::GET_PROCESS_RESULTS_FOR_CORRELATION)
+                .param(&started.correlation_id)
+                .param("terminate"),
+        )
+        .await
+        .unwrap();
+    assert!(results.is_empty());
 }

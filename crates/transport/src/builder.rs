@@ -12,7 +12,7 @@ use tower::{Layer, Service, ServiceBuilder};
 use crate::client::{Client, Shared};
 use crate::error::RequestError;
 use crate::hyper_service::{ConnectionSettings, HyperService};
-use crate::layers::auth::AuthLayer;
+use crate::layers::auth::{self, AuthLayer};
 use crate::layers::base_uri::{BaseUri, BaseUriLayer};
 use crate::layers::retry;
 use crate::layers::time_limit::{Scope, TimeLimitLayer};
@@ -27,14 +27,23 @@ use crate::{BoxError, BoxedService, Error, Identity, RetryConfig, TokenSource};
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ClientBuilder {
     base_url: String,
-    token_source: Arc<dyn TokenSource>,
+    credentials: Credentials,
     attempt_timeout: Duration,
     deadline: Duration,
     connect_timeout: Duration,
     pool_idle_timeout: Duration,
+    max_response_size: usize,
     retry: RetryConfig,
     user_agent: String,
     layers: Vec<UserLayer>,
+}
+
+/// Where the identity comes from. A fixed one is checked when the client is built; a source's
+/// answer can only be checked on each attempt.
+#[derive(Clone, Debug)]
+enum Credentials {
+    Static(Identity),
+    Source(Arc<dyn TokenSource>),
 }
 
 impl ClientBuilder {
@@ -43,31 +52,36 @@ impl ClientBuilder {
     pub fn new(base_url: &str) -> Self {
         ClientBuilder {
             base_url: base_url.to_owned(),
-            token_source: Arc::new(Identity::dummy()),
+            credentials: Credentials::Static(Identity::dummy()),
             attempt_timeout: Duration::from_secs(30),
             deadline: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
             pool_idle_timeout: Duration::from_secs(4),
+            max_response_size: 64 * 1024 * 1024,
             retry: RetryConfig::default(),
             user_agent: concat!("process-engine-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             layers: Vec::new(),
         }
     }
 
-    /// Calls the engine as `identity` (default: [`Identity::dummy`]).
-    pub fn identity(self, identity: Identity) -> Self {
-        self.token_source(identity)
+    /// Calls the engine as `identity` (default: [`Identity::dummy`]). A token that cannot be
+    /// sent in a header (a line break, say) makes [`build`](Self::build) fail.
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.credentials = Credentials::Static(identity);
+        self
     }
 
     /// Sends `token` as bearer token; the user id of the identity is left empty, as the engine
-    /// reads it from the token.
+    /// reads it from the token. A token that cannot be sent in a header makes
+    /// [`build`](Self::build) fail.
     pub fn bearer_token(self, token: impl Into<String>) -> Self {
         self.identity(Identity::new(token, ""))
     }
 
-    /// Asks `source` for the identity before every attempt (for tokens that expire).
+    /// Asks `source` for the identity before every attempt (for tokens that expire). A token
+    /// that cannot be sent in a header fails that attempt with an [`Error::is_auth`] error.
     pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
-        self.token_source = Arc::new(source);
+        self.credentials = Credentials::Source(Arc::new(source));
         self
     }
 
@@ -81,14 +95,40 @@ impl ClientBuilder {
     }
 
     /// The time limit of a whole call, every attempt and backoff included (default 120 s).
+    ///
+    /// A call's own [`Call::deadline`] replaces it. A call that overrides only its
+    /// [`Call::attempt_timeout`] with a longer one runs under that instead, so that it gets one
+    /// whole attempt. A retry whose backoff would end after the deadline is not made: the call
+    /// ends with the last answer or error, not with "deadline passed".
+    ///
+    /// [`Call::deadline`]: crate::Call::deadline
+    /// [`Call::attempt_timeout`]: crate::Call::attempt_timeout
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
     }
 
     /// The time limit for opening a connection (default 10 s).
+    ///
+    /// It never outlasts the client's [`attempt_timeout`](Self::attempt_timeout): the
+    /// connector's limit is the shorter of this and nine tenths of the attempt timeout, so that
+    /// a connection that cannot be made in time is a connect error (the request never left, and
+    /// every call may be sent again) rather than an attempt timeout. The tenth is the connect's
+    /// head start: its timer starts a little after the attempt's (after the token source has
+    /// answered), and with equal limits the attempt's would fire first. A call's longer
+    /// [`Call::attempt_timeout`] does not raise it; a call's shorter one may still end an
+    /// attempt during the connect.
+    ///
+    /// [`Call::attempt_timeout`]: crate::Call::attempt_timeout
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The longest answer body the client reads, in bytes (default 64 MiB). A longer one ends
+    /// the attempt with an error ("the answer exceeded N bytes") that is never retried.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -133,8 +173,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on a base URL that is not an absolute `http` (or, with the
-    /// `rustls` feature, `https`) URL, an invalid user agent or retry configuration.
+    /// Builds the client. Fails with an [`Error::is_request`] error on a base URL that is not
+    /// an absolute `http` (or, with the `rustls` feature, `https`) URL without credentials,
+    /// query or fragment, on an invalid user agent or retry configuration; and with an
+    /// [`Error::is_auth`] error on an [`identity`](Self::identity) or
+    /// [`bearer_token`](Self::bearer_token) that cannot be sent in a header.
     ///
     /// Needs no runtime; the client must be used inside a tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
@@ -147,16 +190,24 @@ impl ClientBuilder {
         }
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|error| Error::request(RequestError::UserAgent(error)))?;
+        let token_source: Arc<dyn TokenSource> = match self.credentials {
+            Credentials::Static(identity) => {
+                auth::bearer(identity.token())?;
+                Arc::new(identity)
+            }
+            Credentials::Source(source) => source,
+        };
         let http = HyperService::new(ConnectionSettings {
-            connect_timeout: self.connect_timeout,
+            connect_timeout: connect_limit(self.connect_timeout, self.attempt_timeout),
             pool_idle_timeout: self.pool_idle_timeout,
+            max_response_size: self.max_response_size,
         })?;
 
         let core = ServiceBuilder::new()
             .layer(TimeLimitLayer::new(Scope::Call, self.deadline))
-            .layer(retry::layer(self.retry.clone()))
+            .layer(retry::layer(self.retry))
             .layer(TimeLimitLayer::new(Scope::Attempt, self.attempt_timeout))
-            .layer(AuthLayer::new(Arc::clone(&self.token_source)))
+            .layer(AuthLayer::new(token_source))
             .layer(BaseUriLayer::new(base))
             .service(http);
         let users = self
@@ -171,27 +222,45 @@ impl ClientBuilder {
             Shared {
                 base_url: self.base_url,
                 user_agent,
-                token_source: self.token_source,
-                attempt_timeout: self.attempt_timeout,
-                deadline: self.deadline,
-                retry: self.retry,
             },
         ))
     }
+}
+
+/// The connector's time limit: `connect`, but never more than nine tenths of `attempt`, so that
+/// the connector gives up (a connect error: the request never left) before the attempt does.
+fn connect_limit(connect: Duration, attempt: Duration) -> Duration {
+    connect.min(attempt - attempt / 10)
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
-            .field("token_source", &self.token_source)
+            .field("credentials", &self.credentials)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("deadline", &self.deadline)
             .field("connect_timeout", &self.connect_timeout)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("max_response_size", &self.max_response_size)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("layers", &self.layers.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connect_timeout_gives_up_before_the_attempt() {
+        let secs = Duration::from_secs;
+        assert_eq!(connect_limit(secs(10), secs(30)), secs(10));
+        assert_eq!(connect_limit(secs(10), secs(10)), secs(9));
+        assert_eq!(connect_limit(secs(10), secs(1)), Duration::from_millis(900));
+        assert_eq!(connect_limit(secs(10), Duration::MAX), secs(10));
+        assert_eq!(connect_limit(secs(10), Duration::ZERO), Duration::ZERO);
     }
 }

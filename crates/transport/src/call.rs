@@ -65,6 +65,15 @@ impl CallInfo {
     pub fn deadline(&self) -> Option<Duration> {
         self.deadline
     }
+
+    /// The deadline the call runs under, given the client's `default`: its own if set, else
+    /// the longer of the default and its attempt timeout override (one whole attempt at least).
+    pub(crate) fn effective_deadline(&self, default: Duration) -> Duration {
+        self.deadline.unwrap_or_else(|| {
+            self.attempt_timeout
+                .map_or(default, |attempt| attempt.max(default))
+        })
+    }
 }
 
 /// One call of an operation: its route, path parameters, query, body and time limits.
@@ -94,10 +103,27 @@ impl Call {
     }
 
     /// Adds the next path parameter, in the order of the route's `path_params`. The value is
-    /// percent-encoded as one path segment (`a b/c` becomes `a%20b%2Fc`).
+    /// percent-encoded as one path segment (`a b/c` becomes `a%20b%2Fc`); a value of dots only
+    /// (`.`, `..`) has its dots encoded too (`%2E%2E`), so that no proxy on the way takes it
+    /// for a dot segment and removes it.
+    ///
+    /// An empty value is a mistake, returned as an [`Error::is_request`] error when the call is
+    /// sent: the engine ignores a trailing slash, so an empty segment could reach another route.
     pub fn param(mut self, value: impl AsRef<str>) -> Self {
-        self.params
-            .push(utf8_percent_encode(value.as_ref(), SEGMENT).to_string());
+        let value = value.as_ref();
+        let route = self.info.route;
+        // Past the route's last parameter, the count mismatch is the mistake to report.
+        let empty = route
+            .path_params
+            .get(self.params.len())
+            .filter(|_| value.is_empty());
+        if let Some(&name) = empty {
+            self.fail(RequestError::EmptyPathParam {
+                operation: route.operation,
+                name,
+            });
+        }
+        self.params.push(encode_segment(value));
         self
     }
 
@@ -128,12 +154,25 @@ impl Call {
 
     /// Overrides the client's time limit for each attempt of this call (a long poll, a start
     /// that waits for the instance to finish).
+    ///
+    /// Unless the call also sets its own [`deadline`](Call::deadline), its deadline is the
+    /// longer of the client's ([`ClientBuilder::deadline`]) and this timeout, so that a call
+    /// that waits longer than the client's deadline still gets one whole attempt.
+    ///
+    /// [`ClientBuilder::deadline`]: crate::ClientBuilder::deadline
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.info.attempt_timeout = Some(timeout);
         self
     }
 
-    /// Overrides the client's time limit for the whole call, every attempt included.
+    /// Overrides the time limit for the whole call, every attempt and backoff included.
+    ///
+    /// This is the call's deadline whatever else is set: an [`attempt_timeout`] longer than it
+    /// is cut short. Without it, the deadline is the longer of the client's
+    /// ([`ClientBuilder::deadline`]) and the call's [`attempt_timeout`] override.
+    ///
+    /// [`attempt_timeout`]: Call::attempt_timeout
+    /// [`ClientBuilder::deadline`]: crate::ClientBuilder::deadline
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.info.deadline = Some(deadline);
         self
@@ -179,6 +218,16 @@ impl Call {
         builder
             .body(self.body.unwrap_or_default())
             .map_err(|error| Error::request(RequestError::Build(error)))
+    }
+}
+
+/// One path parameter as one path segment. `.` and `..` would be dot segments, which URL
+/// normalization (in proxies, in some servers) removes together with the segment before.
+fn encode_segment(value: &str) -> String {
+    if !value.is_empty() && value.bytes().all(|byte| byte == b'.') {
+        "%2E".repeat(value.len())
+    } else {
+        utf8_percent_encode(value, SEGMENT).to_string()
     }
 }
 
@@ -268,6 +317,71 @@ mod tests {
             "{}",
             request.uri()
         );
+    }
+
+    #[test]
+    fn an_empty_parameter_is_an_error() {
+        let error = Call::new(&FINISH)
+            .param("w")
+            .param("")
+            .into_request(&agent())
+            .unwrap_err();
+        assert!(error.is_request(), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "the path parameter `external_task_id` of finish_external_task is empty"
+        );
+        // One too many, and empty: the count is what is wrong.
+        let error = Call::new(&FINISH)
+            .param("w")
+            .param("t")
+            .param("")
+            .into_request(&agent())
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "finish_external_task takes 2 path parameters, 3 were given"
+        );
+    }
+
+    #[test]
+    fn dot_segments_are_encoded() {
+        for (value, encoded) in [
+            (".", "%2E"),
+            ("..", "%2E%2E"),
+            ("...", "%2E%2E%2E"),
+            ("..a", "..a"),
+            ("a.", "a."),
+        ] {
+            let request = Call::new(&FINISH)
+                .param(value)
+                .param("t")
+                .into_request(&agent())
+                .unwrap();
+            assert_eq!(
+                request.uri().path(),
+                format!("/api/external_task/v1/worker/{encoded}/task/t/finish"),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_effective_deadline() {
+        let default = Duration::from_secs(120);
+        let info = |attempt: Option<u64>, deadline: Option<u64>| CallInfo {
+            attempt_timeout: attempt.map(Duration::from_secs),
+            deadline: deadline.map(Duration::from_secs),
+            ..CallInfo::new(&FINISH)
+        };
+        let effective = |attempt, deadline| info(attempt, deadline).effective_deadline(default);
+        assert_eq!(effective(None, None), default);
+        assert_eq!(effective(Some(10), None), default);
+        // A long poll or blocking start gets one whole attempt at least.
+        assert_eq!(effective(Some(300), None), Duration::from_secs(300));
+        // The call's own deadline is the deadline, longer or shorter.
+        assert_eq!(effective(Some(300), Some(5)), Duration::from_secs(5));
+        assert_eq!(effective(None, Some(500)), Duration::from_secs(500));
     }
 
     #[test]

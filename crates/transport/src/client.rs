@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::Response;
@@ -12,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
 use crate::error::Kind;
-use crate::{BoxedService, Call, ClientBuilder, Error, RetryConfig, TokenSource};
+use crate::{BoxedService, Call, ClientBuilder, Error};
 
 /// A client of one engine. Cheap to clone: clones share the connection pool, the retry budget
 /// and the configuration.
@@ -24,14 +23,12 @@ pub struct Client {
     shared: Arc<Shared>,
 }
 
-/// What the clones of a client share besides the stack.
+/// What the clones of a client share besides the stack: only what a call needs outside it.
+/// The timeouts, retry settings and token source live in the stack's layers alone, so that
+/// nothing here can tell a different story than what the calls do.
 pub(crate) struct Shared {
     pub(crate) base_url: String,
     pub(crate) user_agent: HeaderValue,
-    pub(crate) token_source: Arc<dyn TokenSource>,
-    pub(crate) attempt_timeout: Duration,
-    pub(crate) deadline: Duration,
-    pub(crate) retry: RetryConfig,
 }
 
 impl Client {
@@ -79,12 +76,7 @@ impl Client {
         let operation = call.route().operation;
         let response = self.send(call).await?;
         decode(response.body()).map_err(|(path, source)| {
-            Error::new(Kind::Decode {
-                operation,
-                path,
-                source,
-            })
-            .with_operation(operation)
+            Error::new(Kind::Decode { path, source }).with_operation(operation)
         })
     }
 
@@ -109,12 +101,9 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, serde_json::Er
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The stack is opaque: its settings (and the token source) are not shown.
         f.debug_struct("Client")
             .field("base_url", &self.shared.base_url)
-            .field("token_source", &self.shared.token_source)
-            .field("attempt_timeout", &self.shared.attempt_timeout)
-            .field("deadline", &self.shared.deadline)
-            .field("retry", &self.shared.retry)
             .field("user_agent", &self.shared.user_agent)
             .finish_non_exhaustive()
     }
@@ -146,6 +135,20 @@ mod tests {
         let (path, _) = decode::<List>(br#"{"processModels":[]} x"#).unwrap_err();
         assert_eq!(path, ".");
         assert!(decode::<List>(br#"{"processModels":[{"id":"a"}]}"#).is_ok());
+    }
+
+    #[test]
+    fn debug_shows_the_base_url_and_user_agent_only() {
+        let client = Client::builder("http://localhost:8000")
+            .bearer_token("s3cr3t")
+            .user_agent("tests/1.0")
+            .build()
+            .unwrap();
+        let debug = format!("{client:?}");
+        assert_eq!(
+            debug,
+            r#"Client { base_url: "http://localhost:8000", user_agent: "tests/1.0", .. }"#
+        );
     }
 
     #[test]

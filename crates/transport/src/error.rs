@@ -14,6 +14,11 @@ use crate::BoxError;
 /// in [`source()`](std::error::Error::source). Ask the predicates rather than the text:
 /// [`is_retryable`](Error::is_retryable) says whether trying again later may work, and
 /// [`engine_error`](Error::engine_error) holds the engine's own answer.
+///
+/// An answer longer than [`ClientBuilder::max_response_size`] matches none of the predicates
+/// and is never retried: the next answer would be as long.
+///
+/// [`ClientBuilder::max_response_size`]: crate::ClientBuilder::max_response_size
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -39,13 +44,18 @@ pub(crate) enum Kind {
     /// there is no source, so that the message is not said twice.
     #[error("{0}")]
     Status(EngineError),
-    #[error("could not decode the answer of {operation} at `{path}`")]
+    /// The operation is not kept here but in [`Inner`], like for every other kind; the
+    /// display of [`Error`] names it.
+    #[error("could not decode the answer at `{path}`")]
     Decode {
-        operation: &'static str,
         path: String,
         #[source]
         source: serde_json::Error,
     },
+    /// The answer's body was longer than the client's `max_response_size`. Not worth trying
+    /// again: the next answer will be as long.
+    #[error("the answer exceeded {0} bytes")]
+    TooLarge(usize),
     #[error(transparent)]
     Auth(AuthError),
     #[error(transparent)]
@@ -86,6 +96,13 @@ pub(crate) enum RequestError {
         operation: &'static str,
         expected: usize,
         given: usize,
+    },
+    /// An empty segment would not fail: the engine ignores a trailing slash, so the request
+    /// could reach another route.
+    #[error("the path parameter `{name}` of {operation} is empty")]
+    EmptyPathParam {
+        operation: &'static str,
+        name: &'static str,
     },
     #[error("the path template of {operation} does not match its list of path parameters")]
     PathTemplate { operation: &'static str },
@@ -190,6 +207,22 @@ impl Error {
         matches!(self.inner.kind, Kind::Layer(_))
     }
 
+    /// A short name of the kind of failure, for logs and spans (`connect`, `status`, ...).
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self.inner.kind {
+            Kind::Connect(_) => "connect",
+            Kind::Transport(_) => "transport",
+            Kind::AttemptTimeout(_) => "attempt_timeout",
+            Kind::Deadline(_) => "deadline",
+            Kind::Status(_) => "status",
+            Kind::Decode { .. } => "decode",
+            Kind::TooLarge(_) => "too_large",
+            Kind::Auth(_) => "auth",
+            Kind::Request(_) => "request",
+            Kind::Layer(_) => "layer",
+        }
+    }
+
     /// Trying again later may work: the engine could not be reached, the connection broke, time
     /// ran out, or the engine (or a proxy in front of it) answered 502, 503 or 504.
     ///
@@ -245,7 +278,13 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.inner.kind, f)
+        match (&self.inner.kind, self.inner.operation) {
+            // A wrong field means little without the operation whose answer it is in.
+            (Kind::Decode { path, .. }, Some(operation)) => {
+                write!(f, "could not decode the answer of {operation} at `{path}`")
+            }
+            (kind, _) => fmt::Display::fmt(kind, f),
+        }
     }
 }
 
@@ -311,6 +350,32 @@ mod tests {
             .with_operation("inner")
             .with_operation("outer");
         assert_eq!(error.operation(), Some("inner"));
+    }
+
+    #[test]
+    fn a_decode_error_names_its_operation_once() {
+        let source = serde_json::from_str::<u8>("x").unwrap_err();
+        let error = Error::new(Kind::Decode {
+            path: "a.b".to_owned(),
+            source,
+        });
+        assert_eq!(error.to_string(), "could not decode the answer at `a.b`");
+        let error = error.with_operation("get_process_models");
+        assert_eq!(
+            error.to_string(),
+            "could not decode the answer of get_process_models at `a.b`"
+        );
+        assert_eq!(error.operation(), Some("get_process_models"));
+        assert!(error.is_decode() && error.source().is_some());
+    }
+
+    #[test]
+    fn a_too_large_answer_is_no_predicate_and_not_retryable() {
+        let error = Error::new(Kind::TooLarge(8));
+        assert_eq!(error.to_string(), "the answer exceeded 8 bytes");
+        assert!(!error.is_retryable());
+        assert!(!error.is_transport() && !error.is_connect() && !error.is_decode());
+        assert_eq!(error.kind_name(), "too_large");
     }
 
     #[test]

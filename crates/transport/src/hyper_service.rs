@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::Service;
 
 use crate::Error;
+use crate::error::Kind;
 use crate::layers::ResponseFuture;
 
 #[cfg(feature = "rustls")]
@@ -24,13 +25,16 @@ type Connector = HttpConnector;
 pub(crate) struct ConnectionSettings {
     pub(crate) connect_timeout: Duration,
     pub(crate) pool_idle_timeout: Duration,
+    /// The longest answer body read, in bytes.
+    pub(crate) max_response_size: usize,
 }
 
 /// Sends each request over a pooled (keep-alive) connection and collects the whole answer
-/// body, so that the attempt timeout above covers reading it.
+/// body, up to a size limit, so that the attempt timeout above covers reading it.
 #[derive(Debug, Clone)]
 pub(crate) struct HyperService {
     client: HyperClient<Connector, Full<Bytes>>,
+    max_response_size: usize,
 }
 
 impl HyperService {
@@ -44,7 +48,10 @@ impl HyperService {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(settings.pool_idle_timeout)
             .build(connector);
-        Ok(HyperService { client })
+        Ok(HyperService {
+            client,
+            max_response_size: settings.max_response_size,
+        })
     }
 }
 
@@ -83,6 +90,7 @@ impl Service<Request<Bytes>> for HyperService {
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let sent = self.client.request(request.map(Full::new));
+        let limit = self.max_response_size;
         Box::pin(async move {
             let response = sent.await.map_err(|error| {
                 if error.is_connect() {
@@ -92,7 +100,17 @@ impl Service<Request<Bytes>> for HyperService {
                 }
             })?;
             let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(Error::transport)?.to_bytes();
+            let body = Limited::new(body, limit)
+                .collect()
+                .await
+                .map_err(|error| {
+                    if error.is::<LengthLimitError>() {
+                        Error::new(Kind::TooLarge(limit))
+                    } else {
+                        Error::transport(error)
+                    }
+                })?
+                .to_bytes();
             Ok(Response::from_parts(parts, body))
         })
     }

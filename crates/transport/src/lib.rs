@@ -32,11 +32,15 @@
 //!
 //! Every call passes these layers, outermost first:
 //!
-//! 1. **trace**: one `process_engine_call` span per call, named by the operation, with the
-//!    route's path template (not the filled path) and the answer's status;
+//! 1. **trace**: one span per call, named `process_engine_call`, with the fields `operation`
+//!    (`start_process_instance`), `method`, `path` (the route's template, not the filled path),
+//!    `attempts` (for calls that may be retried), and `status` (of the answer) or `error` (the
+//!    kind of failure: `connect`, `attempt_timeout`, ...); a failed call also emits a debug
+//!    event with the error;
 //! 2. the layers added with [`ClientBuilder::layer`], in the order they were added;
 //! 3. **deadline**: the overall time limit of the call, every attempt and backoff included
-//!    ([`ClientBuilder::deadline`], [`Call::deadline`]);
+//!    ([`ClientBuilder::deadline`], [`Call::deadline`]; a call whose attempt timeout override
+//!    is longer than the client's deadline gets one whole attempt);
 //! 4. **retry**: decides whether to send the call again, with backoff and a retry budget
 //!    ([`RetryConfig`]);
 //! 5. **attempt timeout**: the time limit of one attempt, the whole answer body included
@@ -44,7 +48,9 @@
 //! 6. **auth**: asks the [`TokenSource`] on every attempt and sets `Authorization: Bearer ...`;
 //! 7. **base URI**: makes the request's URI absolute from the configured base URL, so
 //!    credentials only ever go to that host;
-//! 8. the hyper-util client: connection pool, connect timeout, HTTPS (cargo feature `rustls`).
+//! 8. the hyper-util client: connection pool, connect timeout (shorter than the attempt
+//!    timeout), answer size limit ([`ClientBuilder::max_response_size`]), HTTPS (cargo feature
+//!    `rustls`).
 //!
 //! Per-call settings travel in the request's extensions as a [`CallInfo`].
 //!
@@ -58,16 +64,20 @@
 //! | connection broke, attempt timed out | retried | no | no |
 //! | the engine answered 502, 503 or 504 | retried | no | no |
 //! | any other answer (4xx, 500) | no | no | no |
+//! | an answer longer than [`ClientBuilder::max_response_size`] | no | no | no |
 //!
 //! Retries wait with exponential backoff and full jitter, stop after
-//! [`RetryConfig::max_attempts`] attempts or when the deadline passes, and draw on a retry
-//! budget shared by all calls of a client, so that a struggling engine is not flooded with
-//! retries.
+//! [`RetryConfig::max_attempts`] attempts or when the backoff would end after the deadline
+//! (the call then ends with the last answer or error), and draw on a retry budget shared by
+//! all calls of a client, so that a struggling engine is not flooded with retries. Each retry
+//! is logged as a debug event with the status or error kind that caused it.
 //!
 //! [`Retry`]: process_engine_api_types::route::Retry
 
 mod builder;
 mod call;
+#[cfg(test)]
+mod capture;
 mod client;
 mod error;
 mod hyper_service;

@@ -7,9 +7,11 @@ use tower::retry::budget::TpsBudget;
 /// The retry settings of a client: backoff, attempt limit and retry budget.
 ///
 /// Which failures are retried at all depends on the route (see the crate docs); these settings
-/// say how. The budget is shared by all calls of a client: each call deposits into it, each
-/// retry withdraws, and when it is empty calls fail at once instead of piling onto an engine
-/// that is already struggling.
+/// say how. The budget is shared by all calls of a client: each call that may be retried
+/// deposits into it once, each retry withdraws, and when it is empty calls fail at once instead
+/// of piling onto an engine that is already struggling. Calls that are never retried (routes
+/// of class `Retry::Never`, such as the long poll, and every call when retries are
+/// [disabled](RetryConfig::disabled)) deposit nothing: they earn no retries for the others.
 ///
 /// ```
 /// use std::time::Duration;
@@ -84,8 +86,12 @@ impl RetryConfig {
         self
     }
 
-    /// Retries allowed as a fraction of the calls (default 0.2: one retry per five calls;
-    /// between 0 and 1000).
+    /// Retries allowed per call deposited in the budget, as a fraction, not a percentage:
+    /// 0.2 (the default) is 20 %, one retry per five calls; 1.0 is one retry per call; 0.0
+    /// leaves only [`min_retries_per_sec`](Self::min_retries_per_sec).
+    ///
+    /// Valid from 0.0 to 1000.0 (the range of tower's budget); anything else, NaN included,
+    /// makes [`ClientBuilder::build`](crate::ClientBuilder::build) fail.
     pub fn retry_percent(mut self, percent: f32) -> Self {
         self.retry_percent = percent;
         self
@@ -100,7 +106,9 @@ impl RetryConfig {
             return Err("the budget ttl must be between 1 s and 60 s");
         }
         if !(0.0..=1000.0).contains(&self.retry_percent) {
-            return Err("retry_percent must be between 0 and 1000");
+            return Err(
+                "retry_percent is a fraction (0.2 = 20 %) and must be between 0.0 and 1000.0",
+            );
         }
         // `TpsBudget` wants it below `i32::MAX`.
         if self.min_retries_per_sec >= 0x7fff_ffff {
@@ -205,6 +213,16 @@ mod tests {
                 .retry_percent(-1.0)
                 .validate()
                 .is_err()
+        );
+        assert_eq!(
+            RetryConfig::default().retry_percent(1001.0).validate(),
+            Err("retry_percent is a fraction (0.2 = 20 %) and must be between 0.0 and 1000.0")
+        );
+        assert!(
+            RetryConfig::default()
+                .retry_percent(1000.0)
+                .validate()
+                .is_ok()
         );
         assert!(
             RetryConfig::default()

@@ -58,7 +58,13 @@ pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> 
 }
 
 fn structure(out: &mut String, name: &str, fields: &[Field]) {
-    out.push_str("#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]\n");
+    let redacts = fields.iter().any(|f| f.secret);
+    if redacts {
+        // `Debug` is written below, without the secret.
+        out.push_str("#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]\n");
+    } else {
+        out.push_str("#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]\n");
+    }
     out.push_str("#[non_exhaustive]\n");
     let _ = writeln!(out, "pub struct {name} {{");
     for field in fields {
@@ -87,6 +93,9 @@ fn structure(out: &mut String, name: &str, fields: &[Field]) {
         let _ = writeln!(out, "    pub {}: {ty},", field.ident);
     }
     out.push_str("}\n\n");
+    if redacts {
+        redacting_debug(out, name, fields);
+    }
 
     let payloads: Vec<&Field> = fields.iter().filter(|f| f.payload).collect();
     if payloads.is_empty() {
@@ -112,6 +121,22 @@ fn structure(out: &mut String, name: &str, fields: &[Field]) {
         );
     }
     out.push_str("}\n\n");
+}
+
+/// A `Debug` that shows `<redacted>` for the secret fields (tokens are never logged).
+fn redacting_debug(out: &mut String, name: &str, fields: &[Field]) {
+    let _ = writeln!(out, "impl std::fmt::Debug for {name} {{");
+    out.push_str("    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n");
+    let _ = writeln!(out, "        f.debug_struct({name:?})");
+    for field in fields {
+        let label = field.ident.trim_start_matches("r#");
+        if field.secret {
+            let _ = writeln!(out, "            .field({label:?}, &\"<redacted>\")");
+        } else {
+            let _ = writeln!(out, "            .field({label:?}, &self.{})", field.ident);
+        }
+    }
+    out.push_str("            .finish()\n    }\n}\n\n");
 }
 
 const OTHER_DOC: &str =
@@ -293,12 +318,16 @@ pub(super) fn routes(source: &str, operations: &[Operation]) -> String {
         let _ = writeln!(
             out,
             "pub const {constant}: Route = Route::new({:?}, Method::{}, {:?}, &[{}], Retry::{}, \
-             Success::{success}, {schema});\n",
+             Success::{success}, {schema}){};\n",
             op.id,
             op.method,
             op.path,
             params.join(", "),
             op.retry,
+            op.request_body
+                .as_ref()
+                .map(|body| format!(".with_request_schema({body:?})"))
+                .unwrap_or_default(),
         );
     }
 

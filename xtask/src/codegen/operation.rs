@@ -128,6 +128,7 @@ fn operation(
                     ty,
                     presence: Presence::Optional,
                     payload: false,
+                    secret: false,
                 });
             }
             _ => bail!("only path and query parameters are supported"),

@@ -41,6 +41,8 @@ pub(super) struct Field {
     pub(super) presence: Presence,
     /// Whether the field gets a typed accessor `<ident>_as::<T>()`.
     pub(super) payload: bool,
+    /// Whether the field holds a secret that `Debug` must not show (`x-secret: true`).
+    pub(super) secret: bool,
 }
 
 /// Whether a field is always there, always there but maybe `null`, or sometimes absent.
@@ -234,6 +236,11 @@ fn field(
         Some(Value::Bool(true)) if ty == Ty::Any => true,
         Some(_) => bail!("x-payload: true goes on a property of any JSON value"),
     };
+    let secret = match extension("x-secret") {
+        None | Some(Value::Bool(false)) => false,
+        Some(Value::Bool(true)) if ty == Ty::String => true,
+        Some(_) => bail!("x-secret: true goes on a string property"),
+    };
     let ident = match extension("x-rust-name") {
         Some(Value::String(name)) => name.clone(),
         Some(_) => bail!("x-rust-name must be a string"),
@@ -259,6 +266,7 @@ fn field(
         ty,
         presence,
         payload,
+        secret,
     })
 }
 

@@ -67,7 +67,7 @@ pub struct Authority {
 }
 
 /// An identity as the engine stores it with instances and tasks.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Identity {
     /// The bearer token the identity came with (a secret: it is echoed back by the engine).
@@ -75,6 +75,15 @@ pub struct Identity {
     /// The user id: `dummy_token` for the built-in dummy token, otherwise the JWT's `sub` claim.
     #[serde(rename = "userId")]
     pub user_id: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("token", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .finish()
+    }
 }
 
 /// A start or end event of a process model; only its id is given.

@@ -116,7 +116,8 @@ pub const START_PROCESS_INSTANCE: Route = Route::new(
     Retry::NotIdempotent,
     Success::Json,
     Some("ProcessStartResponse"),
-);
+)
+.with_request_schema("ProcessStartRequest");
 
 /// `GET /api/consumer/v1/correlations/{correlation_id}/process_models/{process_model_id}/results`
 ///
@@ -233,7 +234,8 @@ pub const TRIGGER_MESSAGE_EVENT: Route = Route::new(
     Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("EventTriggerRequest");
 
 /// `POST /api/consumer/v1/signal/{event_name}/trigger`
 ///
@@ -254,7 +256,8 @@ pub const TRIGGER_SIGNAL_EVENT: Route = Route::new(
     Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("EventTriggerRequest");
 
 /// `GET /api/consumer/v1/process_models/{process_model_id}/user_tasks`
 ///
@@ -353,7 +356,7 @@ pub const GET_OWN_USER_TASKS: Route = Route::new(
 
 /// `POST /api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish`
 ///
-/// Finishes the waiting user task with the given form field values and answers 204 once the engine confirmed it (note `usertasks` without underscore in the path). The task's result, and so the token payload after it, is the body **wrapped** as `{"form_fields": {...}}`. A missing body or missing `formFields` gives the result `{}`. Finishing again gives 404, so a retry after a lost answer is safe.
+/// Finishes the waiting user task with the given form field values and answers 204 once the engine confirmed it (note `usertasks` without underscore in the path). The task's result, and so the token payload after it, is the body **wrapped** as `{"form_fields": {...}}`. A missing body or missing `formFields` gives the result `{}`. Finishing again gives 404, so a retry after a lost answer reports an error for a finish that took effect, so the transport does not retry it unless the request never left.
 ///
 /// Body: [`UserTaskResult`](crate::models::UserTaskResult).
 /// Answer: `204`.
@@ -363,19 +366,7 @@ pub const GET_OWN_USER_TASKS: Route = Route::new(
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting user task with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have a UserTask with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const FINISH_USER_TASK: Route = Route::new(
-    "finish_user_task",
-    Method::Post,
-    "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish",
-    &[
-        "process_instance_id",
-        "correlation_id",
-        "flow_node_instance_id",
-    ],
-    Retry::Idempotent,
-    Success::NoContent,
-    None,
-);
+pub const FINISH_USER_TASK: Route = Route::new("finish_user_task", Method::Post, "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).with_request_schema("UserTaskResult");
 
 /// `GET /api/consumer/v1/process_models/{process_model_id}/manual_tasks`
 ///
@@ -474,7 +465,7 @@ pub const GET_OWN_MANUAL_TASKS: Route = Route::new(
 
 /// `POST /api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/manual_tasks/{flow_node_instance_id}/finish`
 ///
-/// Finishes the waiting manual task and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The manual task's result, and so the token payload after it, is `{}`. Finishing again gives 404, so a retry after a lost answer is safe.
+/// Finishes the waiting manual task and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The manual task's result, and so the token payload after it, is `{}`. Finishing again gives 404, so a retry after a lost answer reports an error for a finish that took effect, so the transport does not retry it unless the request never left.
 ///
 /// Answer: `204`.
 ///
@@ -491,7 +482,7 @@ pub const FINISH_MANUAL_TASK: Route = Route::new(
         "correlation_id",
         "flow_node_instance_id",
     ],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
 );
@@ -593,7 +584,7 @@ pub const GET_OWN_EMPTY_ACTIVITIES: Route = Route::new(
 
 /// `POST /api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/empty_activities/{flow_node_instance_id}/finish`
 ///
-/// Finishes the waiting empty activity and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The token passes through unchanged. Finishing again gives 404, so a retry after a lost answer is safe.
+/// Finishes the waiting empty activity and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The token passes through unchanged. Finishing again gives 404, so a retry after a lost answer reports an error for a call that took effect, so the transport does not retry it unless the request never left.
 ///
 /// Answer: `204`.
 ///
@@ -610,7 +601,7 @@ pub const FINISH_EMPTY_ACTIVITY: Route = Route::new(
         "correlation_id",
         "flow_node_instance_id",
     ],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
 );
@@ -634,7 +625,8 @@ pub const FETCH_AND_LOCK_EXTERNAL_TASKS: Route = Route::new(
     Retry::Never,
     Success::Json,
     Some("ExternalTaskList"),
-);
+)
+.with_request_schema("FetchAndLockRequest");
 
 /// `POST /api/external_task/v1/task/{external_task_id}/extend_lock`
 ///
@@ -658,7 +650,8 @@ pub const EXTEND_EXTERNAL_TASK_LOCK: Route = Route::new(
     Retry::Idempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("ExtendLockRequest");
 
 /// `POST /api/external_task/v1/task/{external_task_id}/finish`
 ///
@@ -679,10 +672,11 @@ pub const FINISH_EXTERNAL_TASK: Route = Route::new(
     Method::Post,
     "/api/external_task/v1/task/{external_task_id}/finish",
     &["external_task_id"],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("FinishExternalTaskRequest");
 
 /// `POST /api/external_task/v1/task/{external_task_id}/handle_bpmn_error`
 ///
@@ -703,10 +697,11 @@ pub const HANDLE_EXTERNAL_TASK_BPMN_ERROR: Route = Route::new(
     Method::Post,
     "/api/external_task/v1/task/{external_task_id}/handle_bpmn_error",
     &["external_task_id"],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("HandleBpmnErrorRequest");
 
 /// `POST /api/external_task/v1/task/{external_task_id}/handle_service_error`
 ///
@@ -727,10 +722,11 @@ pub const HANDLE_EXTERNAL_TASK_SERVICE_ERROR: Route = Route::new(
     Method::Post,
     "/api/external_task/v1/task/{external_task_id}/handle_service_error",
     &["external_task_id"],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("HandleServiceErrorRequest");
 
 /// `POST /api/deployment/v1/import_process_model`
 ///
@@ -750,10 +746,11 @@ pub const IMPORT_PROCESS_MODEL: Route = Route::new(
     Method::Post,
     "/api/deployment/v1/import_process_model",
     &[],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::Empty,
     None,
-);
+)
+.with_request_schema("ImportProcessModelRequest");
 
 /// `POST /api/deployment/v1/undeploy_process_model/{process_model_id}`
 ///
@@ -857,7 +854,8 @@ pub const MANAGEMENT_START_PROCESS_INSTANCE: Route = Route::new(
     Retry::NotIdempotent,
     Success::Json,
     Some("ProcessStartResponse"),
-);
+)
+.with_request_schema("ProcessStartRequest");
 
 /// `POST /api/management/v1/process_models/{process_model_name}/update`
 ///
@@ -877,10 +875,11 @@ pub const UPDATE_PROCESS_MODEL: Route = Route::new(
     Method::Post,
     "/api/management/v1/process_models/{process_model_name}/update",
     &["process_model_name"],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("UpdateProcessModelRequest");
 
 /// `GET /api/management/v1/process_models/{process_model_id}/delete`
 ///
@@ -1136,7 +1135,7 @@ pub const MANAGEMENT_GET_USER_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION: Route = Ro
 
 /// `POST /api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish`
 ///
-/// Finishes the waiting user task with the given form field values and answers 204 once the engine confirmed it (note `usertasks` without underscore in the path). The task's result, and so the token payload after it, is the body **wrapped** as `{"form_fields": {...}}`. A missing body or missing `formFields` gives the result `{}`. Finishing again gives 404, so a retry after a lost answer is safe.
+/// Finishes the waiting user task with the given form field values and answers 204 once the engine confirmed it (note `usertasks` without underscore in the path). The task's result, and so the token payload after it, is the body **wrapped** as `{"form_fields": {...}}`. A missing body or missing `formFields` gives the result `{}`. Finishing again gives 404, so a retry after a lost answer reports an error for a finish that took effect, so the transport does not retry it unless the request never left.
 ///
 /// Body: [`UserTaskResult`](crate::models::UserTaskResult).
 /// Answer: `204`.
@@ -1146,19 +1145,7 @@ pub const MANAGEMENT_GET_USER_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION: Route = Ro
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting user task with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have a UserTask with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const MANAGEMENT_FINISH_USER_TASK: Route = Route::new(
-    "management_finish_user_task",
-    Method::Post,
-    "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish",
-    &[
-        "process_instance_id",
-        "correlation_id",
-        "flow_node_instance_id",
-    ],
-    Retry::Idempotent,
-    Success::NoContent,
-    None,
-);
+pub const MANAGEMENT_FINISH_USER_TASK: Route = Route::new("management_finish_user_task", Method::Post, "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).with_request_schema("UserTaskResult");
 
 /// `GET /api/management/v1/process_models/{process_model_id}/manual_tasks`
 ///
@@ -1238,7 +1225,7 @@ pub const MANAGEMENT_GET_MANUAL_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION: Route = 
 
 /// `POST /api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/manual_tasks/{flow_node_instance_id}/finish`
 ///
-/// Finishes the waiting manual task and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The manual task's result, and so the token payload after it, is `{}`. Finishing again gives 404, so a retry after a lost answer is safe.
+/// Finishes the waiting manual task and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The manual task's result, and so the token payload after it, is `{}`. Finishing again gives 404, so a retry after a lost answer reports an error for a finish that took effect, so the transport does not retry it unless the request never left.
 ///
 /// Answer: `204`.
 ///
@@ -1255,7 +1242,7 @@ pub const MANAGEMENT_FINISH_MANUAL_TASK: Route = Route::new(
         "correlation_id",
         "flow_node_instance_id",
     ],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
 );
@@ -1338,7 +1325,7 @@ pub const MANAGEMENT_GET_EMPTY_ACTIVITIES_FOR_PROCESS_MODEL_IN_CORRELATION: Rout
 
 /// `POST /api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/empty_activities/{flow_node_instance_id}/finish`
 ///
-/// Finishes the waiting empty activity and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The token passes through unchanged. Finishing again gives 404, so a retry after a lost answer is safe.
+/// Finishes the waiting empty activity and answers 204 once the engine confirmed it. The request body is ignored (send none or `{}`). The token passes through unchanged. Finishing again gives 404, so a retry after a lost answer reports an error for a call that took effect, so the transport does not retry it unless the request never left.
 ///
 /// Answer: `204`.
 ///
@@ -1355,7 +1342,7 @@ pub const MANAGEMENT_FINISH_EMPTY_ACTIVITY: Route = Route::new(
         "correlation_id",
         "flow_node_instance_id",
     ],
-    Retry::Idempotent,
+    Retry::NotIdempotent,
     Success::NoContent,
     None,
 );
@@ -1436,7 +1423,8 @@ pub const MANAGEMENT_TRIGGER_MESSAGE_EVENT: Route = Route::new(
     Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("EventTriggerRequest");
 
 /// `POST /api/management/v1/signal/{event_name}/trigger`
 ///
@@ -1457,7 +1445,8 @@ pub const MANAGEMENT_TRIGGER_SIGNAL_EVENT: Route = Route::new(
     Retry::NotIdempotent,
     Success::NoContent,
     None,
-);
+)
+.with_request_schema("EventTriggerRequest");
 
 /// Every route, in the order of the API description. Look a request up with [`Route::find`].
 pub const ALL: &[Route] = &[

@@ -169,7 +169,7 @@ impl Tasks {
     }
 
     /// Forgets the tasks of the given instances (their model was undeployed).
-    pub(crate) fn remove_instances(&mut self, instances: &[String]) {
+    pub(crate) fn remove_instances(&mut self, instances: &std::collections::HashSet<String>) {
         self.by_id
             .retain(|_, task| !instances.contains(&task.process_instance_id));
     }

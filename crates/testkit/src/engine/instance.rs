@@ -289,12 +289,25 @@ impl Instance {
         Ok(self.waiting.remove(index))
     }
 
-    /// Moves tokens until each of them waits, joins, or ends.
+    /// Moves tokens until each of them waits, joins, or ends. An instance with no token left
+    /// (every one ended, or stopped at a flow node without outgoing flows) is finished.
     fn run(&mut self, start: Vec<(NodeId, Token, Option<FlowId>)>, fx: &mut Effects) {
         let process = Arc::clone(&self.deployment.process);
         let mut queue: VecDeque<(NodeId, Token, Option<FlowId>)> = start.into();
+        let mut steps = 0_usize;
         while let Some((node_id, mut token, via)) = queue.pop_front() {
             if !self.is_running() {
+                return;
+            }
+            steps += 1;
+            if steps > MAX_STEPS {
+                // A cycle without a waiting flow node would hold the engine's lock forever.
+                self.fail(
+                    Failure::new(format!(
+                        "The process instance passed {MAX_STEPS} flow nodes without waiting for anything; it loops."
+                    )),
+                    fx,
+                );
                 return;
             }
             let node = &process.nodes[node_id];
@@ -302,19 +315,20 @@ impl Instance {
             self.record(node_id, &fni, &token, TokenEventType::OnEnter);
             let wait = match &node.kind {
                 NodeKind::StartEvent | NodeKind::ErrorBoundaryEvent { .. } => None,
-                NodeKind::EndEvent { terminate } => {
+                NodeKind::EndEvent { terminate: true } => {
+                    self.record(node_id, &fni, &token, TokenEventType::OnExit);
+                    let message = format!(
+                        "Process was terminated through TerminateEndEvent \"{}\".",
+                        node.id
+                    );
+                    self.fail(Failure::new(message), fx);
+                    return;
+                }
+                NodeKind::EndEvent { terminate: false } => {
                     self.record(node_id, &fni, &token, TokenEventType::OnExit);
                     self.results.push((node.id.clone(), token.current.clone()));
                     fx.ended
                         .push((self.id.clone(), node.id.clone(), token.current));
-                    if *terminate {
-                        queue.clear();
-                        self.cancel_waiting(fx);
-                    }
-                    if queue.is_empty() && self.waiting.is_empty() && self.joins.is_empty() {
-                        self.state = RunState::Finished;
-                        fx.stopped.push(self.id.clone());
-                    }
                     continue;
                 }
                 NodeKind::ExternalTask { topic, payload } => {
@@ -381,6 +395,12 @@ impl Instance {
                 None => queue.extend(self.leave(node_id, &fni, token)),
             }
         }
+        if self.is_running() && self.waiting.is_empty() {
+            // Tokens waiting at a join whose other branches are gone can never go on.
+            self.joins.clear();
+            self.state = RunState::Finished;
+            fx.stopped.push(self.id.clone());
+        }
     }
 
     /// The token leaves a node with its result: the result goes into the history under the
@@ -407,8 +427,10 @@ impl Instance {
             .collect()
     }
 
-    /// The outgoing flow of an exclusive gateway: the first whose condition holds (a flow without
-    /// condition always holds), else the default flow.
+    /// The outgoing flow of an exclusive gateway, as the engine's handler picks it: a gateway
+    /// with one outgoing flow (a merge) takes it; otherwise exactly one flow with a condition that
+    /// holds, else the default flow. Flows without a condition are not candidates, and a condition
+    /// that fails to evaluate counts as false, as in the engine.
     fn choose(
         &self,
         node: NodeId,
@@ -416,33 +438,33 @@ impl Instance {
         token: &Token,
     ) -> Result<FlowId, String> {
         let process = &self.deployment.process;
-        for &flow in &process.nodes[node].outgoing {
-            if Some(flow) == default {
-                continue;
-            }
-            let holds = match &process.flows[flow].condition {
-                None => true,
-                Some(condition) => {
-                    condition
-                        .holds(&token.expression_context())
-                        .map_err(|error| {
-                            format!(
-                                "The condition of {} failed: {error}",
-                                process.flows[flow].id
-                            )
-                        })?
-                }
-            };
-            if holds {
-                return Ok(flow);
-            }
+        let outgoing = &process.nodes[node].outgoing;
+        if let [only] = outgoing.as_slice() {
+            return Ok(*only);
         }
-        default.ok_or_else(|| {
-            format!(
-                "No outgoing sequence flow of the exclusive gateway {} can be taken.",
-                process.nodes[node].id
-            )
-        })
+        let context = token.expression_context();
+        let holding: Vec<FlowId> = outgoing
+            .iter()
+            .copied()
+            .filter(|&flow| Some(flow) != default)
+            .filter(|&flow| {
+                process.flows[flow]
+                    .condition
+                    .as_ref()
+                    .is_some_and(|condition| condition.holds(&context).unwrap_or(false))
+            })
+            .collect();
+        let gateway = &process.nodes[node].id;
+        match (holding.as_slice(), default) {
+            ([flow], _) => Ok(*flow),
+            ([], Some(default)) => Ok(default),
+            ([], None) => Err(format!(
+                "No outgoing SequenceFlow for ExclusiveGateway {gateway} had a truthy condition!"
+            )),
+            _ => Err(format!(
+                "More than one outgoing SequenceFlow for ExclusiveGateway {gateway} had a truthy condition!"
+            )),
+        }
     }
 
     /// A token arrives at a parallel gateway. With one incoming flow it passes; a join waits for
@@ -521,6 +543,9 @@ impl Instance {
         self.history.entry(flow_node_id).or_default().push(entry);
     }
 }
+
+/// How many flow nodes one move of an instance may pass before it is taken for an endless loop.
+const MAX_STEPS: usize = 10_000;
 
 /// A new engine id: a UUID v4, as the engine makes them.
 pub(crate) fn new_id() -> String {

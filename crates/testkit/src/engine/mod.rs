@@ -12,7 +12,7 @@ mod external_tasks;
 pub(crate) mod instance;
 mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -165,7 +165,7 @@ impl Engine {
             return;
         }
         state.model_order.retain(|m| m != id);
-        let gone: Vec<String> = state
+        let gone: HashSet<String> = state
             .instances
             .values()
             .filter(|instance| instance.deployment.id == id)
@@ -262,7 +262,8 @@ impl Engine {
                 let mut starts = process.start_events();
                 match (starts.next(), starts.next()) {
                     (Some(only), None) => process.node(&only.id),
-                    _ => {
+                    (None, _) => None,
+                    (Some(_), Some(_)) => {
                         return Err(Reject::new(
                             400,
                             "The Process Model contains multiple StartEvents, but no initial StartEvent was defined.",
@@ -543,9 +544,12 @@ impl State {
             let Some(waiters) = self.waiters.get_mut(&instance) else {
                 continue;
             };
-            let (reached, waiting): (Vec<Waiter>, Vec<Waiter>) = waiters
-                .drain(..)
-                .partition(|w| w.until == Until::EndEvent(end.clone()));
+            // Callback type 2 answers at the first end event reached, as the engine's does.
+            let (reached, waiting): (Vec<Waiter>, Vec<Waiter>) =
+                waiters.drain(..).partition(|w| match &w.until {
+                    Until::Finished => true,
+                    Until::EndEvent(expected) => *expected == end,
+                });
             *waiters = waiting;
             for waiter in reached {
                 let _ = waiter.tx.send(Ok((end.clone(), payload.clone())));

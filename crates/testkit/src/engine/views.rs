@@ -243,11 +243,13 @@ impl Engine {
             .correlation_order
             .iter()
             .filter(|id| {
-                state.correlations[*id].instances.iter().any(|i| {
-                    state
-                        .instances
-                        .get(i)
-                        .is_some_and(|i| i.deployment.id == model)
+                state.correlations.get(*id).is_some_and(|c| {
+                    c.instances.iter().any(|i| {
+                        state
+                            .instances
+                            .get(i)
+                            .is_some_and(|i| i.deployment.id == model)
+                    })
                 })
             })
             .filter_map(|id| state.correlation_view(id, caller))

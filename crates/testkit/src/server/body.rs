@@ -1,71 +1,46 @@
-//! Request bodies as the engine's body parser (express `body-parser`, strict JSON) reads them.
+//! Request bodies as the engine's body parser (express `body-parser` 1.18, strict JSON) reads them.
 
 use serde_json::{Map, Value};
+
+use super::json_errors;
+
+/// The largest JSON body the engine reads: the shipped `http_extension` configuration's `50mb`,
+/// which body-parser counts in binary megabytes.
+pub(crate) const LIMIT: usize = 50 * 1024 * 1024;
+
+/// What the engine answers, with status 413, for a JSON body over [`LIMIT`].
+pub(crate) const TOO_LARGE: &str = "request entity too large";
+
+/// Whether body-parser's JSON parser reads a body of this content type. It leaves others unread.
+pub(crate) fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|t| {
+        t.split(';')
+            .next()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
 
 /// Reads a request body. Without a JSON content type the body is ignored and reads as `{}`, as
 /// in the engine; an empty JSON body is `{}` too. Malformed JSON and a top-level value that is
 /// neither object nor array are errors whose message is the one the engine's JavaScript runtime
 /// gives (the engine answers them with 500).
 pub(crate) fn read(content_type: Option<&str>, body: &[u8]) -> Result<Value, String> {
-    let is_json = content_type.is_some_and(|t| {
-        t.split(';')
-            .next()
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-    });
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim_start();
-    if !is_json || trimmed.is_empty() {
+    if !is_json(content_type) || trimmed.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
     let first = trimmed.chars().next().unwrap_or(' ');
     if first != '{' && first != '[' {
-        // body-parser's strict mode replaces the offending character by `#` before asking
-        // JSON.parse for a message, then puts the character back into it.
+        // body-parser's strict mode asks JSON.parse about the text before the offending
+        // character followed by `#`, then puts the character in place of the first `#` of the
+        // message (the token's).
         let prefix = &text[..text.len() - trimmed.len()];
-        return Err(format!(
-            "Unexpected token '{first}', \"{prefix}#\" is not valid JSON"
-        ));
+        let partial = format!("{prefix}#");
+        let message = json_errors::unexpected_token(&partial, prefix.len(), '#');
+        return Err(message.replacen('#', first.encode_utf8(&mut [0; 4]), 1));
     }
-    serde_json::from_str(&text).map_err(|error| javascript_message(&text, &error))
-}
-
-/// The message V8's `JSON.parse` gives for the error serde found.
-fn javascript_message(text: &str, error: &serde_json::Error) -> String {
-    if error.is_eof() {
-        return "Unexpected end of JSON input".to_owned();
-    }
-    let position = byte_offset(text, error.line(), error.column());
-    let message = error.to_string();
-    if message.starts_with("key must be a string") {
-        return format!("Expected property name or '}}' in JSON at position {position}");
-    }
-    match text[position.min(text.len())..].chars().next() {
-        Some(c) => format!(
-            "Unexpected token '{c}', \"{}\" is not valid JSON",
-            excerpt(text)
-        ),
-        None => "Unexpected end of JSON input".to_owned(),
-    }
-}
-
-/// serde counts lines and columns from 1 and points at the offending character.
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    line_start + column.saturating_sub(1)
-}
-
-/// V8 quotes short inputs whole and long ones shortened.
-fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 30;
-    if text.chars().count() <= LIMIT {
-        text.to_owned()
-    } else {
-        format!("{}...", text.chars().take(LIMIT).collect::<String>())
-    }
+    serde_json::from_str(&text).map_err(|error| json_errors::message(&text, &error))
 }
 
 #[cfg(test)]
@@ -74,6 +49,10 @@ mod tests {
     use serde_json::json;
 
     const JSON: Option<&str> = Some("application/json");
+
+    fn error(body: &str) -> String {
+        read(JSON, body.as_bytes()).unwrap_err()
+    }
 
     #[test]
     fn reads_objects_and_arrays_with_a_json_content_type() {
@@ -94,21 +73,65 @@ mod tests {
     #[test]
     fn malformed_json_gets_the_engines_messages() {
         assert_eq!(
-            read(JSON, br#"{"correlationId": "#).unwrap_err(),
+            error(r#"{"correlationId": "#),
             "Unexpected end of JSON input"
         );
         assert_eq!(
-            read(JSON, b"{bad json").unwrap_err(),
+            error("{bad json"),
             "Expected property name or '}' in JSON at position 1"
         );
         assert_eq!(
-            read(JSON, br#""just a string""#).unwrap_err(),
+            error(r#""just a string""#),
             r##"Unexpected token '"', "#" is not valid JSON"##
         );
-        assert!(
-            read(JSON, b"[1, x]")
-                .unwrap_err()
-                .starts_with("Unexpected token 'x'")
+        assert_eq!(
+            error("[1, x]"),
+            r#"Unexpected token 'x', "[1, x]" is not valid JSON"#
         );
+    }
+
+    #[test]
+    fn a_character_outside_the_basic_multilingual_plane_is_named_whole() {
+        assert_eq!(
+            error("[😀]"),
+            r#"Unexpected token '😀', "[😀]" is not valid JSON"#
+        );
+        assert_eq!(
+            error(" 😀"),
+            r#"Unexpected token '😀', " #" is not valid JSON"#
+        );
+    }
+
+    /// Every prefix of these documents, and every one with a troublesome character put in at
+    /// each place, is read without a panic; a position in a message lies within the text.
+    #[test]
+    fn no_input_makes_the_reader_panic() {
+        const DOCUMENTS: [&str; 5] = [
+            r#"{"naïve": "café", "emoji": ["😀", "\u00e9\ud83d\ude00"], "n": -1.5e+3}"#,
+            r#"["\u😀", "\u1€000", "Grüße", {"ключ": "значение"}]"#,
+            "{\"日本語\":\n  [true, false, null, \"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]}",
+            r#"[{"a": "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀"}, 0.5, 1E-2]"#,
+            r#"{"€":{"€":{"€":["€","€"]}}}"#,
+        ];
+        const INSERTS: [&str; 10] = ["x", "é", "€", "😀", "\\", "\"", "\\u", ",", "}", "\u{1}"];
+        let check = |body: &[u8]| {
+            if let Err(message) = read(JSON, body) {
+                if let Some((_, position)) = message.rsplit_once(" at position ") {
+                    let text = String::from_utf8_lossy(body);
+                    let position: usize = position.parse().unwrap();
+                    assert!(position <= text.encode_utf16().count(), "{message}");
+                }
+            }
+        };
+        for document in DOCUMENTS {
+            for end in 0..=document.len() {
+                check(&document.as_bytes()[..end]);
+            }
+            for (at, _) in document.char_indices() {
+                for insert in INSERTS {
+                    check(format!("{}{insert}{}", &document[..at], &document[at..]).as_bytes());
+                }
+            }
+        }
     }
 }

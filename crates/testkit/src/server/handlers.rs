@@ -137,37 +137,85 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
         "get_token_history_for_correlation_and_process_model" => json_or_reject(
             engine.token_history_of(call.param("correlation_id"), call.param("process_model_id")),
         ),
-        _ => list(engine, &call, op),
+        _ => match list_route(operation) {
+            Some((kind, own)) => list(engine, &call, kind, own),
+            None => Reply::Error(Reject::new(
+                500,
+                format!("The stand-in engine does not serve {operation}."),
+            )),
+        },
     }
 }
 
-/// The list routes of user tasks, manual tasks, empty activities and events, by scope.
-fn list(engine: &Engine, call: &Call, op: &str) -> Reply {
+/// What a list route lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListKind {
+    UserTasks,
+    ManualTasks,
+    EmptyActivities,
+    Events,
+}
+
+/// The list routes by operation, consumer and management: what each lists, and whether it lists
+/// the caller's own only. The scope (model, instance, correlation) comes from the path
+/// parameters. An operation missing here is not served, rather than served by a lookalike.
+fn list_route(operation: &str) -> Option<(ListKind, bool)> {
+    use ListKind::{EmptyActivities, Events, ManualTasks, UserTasks};
+    Some(match operation {
+        "get_user_tasks_for_process_model"
+        | "get_user_tasks_for_process_instance"
+        | "get_user_tasks_for_correlation"
+        | "get_user_tasks_for_process_model_in_correlation"
+        | "management_get_user_tasks_for_process_model"
+        | "management_get_user_tasks_for_process_instance"
+        | "management_get_user_tasks_for_correlation"
+        | "management_get_user_tasks_for_process_model_in_correlation" => (UserTasks, false),
+        "get_own_user_tasks" => (UserTasks, true),
+        "get_manual_tasks_for_process_model"
+        | "get_manual_tasks_for_process_instance"
+        | "get_manual_tasks_for_correlation"
+        | "get_manual_tasks_for_process_model_in_correlation"
+        | "management_get_manual_tasks_for_process_model"
+        | "management_get_manual_tasks_for_process_instance"
+        | "management_get_manual_tasks_for_correlation"
+        | "management_get_manual_tasks_for_process_model_in_correlation" => (ManualTasks, false),
+        "get_own_manual_tasks" => (ManualTasks, true),
+        "get_empty_activities_for_process_model"
+        | "get_empty_activities_for_process_instance"
+        | "get_empty_activities_for_correlation"
+        | "get_empty_activities_for_process_model_in_correlation"
+        | "management_get_empty_activities_for_process_model"
+        | "management_get_empty_activities_for_process_instance"
+        | "management_get_empty_activities_for_correlation"
+        | "management_get_empty_activities_for_process_model_in_correlation" => {
+            (EmptyActivities, false)
+        }
+        "get_own_empty_activities" => (EmptyActivities, true),
+        "get_events_for_process_model"
+        | "get_events_for_correlation"
+        | "get_events_for_process_model_in_correlation"
+        | "management_get_events_for_process_model"
+        | "management_get_events_for_correlation"
+        | "management_get_events_for_process_model_in_correlation" => (Events, false),
+        _ => return None,
+    })
+}
+
+/// The list routes of user tasks, manual tasks, empty activities and events, by scope (only the
+/// caller's instances when `own`).
+fn list(engine: &Engine, call: &Call, kind: ListKind, own: bool) -> Reply {
     let param = |name: &str| call.has_param(name).then(|| call.param(name));
     let scope = Scope {
         model: param("process_model_id"),
         correlation: param("correlation_id"),
         instance: param("process_instance_id"),
-        owner: op
-            .starts_with("get_own_")
-            .then(|| call.caller().user_id.as_str()),
+        owner: own.then(|| call.caller().user_id.as_str()),
     };
-    if op.contains("user_tasks") {
-        Reply::json(&engine.user_tasks(scope))
-    } else if op.contains("manual_tasks") {
-        Reply::json(&engine.manual_tasks(scope))
-    } else if op.contains("empty_activities") {
-        Reply::json(&engine.empty_activities(scope))
-    } else if op.contains("events") {
-        Reply::json(&engine.events(scope))
-    } else {
-        Reply::Error(Reject::new(
-            500,
-            format!(
-                "The stand-in engine does not serve {}.",
-                call.route.operation
-            ),
-        ))
+    match kind {
+        ListKind::UserTasks => Reply::json(&engine.user_tasks(scope)),
+        ListKind::ManualTasks => Reply::json(&engine.manual_tasks(scope)),
+        ListKind::EmptyActivities => Reply::json(&engine.empty_activities(scope)),
+        ListKind::Events => Reply::json(&engine.events(scope)),
     }
 }
 
@@ -369,6 +417,52 @@ fn parse_int(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use process_engine_api_types::route::{Method, Retry, Success};
+    use process_engine_api_types::{Route, routes};
+
+    #[test]
+    fn every_list_route_of_the_api_description_is_known_with_its_kind() {
+        // A new list route fails here until the table names it.
+        let kinds = [
+            ("user_tasks", ListKind::UserTasks),
+            ("manual_tasks", ListKind::ManualTasks),
+            ("empty_activities", ListKind::EmptyActivities),
+            ("events", ListKind::Events),
+        ];
+        for route in routes::ALL {
+            let operation = route.operation;
+            let expected = kinds
+                .iter()
+                .find(|(name, _)| operation.contains("get_") && operation.contains(name))
+                .map(|&(_, kind)| (kind, operation.starts_with("get_own_")));
+            assert_eq!(list_route(operation), expected, "{operation}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_operation_nothing_serves_is_refused_naming_it() {
+        static NEW: Route = Route::new(
+            "get_user_tasks_archived",
+            Method::Get,
+            "/api/consumer/v1/user_tasks/archived",
+            &[],
+            Retry::Idempotent,
+            Success::Json,
+            None,
+        );
+        let reply = dispatch(&Engine::default(), Call::bare(&NEW)).await;
+        match reply {
+            Reply::Error(reject) => assert_eq!(
+                reject,
+                Reject::new(
+                    500,
+                    "The stand-in engine does not serve get_user_tasks_archived."
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn parse_int_reads_like_javascript() {

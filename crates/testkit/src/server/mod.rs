@@ -3,30 +3,58 @@
 
 mod body;
 mod handlers;
+mod json_errors;
 mod reply;
 mod request;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use http::header::CONTENT_TYPE;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::engine::{Engine, Reject};
 use crate::faults::Faults;
 use reply::Reply;
 
+/// How long the accept loop waits after a failed accept. The failures that persist (out of file
+/// descriptors) would otherwise have it spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
 /// What the connections share.
-#[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) faults: Faults,
+    /// The largest JSON body read: [`body::LIMIT`], smaller only in tests of the limit.
+    pub(crate) body_limit: usize,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            engine: Engine::default(),
+            faults: Faults::default(),
+            body_limit: body::LIMIT,
+        }
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the handle tells the accept loop.
@@ -53,13 +81,13 @@ pub(crate) async fn serve(
     loop {
         let accepted = async {
             match &listener {
-                Some(listener) => listener.accept().await,
+                Some(listener) => back_off_on_error(listener.accept()).await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
             accepted = accepted => {
-                let Ok((stream, _peer)) = accepted else { continue };
+                let Some((stream, _peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let closed = generation.subscribe();
                 tokio::spawn(connection(stream, Arc::clone(&shared), closed));
@@ -86,11 +114,24 @@ pub(crate) async fn serve(
     }
 }
 
-async fn connection(
-    stream: tokio::net::TcpStream,
-    shared: Arc<Shared>,
-    mut closed: watch::Receiver<u64>,
-) {
+/// The accepted connection, or `None` once [`ACCEPT_BACKOFF`] has passed after a failure. The
+/// accept loop still obeys its commands while this waits.
+async fn back_off_on_error<T>(accept: impl Future<Output = std::io::Result<T>>) -> Option<T> {
+    match accept.await {
+        Ok(accepted) => Some(accepted),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                backoff_ms = ACCEPT_BACKOFF.as_millis(),
+                "accepting a connection failed; trying again after the backoff"
+            );
+            tokio::time::sleep(ACCEPT_BACKOFF).await;
+            None
+        }
+    }
+}
+
+async fn connection(stream: TcpStream, shared: Arc<Shared>, mut closed: watch::Receiver<u64>) {
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
         async move { Ok::<_, std::convert::Infallible>(handle(&shared, request).await) }
@@ -111,20 +152,63 @@ async fn handle(
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
-    let reply = match body.collect().await {
-        Err(error) => Reply::Error(Reject::new(400, error.to_string())),
-        Ok(body) => {
-            match request::route(&parts.method, &parts.uri, &parts.headers, &body.to_bytes()) {
-                Err(reply) => reply,
-                Ok(call) => match shared.faults.intercept(call.route).await {
-                    Some(reject) => Reply::Error(reject),
-                    None => handlers::dispatch(&shared.engine, call).await,
-                },
-            }
-        }
-    };
+    let reply = answer(shared, &parts, body).await;
     tracing::debug!(method = %parts.method, path = parts.uri.path(), status = reply.status(), "answered");
     reply.into_response()
+}
+
+/// Runs a request through the engine's middleware and handler, then holds the answer back for
+/// the route's injected delay: the engine has acted before the delay starts.
+async fn answer(shared: &Shared, parts: &http::request::Parts, body: Incoming) -> Reply {
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let json = body::is_json(content_type);
+    let bytes = match read_body(body, json, shared.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(reject) => return reject.into(),
+    };
+    let call = match request::route(&parts.method, &parts.uri, &parts.headers, &bytes) {
+        Ok(call) => call,
+        Err(reply) => return reply,
+    };
+    let injected = shared.faults.take(call.route);
+    let reply = match injected.failure {
+        Some(reject) => reject.into(),
+        None => handlers::dispatch(&shared.engine, call).await,
+    };
+    if let Some(delay) = injected.delay {
+        tokio::time::sleep(delay).await;
+    }
+    reply
+}
+
+/// Reads a body as body-parser does: a JSON one up to `limit` bytes, refused with 413 beyond
+/// (before reading it when its declared length is over); any other is drained unread.
+async fn read_body<B>(body: B, json: bool, limit: usize) -> Result<Bytes, Reject>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let unreadable =
+        |error: Box<dyn std::error::Error + Send + Sync>| Reject::new(400, error.to_string());
+    let too_large = || Reject::new(413, body::TOO_LARGE);
+    if !json {
+        let mut body = pin!(body);
+        while let Some(frame) = body.frame().await {
+            frame.map_err(|error| unreadable(error.into()))?;
+        }
+        return Ok(Bytes::new());
+    }
+    if body.size_hint().lower() > u64::try_from(limit).unwrap_or(u64::MAX) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(unreadable(error)),
+    }
 }
 
 /// The address a listener for `addr` is bound to (resolving port 0).
@@ -132,4 +216,161 @@ pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, Sock
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     Ok((listener, local))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::convert::Infallible;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use http_body_util::Empty;
+    use hyper::body::Frame;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::time::Instant;
+
+    use super::*;
+
+    /// A body sent in chunks without a declared length.
+    struct Chunked(VecDeque<&'static [u8]>);
+
+    impl Body for Chunked {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+            Poll::Ready(
+                self.0
+                    .pop_front()
+                    .map(|chunk| Ok(Frame::data(Bytes::from_static(chunk)))),
+            )
+        }
+    }
+
+    fn chunked(chunks: &[&'static [u8]]) -> Chunked {
+        Chunked(chunks.iter().copied().collect())
+    }
+
+    fn too_large() -> Reject {
+        Reject::new(413, "request entity too large")
+    }
+
+    #[tokio::test]
+    async fn json_bodies_up_to_the_limit_are_read_and_longer_ones_refused() {
+        let exactly = Full::new(Bytes::from_static(b"[1,2,3,4]"));
+        assert_eq!(read_body(exactly, true, 9).await.unwrap(), "[1,2,3,4]");
+        let declared_longer = Full::new(Bytes::from_static(b"[1,2,3,4,5]"));
+        assert_eq!(
+            read_body(declared_longer, true, 9).await.unwrap_err(),
+            too_large()
+        );
+        let exactly = chunked(&[b"[1,2,", b"3,4]"]);
+        assert_eq!(read_body(exactly, true, 9).await.unwrap(), "[1,2,3,4]");
+        let turns_out_longer = chunked(&[b"[1,2,", b"3,4,", b"5]"]);
+        assert_eq!(
+            read_body(turns_out_longer, true, 9).await.unwrap_err(),
+            too_large()
+        );
+        assert_eq!(read_body(Empty::<Bytes>::new(), true, 0).await.unwrap(), "");
+    }
+
+    #[tokio::test]
+    async fn other_bodies_are_drained_whatever_their_length() {
+        let long = chunked(&[b"0123456789", b"0123456789"]);
+        assert_eq!(read_body(long, false, 9).await.unwrap(), "");
+    }
+
+    #[test]
+    fn the_limit_is_body_parsers_50mb() {
+        assert_eq!(body::LIMIT, 52_428_800);
+        assert_eq!(Shared::default().body_limit, body::LIMIT);
+    }
+
+    /// Sends `request` on a fresh connection to a server whose JSON bodies are limited to 16
+    /// bytes; returns what comes back until the server closes or `Connection: close` is honoured.
+    async fn exchange_with_limited_server(request: &[u8]) -> String {
+        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let shared = Arc::new(Shared {
+            body_limit: 16,
+            ..Shared::default()
+        });
+        let (_commands, receiver) = mpsc::channel(1);
+        let server = tokio::spawn(serve(listener, shared, receiver));
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        // A reset after the answer (unread rest of a refused body) ends the exchange too.
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        server.abort();
+        String::from_utf8(answer).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_json_body_over_the_limit_is_answered_413_as_express_does() {
+        let declared = exchange_with_limited_server(
+            b"POST /api/external_task/v1/fetch_and_lock HTTP/1.1\r\nHost: x\r\n\
+              Connection: close\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n\
+              {\"topicName\":\"a\"}",
+        )
+        .await;
+        let chunked = exchange_with_limited_server(
+            b"POST /api/external_task/v1/fetch_and_lock HTTP/1.1\r\nHost: x\r\n\
+              Connection: close\r\nContent-Type: application/json\r\n\
+              Transfer-Encoding: chunked\r\n\r\n\
+              c\r\n{\"topicName\"\r\n7\r\n:\"abc\"}\r\n0\r\n\r\n",
+        )
+        .await;
+        for answer in [declared, chunked] {
+            assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+            assert!(
+                answer
+                    .to_ascii_lowercase()
+                    .contains("content-type: text/html; charset=utf-8"),
+                "{answer}"
+            );
+            assert!(
+                answer.ends_with("\r\n\r\nrequest entity too large"),
+                "{answer}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_limit_applies_to_json_bodies_only() {
+        // Within the limit: routed (the auth check answers, not the body parser).
+        let within = exchange_with_limited_server(
+            b"POST /api/external_task/v1/fetch_and_lock HTTP/1.1\r\nHost: x\r\n\
+              Connection: close\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n\
+              {\"topicName\":\"\"}",
+        )
+        .await;
+        assert!(within.starts_with("HTTP/1.1 401 "), "{within}");
+        let text = exchange_with_limited_server(
+            b"POST /api/external_task/v1/fetch_and_lock HTTP/1.1\r\nHost: x\r\n\
+              Connection: close\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n\
+              0123456789012345678901234567890123456789",
+        )
+        .await;
+        assert!(text.starts_with("HTTP/1.1 401 "), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_accept_is_retried_only_after_the_backoff() {
+        let started = Instant::now();
+        let failed = back_off_on_error(std::future::ready(Err::<(), _>(std::io::Error::other(
+            "Too many open files",
+        ))))
+        .await;
+        assert_eq!(failed, None);
+        assert!(started.elapsed() >= ACCEPT_BACKOFF);
+
+        let started = Instant::now();
+        let accepted = back_off_on_error(std::future::ready(Ok::<_, std::io::Error>(7))).await;
+        assert_eq!(accepted, Some(7));
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
 }

@@ -93,7 +93,11 @@ pub(crate) fn route(
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let body = body::read(content_type, body).map_err(|message| Reject::new(500, message))?;
     let path = uri.path();
-    let identity = if path.starts_with("/api/") {
+    // express matches mount paths as it matches routes: ignoring case.
+    let identity = if path
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("/api/"))
+    {
         let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         let identity = auth::identify(header).map_err(|f| Reject::new(f.status(), f.message()))?;
         Some(identity)
@@ -105,7 +109,9 @@ pub(crate) fn route(
         http::Method::POST => Some(Method::Post),
         _ => None,
     };
-    let Some((route, raw)) = api_method.and_then(|m| Route::find(routes::ALL, m, path)) else {
+    let Some((route, raw)) =
+        api_method.and_then(|m| Route::find_ignore_ascii_case(routes::ALL, m, path))
+    else {
         return Err(Reply::NoRoute {
             method: method.to_string(),
             path: path.to_owned(),
@@ -143,5 +149,97 @@ fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
         )
     } else {
         percent_decode_str(text).decode_utf8_lossy()
+    }
+}
+
+#[cfg(test)]
+impl Call {
+    /// A call of `route` without parameters, body or caller.
+    pub(crate) fn bare(route: &'static Route) -> Call {
+        Call {
+            route,
+            params: Vec::new(),
+            query: Vec::new(),
+            body: Value::Null,
+            identity: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(method: Method, path: &str) -> Option<(&'static str, Vec<&str>)> {
+        Route::find_ignore_ascii_case(routes::ALL, method, path)
+            .map(|(route, values)| (route.operation, values))
+    }
+
+    #[test]
+    fn literal_segments_match_whatever_their_case_and_values_stay_as_sent() {
+        assert_eq!(
+            found(Method::Get, "/api/consumer/v1/PROCESS_MODELS"),
+            Some(("get_process_models", vec![]))
+        );
+        assert_eq!(
+            found(Method::Get, "/API/Consumer/V1/Process_Models/MyModel/"),
+            Some(("get_process_model_by_id", vec!["MyModel"]))
+        );
+        assert_eq!(
+            found(Method::Post, "/Api/External_Task/v1/TASK/AbC%20d/Finish"),
+            Some(("finish_external_task", vec!["AbC%20d"]))
+        );
+        assert_eq!(found(Method::Get, "/api/consumer/v1/process_modelz"), None);
+        assert_eq!(found(Method::Post, "/api/consumer/v1/process_models"), None);
+    }
+
+    #[test]
+    fn the_most_specific_template_wins_whatever_the_case() {
+        assert_eq!(
+            found(Method::Get, "/api/management/v1/correlations/ACTIVE"),
+            Some(("get_active_correlations", vec![]))
+        );
+        assert_eq!(
+            found(Method::Get, "/api/management/v1/correlations/Active-1"),
+            Some(("get_correlation_by_id", vec!["Active-1"]))
+        );
+    }
+
+    #[test]
+    fn it_finds_what_route_find_finds() {
+        for route in routes::ALL {
+            let path = route
+                .path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "value" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let expected = Route::find(routes::ALL, route.method, &path).map(|(r, _)| r.operation);
+            assert_eq!(
+                found(route.method, &path).map(|(operation, _)| operation),
+                expected,
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_auth_check_covers_the_api_roots_in_any_case() {
+        let uri = |path: &str| path.parse::<http::Uri>().unwrap();
+        let route_without_token = |path: &str| {
+            route(
+                &http::Method::GET,
+                &uri(path),
+                &http::HeaderMap::new(),
+                &Bytes::new(),
+            )
+        };
+        for path in ["/API/consumer/v1/process_models", "/Api/nowhere"] {
+            match route_without_token(path) {
+                Err(Reply::Error(reject)) => assert_eq!(reject.status, 401, "{path}"),
+                other => panic!("{path}: {other:?}"),
+            }
+        }
+        assert!(route_without_token("/Security/Authority").is_ok());
     }
 }

@@ -63,7 +63,7 @@ impl<S: fmt::Debug> fmt::Debug for Auth<S> {
 }
 
 /// `Bearer <token>`, or an error (never a panic) for a token that cannot be a header value.
-fn bearer(token: &str) -> Result<HeaderValue, Error> {
+pub(crate) fn bearer(token: &str) -> Result<HeaderValue, Error> {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
         .map_err(|error| Error::auth(AuthError::InvalidToken(error)))?;
     value.set_sensitive(true);

@@ -30,6 +30,10 @@ impl BaseUri {
                 source: None,
             })
         };
+        // `Uri` drops a fragment without a word, and a base URL with one is a mistake.
+        if url.contains('#') {
+            return Err(invalid("it has a fragment"));
+        }
         let uri: Uri = url.parse().map_err(|source| {
             Error::request(RequestError::BaseUrl {
                 reason: "not a URL",
@@ -177,6 +181,10 @@ mod tests {
             "ftp://h/",
             "http://u:p@h/",
             "http://h/?q=1",
+            "http://h/#top",
+            "http://h/engine#top",
+            "http://h#top",
+            "http://h/#",
             "http://h /",
         ] {
             let error = BaseUri::parse(url).unwrap_err();

@@ -8,6 +8,8 @@ use process_engine_api_types::route::Retry;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::retry::{Policy, RetryLayer};
 
+use super::time_limit::CallDeadline;
+use super::trace::CallSpan;
 use crate::{CallInfo, Error, RetryConfig};
 
 /// The retry layer of a client: its policy shares one budget among all calls.
@@ -59,6 +61,15 @@ fn retry_class(request: &Request<Bytes>) -> Retry {
         .map_or(Retry::Never, CallInfo::retry)
 }
 
+/// What was wrong with an attempt, for the debug events: the status the engine answered, or
+/// the kind of error.
+fn failure(result: &Result<Response<Bytes>, Error>) -> (Option<u16>, Option<&'static str>) {
+    match result {
+        Ok(response) => (Some(response.status().as_u16()), None),
+        Err(error) => (None, Some(error.kind_name())),
+    }
+}
+
 impl Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolicy {
     type Future = tokio::time::Sleep;
 
@@ -68,25 +79,46 @@ impl Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolicy {
         result: &mut Result<Response<Bytes>, Error>,
     ) -> Option<Self::Future> {
         self.attempts = self.attempts.saturating_add(1);
+        if let Some(CallSpan(span)) = request.extensions().get::<CallSpan>() {
+            span.record("attempts", self.attempts);
+        }
         if self.attempts == 1 {
             self.budget.deposit();
         }
         if !should_retry(retry_class(request), result) {
             return None;
         }
-        if self.attempts >= self.config.max_attempts {
-            tracing::debug!(attempts = self.attempts, "not retrying: no attempts left");
+        let attempts = self.attempts;
+        let (status, error) = failure(result);
+        if attempts >= self.config.max_attempts {
+            tracing::debug!(attempts, status, error, "not retrying: no attempts left");
             return None;
+        }
+        let backoff = self.config.backoff(attempts);
+        // Sleeping past the deadline would only trade this answer for "deadline passed".
+        if let Some(CallDeadline(deadline)) = request.extensions().get::<CallDeadline>() {
+            let wakes = tokio::time::Instant::now().checked_add(backoff);
+            if wakes.is_none_or(|wakes| wakes >= *deadline) {
+                tracing::debug!(
+                    attempts,
+                    status,
+                    error,
+                    ?backoff,
+                    "not retrying: the backoff would outlast the deadline"
+                );
+                return None;
+            }
         }
         if !self.budget.withdraw() {
             tracing::debug!(
-                attempts = self.attempts,
+                attempts,
+                status,
+                error,
                 "not retrying: the retry budget is exhausted"
             );
             return None;
         }
-        let backoff = self.config.backoff(self.attempts);
-        tracing::debug!(attempts = self.attempts, ?backoff, "retrying");
+        tracing::debug!(attempts, status, error, ?backoff, "retrying");
         Some(tokio::time::sleep(backoff))
     }
 
@@ -197,6 +229,15 @@ mod tests {
         Success::Json,
         None,
     );
+    static GET: Route = Route::new(
+        "get_process_models",
+        Method::Get,
+        "/models",
+        &[],
+        Retry::Idempotent,
+        Success::Json,
+        None,
+    );
     static LONG_POLL: Route = Route::new(
         "fetch_and_lock",
         Method::Post,
@@ -241,6 +282,54 @@ mod tests {
         assert!(policy.clone_request(&request(&START)).is_some());
         let mut disabled = policy_of(RetryConfig::disabled());
         assert!(disabled.clone_request(&request(&START)).is_none());
+    }
+
+    #[tokio::test]
+    async fn retry_events_say_why() {
+        let recording = crate::capture::Recording::start();
+        let mut policy = policy_of(RetryConfig::default());
+        let mut request = request(&GET);
+
+        assert!(policy.retry(&mut request, &mut answer(503)).is_some());
+        assert!(policy.retry(&mut request, &mut transport()).is_some());
+
+        let events = recording.events();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(events[0].contains(&"status=503".to_owned()), "{events:?}");
+        assert!(
+            events[1].contains(&"error=transport".to_owned()),
+            "{events:?}"
+        );
+        assert!(
+            events
+                .iter()
+                .all(|event| event.contains(&"message=retrying".to_owned())),
+            "{events:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_backoff_outlasts_the_deadline() {
+        let mut policy = RetryPolicy::new(
+            RetryConfig::default()
+                .initial_backoff(Duration::from_secs(3600))
+                .max_backoff(Duration::from_secs(3600)),
+        );
+        let mut request = request(&GET);
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(10);
+        request.extensions_mut().insert(CallDeadline(deadline));
+        let mut result = answer(503);
+
+        // With the longest backoff drawn, still no retry: the jitter is not what decides.
+        for _ in 0..20 {
+            assert!(policy.clone().retry(&mut request, &mut result).is_none());
+        }
+        assert_eq!(result.as_ref().unwrap().status(), 503, "the answer is kept");
+
+        // Without a deadline the same backoff is waited out.
+        let mut request = self::request(&GET);
+        let sleep = policy.retry(&mut request, &mut answer(503));
+        assert!(sleep.is_some());
     }
 
     #[tokio::test]

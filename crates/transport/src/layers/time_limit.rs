@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
+use tokio::time::Instant;
 use tower::{Layer, Service};
 
 use super::ResponseFuture;
@@ -22,8 +23,15 @@ pub(crate) enum Scope {
     Call,
 }
 
-/// Ends what is still running after the limit of its [`Scope`]: the call's override in its
-/// [`CallInfo`], or the client's default.
+/// When the call's deadline passes, put into the request's extensions by the deadline layer,
+/// so that the retry policy does not start a backoff that would outlast it (and throw away the
+/// answer it has for a bare "deadline passed").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CallDeadline(pub(crate) Instant);
+
+/// Ends what is still running after the limit of its [`Scope`], from the call's [`CallInfo`]
+/// and the client's default: for an attempt, the call's override or the default; for the
+/// call, [`CallInfo::effective_deadline`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimeLimitLayer {
     scope: Scope,
@@ -67,17 +75,26 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+    fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
         let TimeLimitLayer { scope, default } = self.limits;
-        let info = request.extensions().get::<CallInfo>();
-        let limit = match scope {
-            Scope::Attempt => info.and_then(CallInfo::attempt_timeout),
-            Scope::Call => info.and_then(CallInfo::deadline),
+        let info = request.extensions().get::<CallInfo>().copied();
+        let limit = match (scope, info) {
+            (Scope::Attempt, info) => info.and_then(|info| info.attempt_timeout()),
+            (Scope::Call, Some(info)) => Some(info.effective_deadline(default)),
+            (Scope::Call, None) => None,
         }
         .unwrap_or(default);
+        // A limit too far away for an instant is no limit (as in `tokio::time::timeout`).
+        let end = Instant::now().checked_add(limit);
+        if let (Scope::Call, Some(end)) = (scope, end) {
+            request.extensions_mut().insert(CallDeadline(end));
+        }
         let future = self.inner.call(request);
         Box::pin(async move {
-            tokio::time::timeout(limit, future)
+            let Some(end) = end else {
+                return future.await;
+            };
+            tokio::time::timeout_at(end, future)
                 .await
                 .unwrap_or_else(|_elapsed| {
                     Err(Error::new(match scope {

@@ -1,4 +1,4 @@
-//! One tracing span per call, named by the operation.
+//! One tracing span per call: `process_engine_call`, with the operation as a field.
 
 use std::task::{Context, Poll};
 
@@ -11,7 +11,14 @@ use tracing::field::Empty;
 use super::ResponseFuture;
 use crate::{CallInfo, Error};
 
-/// Wraps each call in a `process_engine_call` span.
+/// The span of the call a request belongs to, in the request's extensions, so that the layers
+/// further in record on it whatever span is current (users' layers may enter their own).
+#[derive(Debug, Clone)]
+pub(crate) struct CallSpan(pub(crate) tracing::Span);
+
+/// Wraps each call in a `process_engine_call` span with the fields `operation`, `method`,
+/// `path` (the route's template), and as the call goes on `attempts` (recorded by the retry
+/// policy), `status` (of the answer) or `error` (the kind of failure).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TraceLayer;
 
@@ -42,7 +49,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+    fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
         // The path is the route's template, not the filled path: ids would make every span
         // unique. The token is never recorded.
         let (operation, method, path) = match request.extensions().get::<CallInfo>() {
@@ -58,8 +65,11 @@ where
             operation,
             method,
             path,
+            attempts = Empty,
             status = Empty,
+            error = Empty,
         );
+        request.extensions_mut().insert(CallSpan(span.clone()));
         let future = span.in_scope(|| self.inner.call(request));
         let recorder = span.clone();
         Box::pin(
@@ -70,12 +80,109 @@ where
                         recorder.record("status", response.status().as_u16());
                     }
                     Err(error) => {
-                        tracing::debug!(error = error as &dyn std::error::Error, "the call failed");
+                        let kind = error.kind_name();
+                        recorder.record("error", kind);
+                        tracing::debug!(
+                            kind,
+                            error = error as &dyn std::error::Error,
+                            "the call failed"
+                        );
                     }
                 }
                 result
             }
             .instrument(span),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use process_engine_api_types::route::{Method, Retry, Route, Success};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::capture::Recording;
+    use crate::{Call, Client, RetryConfig};
+
+    static LIST: Route = Route::new(
+        "get_process_models",
+        Method::Get,
+        "/api/consumer/v1/process_models",
+        &[],
+        Retry::Idempotent,
+        Success::Json,
+        None,
+    );
+
+    fn has(fields: &[String], field: &str) -> bool {
+        fields.iter().any(|recorded| recorded == field)
+    }
+
+    #[tokio::test]
+    async fn a_failed_call_records_why_and_how_often_it_was_tried() {
+        let recording = Recording::start();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let quick = RetryConfig::default()
+            .max_attempts(3)
+            .initial_backoff(Duration::from_millis(1));
+        let client = Client::builder(&url).retry(quick).build().unwrap();
+
+        let error = client.send(Call::new(&LIST)).await.unwrap_err();
+        assert!(error.is_connect(), "{error:?}");
+
+        let spans = recording.spans("process_engine_call");
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        let span = &spans[0];
+        for field in [
+            "operation=get_process_models",
+            "method=GET",
+            "path=/api/consumer/v1/process_models",
+            "attempts=3",
+            "error=connect",
+        ] {
+            assert!(has(span, field), "{field} in {span:?}");
+        }
+        let events = recording.events();
+        let retries = events
+            .iter()
+            .filter(|event| has(event, "message=retrying"))
+            .collect::<Vec<_>>();
+        assert_eq!(retries.len(), 2, "{events:?}");
+        assert!(
+            retries.iter().all(|event| has(event, "error=connect")),
+            "{retries:?}"
+        );
+        assert!(
+            events
+                .iter()
+                .any(|event| has(event, "message=the call failed") && has(event, "kind=connect")),
+            "{events:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_records_its_status() {
+        let recording = Recording::start();
+        let service = TraceLayer.layer(tower::service_fn(|_request: Request<Bytes>| async {
+            let mut response = Response::new(Bytes::new());
+            *response.status_mut() = http::StatusCode::NOT_FOUND;
+            Ok::<_, Error>(response)
+        }));
+        let mut request = Request::new(Bytes::new());
+        request.extensions_mut().insert(CallInfo::new(&LIST));
+
+        tower::ServiceExt::oneshot(service, request).await.unwrap();
+
+        let span = &recording.spans("process_engine_call")[0];
+        assert!(has(span, "status=404"), "{span:?}");
+        assert!(
+            !span.iter().any(|field| field.starts_with("error=")),
+            "{span:?}"
+        );
     }
 }

@@ -15,6 +15,8 @@ use hyper_util::rt::TokioIo;
 use process_engine_api_types::route::{Method, Retry, Route, Success};
 use process_engine_transport::{Client, ClientBuilder, RetryConfig};
 use tokio::net::TcpListener;
+#[cfg(target_os = "linux")]
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
 /// What the server does with a request.
@@ -205,6 +207,20 @@ pub(crate) fn quick_retries() -> RetryConfig {
     RetryConfig::default()
         .initial_backoff(Duration::from_millis(1))
         .max_backoff(Duration::from_millis(1))
+}
+
+/// A listener whose accept queue is full and never drained: the kernel drops further SYNs, so a
+/// connect to the URL hangs until it times out. The stream is the connection filling the queue;
+/// keep both alive for as long as the connect should hang.
+#[cfg(target_os = "linux")]
+pub(crate) async fn unaccepting_url() -> (String, TcpListener, TcpStream) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    // A backlog of 0 leaves room for one waiting connection (on Linux).
+    let listener = socket.listen(0).unwrap();
+    let address = listener.local_addr().unwrap();
+    let queued = TcpStream::connect(address).await.unwrap();
+    (format!("http://{address}"), listener, queued)
 }
 
 /// A bound port that nobody listens on any more.

@@ -77,10 +77,38 @@ async fn the_token_source_is_asked_on_every_attempt() {
     assert_eq!(authorization(&server), ["Bearer token-1", "Bearer token-2"]);
 }
 
+/// Hands out a token that cannot be a header value.
+#[derive(Debug)]
+struct Garbled;
+
+#[async_trait]
+impl TokenSource for Garbled {
+    async fn identity(&self) -> Result<Identity, BoxError> {
+        Ok(Identity::new("line\nbreak", "garbled"))
+    }
+}
+
+#[test]
+fn an_invalid_static_token_is_refused_by_the_builder() {
+    for builder in [
+        Client::builder("http://localhost:8000").bearer_token("line\nbreak"),
+        Client::builder("http://localhost:8000").identity(Identity::new("nul\0byte", "alice")),
+    ] {
+        let error = builder.build().unwrap_err();
+        assert!(error.is_auth(), "{error:?}");
+        assert_eq!(error.to_string(), "the token is not a valid header value");
+        let shown = format!("{error} {error:?}");
+        assert!(
+            !shown.contains("line") && !shown.contains("byte"),
+            "{shown}"
+        );
+    }
+}
+
 #[tokio::test]
-async fn an_invalid_token_is_an_auth_error_and_nothing_is_sent() {
+async fn an_invalid_token_from_a_source_is_an_auth_error_and_nothing_is_sent() {
     let server = Server::start([Action::json(200, "{}")]).await;
-    let client = server.client().bearer_token("line\nbreak").build().unwrap();
+    let client = server.client().token_source(Garbled).build().unwrap();
 
     let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
 
@@ -117,12 +145,18 @@ fn debug_output_never_shows_the_token() {
     for debug in [
         format!("{identity:?}"),
         format!("{builder:?}"),
-        format!("{client:?}"),
         format!("{with_bearer:?}"),
-        format!("{:?}", with_bearer.build().unwrap()),
     ] {
         assert!(!debug.contains(secret), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");
+    }
+    // A client shows no credentials at all, not even redacted ones.
+    for debug in [
+        format!("{client:?}"),
+        format!("{:?}", with_bearer.build().unwrap()),
+    ] {
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(debug.contains("http://localhost:8000"), "{debug}");
     }
     assert!(!format!("{:?}", Identity::dummy()).contains("ZHVtbXlfdG9rZW4="));
 }

@@ -3,12 +3,15 @@
 use std::error::Error as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use process_engine_api_types::error::ErrorKind;
 use process_engine_transport::{BoxError, Call, Client, Identity, TokenSource, async_trait};
 use serde::Deserialize;
 use serde_json::Value;
 
+#[cfg(target_os = "linux")]
+use crate::support::unaccepting_url;
 use crate::support::{
     Action, FETCH_AND_LOCK, GET_MODEL, LIST_MODELS, START, Server, quick_retries, refused_url,
 };
@@ -58,6 +61,32 @@ async fn a_start_that_never_left_is_sent_again_but_a_long_poll_is_not() {
     let error = client.send(Call::new(&FETCH_AND_LOCK)).await.unwrap_err();
     assert!(error.is_connect(), "{error:?}");
     assert_eq!(attempts.asked.load(Ordering::SeqCst), 1);
+}
+
+// Relies on Linux dropping the SYNs to a listener whose accept queue is full.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_slow_connect_is_a_connect_error_even_past_the_attempt_timeout() {
+    let (url, _listener, _queued) = unaccepting_url().await;
+    let attempts = Arc::new(Counting::default());
+    // The connect timeout (10 s by default) is longer than the attempt timeout: the connector
+    // must give up first, or the start that never left would look as if it might have.
+    let client = Client::builder(&url)
+        .attempt_timeout(Duration::from_millis(300))
+        .retry(quick_retries().max_attempts(2))
+        .token_source(Arc::clone(&attempts))
+        .build()
+        .unwrap();
+
+    let error = client.send(Call::new(&START).param("m")).await.unwrap_err();
+
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.is_timeout(), "{error:?}");
+    assert_eq!(
+        attempts.asked.load(Ordering::SeqCst),
+        2,
+        "a start that never left is sent again"
+    );
 }
 
 #[tokio::test]
@@ -197,4 +226,39 @@ async fn a_json_error_body_is_read_too() {
         engine.additional_information(),
         Some(&serde_json::json!({"until": "x"}))
     );
+}
+
+#[tokio::test]
+async fn an_answer_longer_than_the_limit_is_an_error_that_is_not_retried() {
+    let body = r#"{"processModels":[]}"#;
+    let server = Server::start([
+        Action::json(200, body),
+        Action::text(503, "the engine is restarting, come back later"),
+        Action::json(200, body),
+    ])
+    .await;
+    let client = server.client().max_response_size(8).build().unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert_eq!(error.to_string(), "the answer exceeded 8 bytes");
+    assert_eq!(error.operation(), Some("get_process_models"));
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(!error.is_transport() && !error.is_connect() && !error.is_decode());
+    assert!(!error.is_status() && !error.is_timeout(), "{error:?}");
+    assert_eq!(server.hits(), 1);
+
+    // Not even the answer of a 503 to an idempotent call is worth reading twice.
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+    assert_eq!(error.to_string(), "the answer exceeded 8 bytes");
+    assert_eq!(server.hits(), 2);
+
+    // Up to the limit, the answer is read.
+    let client = server
+        .client()
+        .max_response_size(body.len())
+        .build()
+        .unwrap();
+    let answer: Value = client.json(Call::new(&LIST_MODELS)).await.unwrap();
+    assert_eq!(answer, serde_json::json!({"processModels": []}));
 }

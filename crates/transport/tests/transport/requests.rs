@@ -106,6 +106,33 @@ async fn path_parameters_are_encoded_as_one_segment() {
 }
 
 #[tokio::test]
+async fn dot_segments_are_sent_encoded() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server.client().build().unwrap();
+
+    for value in [".", "..", "v1.2"] {
+        client
+            .send(Call::new(&GET_MODEL).param(value))
+            .await
+            .unwrap();
+    }
+
+    let targets: Vec<_> = server
+        .received()
+        .into_iter()
+        .map(|request| request.target)
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "/api/consumer/v1/process_models/%2E",
+            "/api/consumer/v1/process_models/%2E%2E",
+            "/api/consumer/v1/process_models/v1.2",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn the_query_leaves_out_none_and_the_body_is_json() {
     #[derive(Serialize)]
     struct StartQuery<'a> {
@@ -169,6 +196,17 @@ async fn building_mistakes_surface_when_sent_and_nothing_goes_out() {
     assert!(error.is_request(), "{error:?}");
     assert_eq!(error.operation(), Some("get_process_model_by_id"));
 
+    // `/process_models/` would be `/process_models` to the engine: another route.
+    let error = client
+        .send(Call::new(&GET_MODEL).param(""))
+        .await
+        .unwrap_err();
+    assert!(error.is_request(), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "the path parameter `process_model_id` of get_process_model_by_id is empty"
+    );
+
     // JSON object keys must be strings.
     let unserializable = BTreeMap::from([(vec![1_u8], "value")]);
     let error = client
@@ -187,6 +225,9 @@ fn bad_base_urls_are_refused_by_the_builder() {
         "localhost:8000",
         "ftp://host/",
         "http://user:pass@host/",
+        "http://host/?page=1",
+        "http://host/#engine",
+        "http://host/engine#top",
         "not a url",
     ] {
         let error = Client::builder(url).build().unwrap_err();

@@ -5,7 +5,9 @@ use std::time::Duration;
 use process_engine_transport::{Call, Client, RetryConfig};
 use serde_json::Value;
 
-use crate::support::{Action, GET_MODEL, LIST_MODELS, START, Server, quick_retries};
+use crate::support::{
+    Action, FETCH_AND_LOCK, GET_MODEL, LIST_MODELS, START, Server, quick_retries,
+};
 
 #[tokio::test]
 async fn a_get_answered_503_then_502_then_200_succeeds_on_the_third_request() {
@@ -149,4 +151,36 @@ async fn a_small_budget_runs_out_across_calls_and_clones() {
         .unwrap();
     assert!(other.send(Call::new(&LIST_MODELS)).await.is_err());
     assert_eq!(server.hits(), 5);
+}
+
+#[tokio::test]
+async fn calls_that_are_never_retried_deposit_nothing() {
+    let server = Server::start([Action::status(503)]).await;
+    // Nothing in reserve, and every deposit earns half a retry.
+    let half = quick_retries().min_retries_per_sec(0).retry_percent(0.5);
+    let client = server.client().retry(half).build().unwrap();
+
+    for _ in 0..3 {
+        let long_poll = Call::new(&FETCH_AND_LOCK).json(&serde_json::json!({}));
+        assert_eq!(
+            client.send(long_poll).await.unwrap_err().status(),
+            Some(503)
+        );
+    }
+    assert_eq!(server.hits(), 3);
+
+    // Only its own deposit is in the budget: half a retry, not enough for one.
+    assert_eq!(
+        client
+            .send(Call::new(&LIST_MODELS))
+            .await
+            .unwrap_err()
+            .status(),
+        Some(503)
+    );
+    assert_eq!(server.hits(), 4);
+
+    // Its deposit and this one's make a whole retry.
+    client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+    assert_eq!(server.hits(), 6);
 }

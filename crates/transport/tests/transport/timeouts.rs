@@ -76,8 +76,8 @@ async fn a_long_poll_overrides_the_attempt_timeout() {
 }
 
 #[tokio::test]
-async fn the_deadline_ends_a_call_that_keeps_being_retried() {
-    let server = Server::start([Action::status(503)]).await;
+async fn the_deadline_ends_an_attempt_after_retries() {
+    let server = Server::start([Action::status(503), Action::status(503), Action::Hang]).await;
     let backoff = Duration::from_millis(20);
     let patient = quick_retries()
         .max_attempts(u32::MAX)
@@ -94,11 +94,61 @@ async fn the_deadline_ends_a_call_that_keeps_being_retried() {
 
     assert!(error.is_timeout(), "{error:?}");
     assert_eq!(error.to_string(), "the call's deadline of 300ms passed");
-    assert!(
-        server.hits() >= 2,
-        "it was retried before the deadline: {}",
-        server.hits()
-    );
+    assert_eq!(server.hits(), 3, "retried until the attempt that hung");
+}
+
+#[tokio::test]
+async fn a_backoff_past_the_deadline_ends_the_call_with_the_real_answer() {
+    let server = Server::start([Action::text(503, "restarting")]).await;
+    // Full jitter draws each backoff from [0, cap]. The cap is far beyond the deadline so that
+    // a draw short enough to retry (and a retry cut off by the deadline) is next to impossible;
+    // the rule does not depend on the cap.
+    let backoff = Duration::from_secs(3600);
+    let patient = quick_retries()
+        .max_attempts(u32::MAX)
+        .initial_backoff(backoff)
+        .max_backoff(backoff);
+    let client = server
+        .client()
+        .retry(patient)
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(!error.is_timeout(), "{error:?}");
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.engine_error().unwrap().message(), "restarting");
+}
+
+#[tokio::test]
+async fn a_long_attempt_timeout_outlasts_the_client_deadline() {
+    let server = Server::start([Action::delayed(
+        Duration::from_millis(500),
+        Action::json(200, "{}"),
+    )])
+    .await;
+    let client = server
+        .client()
+        .deadline(Duration::from_millis(200))
+        .build()
+        .unwrap();
+
+    // A blocking start that waits longer than the client's deadline gets its whole attempt.
+    let call = Call::new(&START)
+        .param("m")
+        .attempt_timeout(Duration::from_secs(5));
+    client.send(call).await.unwrap();
+
+    // Unless it sets a deadline of its own.
+    let call = Call::new(&START)
+        .param("m")
+        .attempt_timeout(Duration::from_secs(5))
+        .deadline(Duration::from_millis(200));
+    let error = client.send(call).await.unwrap_err();
+    assert_eq!(error.to_string(), "the call's deadline of 200ms passed");
+    assert_eq!(server.hits(), 2);
 }
 
 #[tokio::test]
