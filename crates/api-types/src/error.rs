@@ -65,6 +65,7 @@ pub struct EngineError {
     message: String,
     class_name: Option<String>,
     additional_information: Option<Value>,
+    unknown_route: bool,
 }
 
 /// The JSON error bodies of later engines; every field optional so that either shape reads.
@@ -95,13 +96,23 @@ impl EngineError {
             ),
             _ => (String::from_utf8_lossy(body).trim().to_owned(), None, None),
         };
+        // Express answers a route it does not have with an HTML page around `Cannot GET /path`.
+        let route_message = express_page_message(&message);
         EngineError {
             status,
             kind: ErrorKind::from_status(status),
-            message,
+            unknown_route: route_message.is_some(),
+            message: route_message.unwrap_or(message),
             class_name,
             additional_information,
         }
+    }
+
+    /// The engine has no such route: its web framework answered with its own page
+    /// (`Cannot POST /path`). A wrong base URL, or an engine of another version, rather than a
+    /// missing model or task.
+    pub fn is_unknown_route(&self) -> bool {
+        self.unknown_route
     }
 
     /// The HTTP status code.
@@ -128,6 +139,22 @@ impl EngineError {
     pub fn additional_information(&self) -> Option<&Value> {
         self.additional_information.as_ref()
     }
+}
+
+/// The `Cannot <METHOD> <path>` of Express's not-found page, if `body` is that page.
+fn express_page_message(body: &str) -> Option<String> {
+    if !body.starts_with("<!DOCTYPE html>") {
+        return None;
+    }
+    let start = body.find("<pre>")? + "<pre>".len();
+    let end = start + body[start..].find("</pre>")?;
+    let text = body[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.starts_with("Cannot ").then_some(text)
 }
 
 impl fmt::Display for EngineError {
@@ -178,6 +205,19 @@ mod tests {
         let error = EngineError::from_response(404, body);
         assert_eq!(error.class_name(), Some("NotFoundError"));
         assert_eq!(error.message(), "nope");
+    }
+
+    #[test]
+    fn an_unknown_route_is_told_apart_from_a_missing_model() {
+        let page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot GET /api/consumer/v2/x&amp;y</pre>\n</body>\n</html>\n";
+        let error = EngineError::from_response(404, page.as_bytes());
+        assert!(error.is_unknown_route());
+        assert_eq!(error.kind(), ErrorKind::NotFound);
+        assert_eq!(error.message(), "Cannot GET /api/consumer/v2/x&y");
+        assert!(
+            !EngineError::from_response(404, b"ProcessModel with id x not found!")
+                .is_unknown_route()
+        );
     }
 
     #[test]
