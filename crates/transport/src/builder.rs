@@ -22,7 +22,7 @@ use crate::{BoxError, BoxedService, Error, Identity, RetryConfig, TokenSource};
 
 /// Configures and builds a [`Client`].
 ///
-/// `Debug` never shows the token.
+/// `Debug` never shows the token, nor a TLS configuration (only whether one is set).
 #[derive(Clone)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ClientBuilder {
@@ -36,6 +36,8 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     user_agent: String,
     layers: Vec<UserLayer>,
+    #[cfg(feature = "rustls")]
+    tls_config: Option<rustls::ClientConfig>,
 }
 
 /// Where the identity comes from. A fixed one is checked when the client is built; a source's
@@ -61,11 +63,17 @@ impl ClientBuilder {
             retry: RetryConfig::default(),
             user_agent: concat!("process-engine-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             layers: Vec::new(),
+            #[cfg(feature = "rustls")]
+            tls_config: None,
         }
     }
 
     /// Calls the engine as `identity` (default: [`Identity::dummy`]). A token that cannot be
     /// sent in a header (a line break, say) makes [`build`](Self::build) fail.
+    ///
+    /// A call with an identity of its own ([`Call::identity`]) is made as that instead.
+    ///
+    /// [`Call::identity`]: crate::Call::identity
     pub fn identity(mut self, identity: Identity) -> Self {
         self.credentials = Credentials::Static(identity);
         self
@@ -80,6 +88,11 @@ impl ClientBuilder {
 
     /// Asks `source` for the identity before every attempt (for tokens that expire). A token
     /// that cannot be sent in a header fails that attempt with an [`Error::is_auth`] error.
+    ///
+    /// Calls with an identity of their own ([`Call::identity`]) are made as that, without
+    /// asking `source`.
+    ///
+    /// [`Call::identity`]: crate::Call::identity
     pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
         self.credentials = Credentials::Source(Arc::new(source));
         self
@@ -154,6 +167,49 @@ impl ClientBuilder {
         self
     }
 
+    /// Connects to `https` base URLs with `config` instead of the default (the ring provider
+    /// and the webpki roots, that is Mozilla's root certificates): to trust a private CA, or to
+    /// present a client certificate.
+    ///
+    /// Build the configuration with the crate's re-export [`rustls`](crate::rustls), so that
+    /// its version is the one the client uses, and pass the crypto provider explicitly
+    /// (`builder_with_provider`): `ClientConfig::builder()` relies on a process-wide default,
+    /// which this crate does not install, and panics when rustls cannot pick one (when another
+    /// crate enables a second provider, say). The client speaks HTTP/1.1 only, so the
+    /// configuration's `alpn_protocols` are replaced by none. Plain `http` base URLs are still
+    /// allowed; the configuration then goes unused.
+    ///
+    /// A failed TLS handshake (a certificate the configuration does not trust, say) is an
+    /// [`Error::is_connect`] error: the request never left.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    ///
+    /// use process_engine_transport::Client;
+    /// use process_engine_transport::rustls::crypto::ring;
+    /// use process_engine_transport::rustls::pki_types::CertificateDer;
+    /// use process_engine_transport::rustls::{ClientConfig, RootCertStore};
+    ///
+    /// # fn run(private_ca: CertificateDer<'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut roots = RootCertStore::empty();
+    /// roots.add(private_ca)?;
+    /// let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth(); // or `.with_client_auth_cert(chain, key)?`
+    /// let client = Client::builder("https://engine.internal:8000")
+    ///     .tls_config(config)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "rustls")]
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls_config = Some(config);
+        self
+    }
+
     /// Adds a tower layer of your own (metrics, rate limiting, a stand-in for tests).
     ///
     /// Users' layers sit between the trace span and the deadline: they see each call once (not
@@ -201,6 +257,8 @@ impl ClientBuilder {
             connect_timeout: connect_limit(self.connect_timeout, self.attempt_timeout),
             pool_idle_timeout: self.pool_idle_timeout,
             max_response_size: self.max_response_size,
+            #[cfg(feature = "rustls")]
+            tls_config: self.tls_config,
         })?;
 
         let core = ServiceBuilder::new()
@@ -235,7 +293,8 @@ fn connect_limit(connect: Duration, attempt: Duration) -> Duration {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
+        let mut builder = f.debug_struct("ClientBuilder");
+        builder
             .field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -245,8 +304,22 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_size", &self.max_response_size)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
-            .field("layers", &self.layers.len())
-            .finish()
+            .field("layers", &self.layers.len());
+        // A configuration may hold a client certificate's private key: only say whether there
+        // is one.
+        #[cfg(feature = "rustls")]
+        builder.field(
+            "tls_config",
+            &format_args!(
+                "{}",
+                if self.tls_config.is_some() {
+                    "custom"
+                } else {
+                    "default"
+                }
+            ),
+        );
+        builder.finish()
     }
 }
 

@@ -1,5 +1,6 @@
 //! One request to the engine, built from its route, and the per-call settings the layers read.
 
+use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,8 +9,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use process_engine_api_types::route::{Retry, Route};
 use serde::Serialize;
 
-use crate::Error;
 use crate::error::RequestError;
+use crate::layers::auth;
+use crate::{Error, Identity};
 
 /// What a path parameter leaves as it is: RFC 3986's unreserved characters. Everything else,
 /// `/` above all, is percent-encoded, so a value is always exactly one path segment.
@@ -23,6 +25,10 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 ///
 /// The client's own layers read the operation's retry class and the timeout overrides from
 /// here; users' layers may read it too (the operation name makes a good metric label).
+///
+/// A call's own [identity](Call::identity) is not part of it: it travels in the extensions
+/// apart, as a header value marked sensitive, so that a `CallInfo` stays a plain summary any
+/// layer may copy and log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallInfo {
@@ -76,10 +82,25 @@ impl CallInfo {
     }
 }
 
-/// One call of an operation: its route, path parameters, query, body and time limits.
+/// The `Authorization` header of a call with its own [identity](Call::identity), in the
+/// request's extensions: the auth layer sends it on every attempt instead of asking the
+/// client's token source.
+#[derive(Clone)]
+pub(crate) struct CallAuthorization(pub(crate) HeaderValue);
+
+impl fmt::Debug for CallAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CallAuthorization(<redacted>)")
+    }
+}
+
+/// One call of an operation: its route, path parameters, query, body, time limits and,
+/// optionally, the identity it is made as.
 ///
 /// Building never fails on the spot: a mistake (the wrong number of path parameters, a body that
 /// does not serialize) is kept and returned as an [`Error`] when the call is sent.
+///
+/// `Debug` never shows the token.
 #[derive(Debug)]
 #[must_use = "a call does nothing until a client sends it"]
 pub struct Call {
@@ -87,6 +108,8 @@ pub struct Call {
     params: Vec<String>,
     query: String,
     body: Option<Bytes>,
+    /// Identity's `Debug` redacts the token.
+    identity: Option<Identity>,
     error: Option<Error>,
 }
 
@@ -98,6 +121,7 @@ impl Call {
             params: Vec::new(),
             query: String::new(),
             body: None,
+            identity: None,
             error: None,
         }
     }
@@ -178,6 +202,30 @@ impl Call {
         self
     }
 
+    /// Makes this call as `identity` instead of the client's identity or token source: for a
+    /// service that acts for several users (the engine's `own` routes, with each user's JWT),
+    /// which can then share one client, connection pool and retry budget among them.
+    ///
+    /// Every attempt of the call sends this token; the client's token source is not asked. A
+    /// token that cannot be sent in a header makes the call fail with an [`Error::is_auth`]
+    /// error when it is sent, before anything goes out.
+    ///
+    /// ```no_run
+    /// use process_engine_api_types::routes;
+    /// use process_engine_transport::{Call, Client, Identity};
+    ///
+    /// # async fn run(client: &Client, jwt: String) -> Result<(), process_engine_transport::Error> {
+    /// let call = Call::new(&routes::GET_OWN_USER_TASKS).identity(Identity::new(jwt, "alice"));
+    /// let answer = client.send(call).await?;
+    /// # let _ = answer;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
     /// The route this call is for.
     pub fn route(&self) -> &'static Route {
         self.info.route
@@ -191,7 +239,7 @@ impl Call {
     }
 
     /// The request the stack takes: path and query only (the base URI layer adds the rest),
-    /// the [`CallInfo`] in its extensions.
+    /// the [`CallInfo`] and the call's own [`CallAuthorization`], if any, in its extensions.
     pub(crate) fn into_request(
         self,
         user_agent: &HeaderValue,
@@ -214,6 +262,11 @@ impl Call {
             .extension(self.info);
         if self.body.is_some() {
             builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(identity) = &self.identity {
+            // Checked once here rather than on each attempt: a bad token fails the call before
+            // anything is sent.
+            builder = builder.extension(CallAuthorization(auth::bearer(identity.token())?));
         }
         builder
             .body(self.body.unwrap_or_default())
@@ -443,6 +496,34 @@ mod tests {
             assert!(!path.contains(['{', '}']), "{}: {path}", route.operation);
             assert_eq!(request.method().as_str(), route.method.as_str());
         }
+    }
+
+    #[test]
+    fn a_calls_identity_travels_as_a_sensitive_header_value() {
+        let call = Call::new(&FINISH)
+            .param("w")
+            .param("t")
+            .identity(Identity::new("s3cr3t", "alice"));
+        let debug = format!("{call:?}");
+        assert!(
+            !debug.contains("s3cr3t") && debug.contains("alice"),
+            "{debug}"
+        );
+
+        let request = call.into_request(&agent()).unwrap();
+        let authorization = request.extensions().get::<CallAuthorization>().unwrap();
+        assert_eq!(authorization.0, "Bearer s3cr3t");
+        assert!(authorization.0.is_sensitive());
+        assert!(!format!("{authorization:?}").contains("s3cr3t"));
+        // The auth layer sets the header, on each attempt.
+        assert!(request.headers().get(http::header::AUTHORIZATION).is_none());
+
+        let request = Call::new(&FINISH)
+            .param("w")
+            .param("t")
+            .into_request(&agent())
+            .unwrap();
+        assert!(request.extensions().get::<CallAuthorization>().is_none());
     }
 
     #[test]

@@ -21,12 +21,16 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 type Connector = HttpConnector;
 
 /// The connection settings of the innermost service.
-#[derive(Debug, Clone, Copy)]
+///
+/// No `Debug`: a TLS configuration may hold a client certificate's private key.
 pub(crate) struct ConnectionSettings {
     pub(crate) connect_timeout: Duration,
     pub(crate) pool_idle_timeout: Duration,
     /// The longest answer body read, in bytes.
     pub(crate) max_response_size: usize,
+    /// The user's TLS configuration; `None` for the default (ring, webpki roots).
+    #[cfg(feature = "rustls")]
+    pub(crate) tls_config: Option<rustls::ClientConfig>,
 }
 
 /// Sends each request over a pooled (keep-alive) connection and collects the whole answer
@@ -38,11 +42,21 @@ pub(crate) struct HyperService {
 }
 
 impl HyperService {
+    #[cfg_attr(
+        not(feature = "rustls"),
+        allow(
+            clippy::needless_pass_by_value,
+            reason = "with the `rustls` feature, its TLS configuration is moved into the connector"
+        )
+    )]
     pub(crate) fn new(settings: ConnectionSettings) -> Result<Self, Error> {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(settings.connect_timeout));
         http.set_nodelay(true);
-        let connector = connector(http)?;
+        #[cfg(feature = "rustls")]
+        let connector = connector(http, settings.tls_config)?;
+        #[cfg(not(feature = "rustls"))]
+        let connector = http;
         let client = HyperClient::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
@@ -55,27 +69,31 @@ impl HyperService {
     }
 }
 
+/// The https connector around `http`, from the user's TLS configuration or the default one.
 #[cfg(feature = "rustls")]
-fn connector(mut http: HttpConnector) -> Result<Connector, Error> {
+fn connector(
+    mut http: HttpConnector,
+    tls_config: Option<rustls::ClientConfig>,
+) -> Result<Connector, Error> {
     use crate::error::RequestError;
 
     // The https connector hands plain http URIs to this one.
     http.enforce_http(false);
-    // The provider is passed explicitly: a library must not install the process-wide default,
-    // and relying on it would panic if another crate enabled a second provider.
-    let builder = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .map_err(|error| Error::request(RequestError::Tls(error.into())))?;
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = match tls_config {
+        Some(mut config) => {
+            // The connector sets ALPN from the protocols it enables (and panics on a config
+            // that already has some); with HTTP/1.1 only, it offers none.
+            config.alpn_protocols.clear();
+            builder.with_tls_config(config)
+        }
+        // The provider is passed explicitly: a library must not install the process-wide
+        // default, and relying on it would panic if another crate enabled a second provider.
+        None => builder
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|error| Error::request(RequestError::Tls(error.into())))?,
+    };
     Ok(builder.https_or_http().enable_http1().wrap_connector(http))
-}
-
-#[cfg(not(feature = "rustls"))]
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "the same signature as with the `rustls` feature"
-)]
-fn connector(http: HttpConnector) -> Result<Connector, Error> {
-    Ok(http)
 }
 
 impl Service<Request<Bytes>> for HyperService {

@@ -45,7 +45,8 @@
 //!    ([`RetryConfig`]);
 //! 5. **attempt timeout**: the time limit of one attempt, the whole answer body included
 //!    ([`ClientBuilder::attempt_timeout`], [`Call::attempt_timeout`]);
-//! 6. **auth**: asks the [`TokenSource`] on every attempt and sets `Authorization: Bearer ...`;
+//! 6. **auth**: sets `Authorization: Bearer ...` on every attempt, from the call's own
+//!    [identity](Call::identity) if it has one, else from the [`TokenSource`], asked each time;
 //! 7. **base URI**: makes the request's URI absolute from the configured base URL, so
 //!    credentials only ever go to that host;
 //! 8. the hyper-util client: connection pool, connect timeout (shorter than the attempt
@@ -53,6 +54,24 @@
 //!    `rustls`).
 //!
 //! Per-call settings travel in the request's extensions as a [`CallInfo`].
+//!
+//! # Identities
+//!
+//! A client calls the engine as one identity ([`ClientBuilder::identity`],
+//! [`ClientBuilder::bearer_token`]) or as whatever its [`TokenSource`] answers before each
+//! attempt ([`ClientBuilder::token_source`], for tokens that expire). A service that acts for
+//! several users, say with each user's JWT on the engine's `own` routes, keeps one client (one
+//! connection pool, one retry budget) and gives each call the identity of its user:
+//!
+//! ```no_run
+//! # use process_engine_api_types::routes;
+//! # use process_engine_transport::{Call, Client, Identity};
+//! # async fn run(client: &Client, jwt: String) -> Result<(), process_engine_transport::Error> {
+//! let as_alice = Call::new(&routes::GET_OWN_USER_TASKS).identity(Identity::new(jwt, "alice"));
+//! client.send(as_alice).await?;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Retries
 //!
@@ -73,6 +92,19 @@
 //! is logged as a debug event with the status or error kind that caused it.
 //!
 //! [`Retry`]: process_engine_api_types::route::Retry
+//!
+//! # HTTPS
+//!
+//! `https` base URLs need the cargo feature `rustls` (on by default). The client then trusts
+//! the webpki roots (Mozilla's root certificates) with rustls' ring provider, passed
+//! explicitly: no process-wide provider is installed.
+#![cfg_attr(
+    feature = "rustls",
+    doc = "
+To trust a private CA or present a client certificate, hand the client a
+[`rustls::ClientConfig`] of your own with [`ClientBuilder::tls_config`], built with the
+re-exported [`rustls`] crate."
+)]
 
 mod builder;
 mod call;
@@ -99,6 +131,11 @@ pub use retry_config::RetryConfig;
 /// dependency of their own.
 #[doc(no_inline)]
 pub use async_trait::async_trait;
+
+/// The rustls crate the client's TLS is built on, for [`ClientBuilder::tls_config`]: build the
+/// configuration with this re-export so that its version is the one the client uses.
+#[cfg(feature = "rustls")]
+pub use rustls;
 
 /// A boxed error, as token sources and users' layers return them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

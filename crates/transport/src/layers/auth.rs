@@ -1,4 +1,5 @@
-//! The `Authorization` header, from the token source, on every attempt.
+//! The `Authorization` header, from the call's own identity or the token source, on every
+//! attempt.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,11 +11,13 @@ use http::{Request, Response};
 use tower::{Layer, Service};
 
 use super::ResponseFuture;
+use crate::call::CallAuthorization;
 use crate::error::AuthError;
 use crate::{Error, TokenSource};
 
-/// Asks the token source before every attempt, so that a retry uses a refreshed token, and
-/// sets `Authorization: Bearer <token>` (marked sensitive).
+/// Sets `Authorization: Bearer <token>` (marked sensitive) on every attempt: the call's own
+/// (see [`Call::identity`](crate::Call::identity)) if it has one, else the token source's,
+/// asked before every attempt so that a retry uses a refreshed token.
 #[derive(Clone)]
 pub(crate) struct AuthLayer {
     source: Arc<dyn TokenSource>,
@@ -84,6 +87,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
+        // The call's own identity wins over the source, on every attempt (the retry layer
+        // copies the extensions); it was checked when the request was built.
+        if let Some(CallAuthorization(value)) = request.extensions().get::<CallAuthorization>() {
+            let value = value.clone();
+            request.headers_mut().insert(AUTHORIZATION, value);
+            return Box::pin(self.inner.call(request));
+        }
         // The inner service is called after an await: take the one that was polled ready and
         // leave a fresh clone in its place.
         let clone = self.inner.clone();

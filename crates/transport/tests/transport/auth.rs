@@ -1,6 +1,7 @@
 //! The Authorization header, token sources, and tokens kept out of Debug output.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use process_engine_transport::{BoxError, Call, Client, Identity, TokenSource, async_trait};
@@ -134,6 +135,57 @@ async fn a_failing_token_source_is_an_auth_error_with_its_cause() {
     assert_eq!(server.hits(), 0);
 }
 
+#[tokio::test]
+async fn a_call_made_as_its_own_identity_sends_its_token_and_the_next_call_the_clients() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server
+        .client()
+        .bearer_token("service-token")
+        .build()
+        .unwrap();
+
+    let as_alice = Call::new(&LIST_MODELS).identity(Identity::new("alice-jwt", "alice"));
+    client.send(as_alice).await.unwrap();
+    client.send(Call::new(&LIST_MODELS)).await.unwrap();
+
+    assert_eq!(
+        authorization(&server),
+        ["Bearer alice-jwt", "Bearer service-token"]
+    );
+}
+
+#[tokio::test]
+async fn a_calls_own_identity_is_sent_on_every_attempt_and_the_source_is_not_asked() {
+    let server = Server::start([Action::status(503), Action::json(200, "{}")]).await;
+    let source = Arc::new(Rotating::default());
+    let client = server
+        .client()
+        .token_source(Arc::clone(&source))
+        .build()
+        .unwrap();
+
+    let as_bob = Call::new(&LIST_MODELS).identity(Identity::new("bob-jwt", "bob"));
+    client.send(as_bob).await.unwrap();
+
+    assert_eq!(authorization(&server), ["Bearer bob-jwt", "Bearer bob-jwt"]);
+    assert_eq!(source.asked.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_invalid_token_of_a_call_is_an_auth_error_and_nothing_is_sent() {
+    let server = Server::start([Action::json(200, "{}")]).await;
+    let client = server.client().build().unwrap();
+
+    let garbled = Call::new(&LIST_MODELS).identity(Identity::new("line\nbreak", "garbled"));
+    let error = client.send(garbled).await.unwrap_err();
+
+    assert!(error.is_auth(), "{error:?}");
+    assert!(!error.is_retryable());
+    assert_eq!(error.operation(), Some("get_process_models"));
+    assert!(!format!("{error} {error:?}").contains("line"), "{error:?}");
+    assert_eq!(server.hits(), 0);
+}
+
 #[test]
 fn debug_output_never_shows_the_token() {
     let secret = "s3cr3t-t0k3n";
@@ -141,11 +193,13 @@ fn debug_output_never_shows_the_token() {
     let builder = Client::builder("http://localhost:8000").identity(identity.clone());
     let client = builder.clone().build().unwrap();
     let with_bearer = Client::builder("http://localhost:8000").bearer_token(secret);
+    let call = Call::new(&LIST_MODELS).identity(identity.clone());
 
     for debug in [
         format!("{identity:?}"),
         format!("{builder:?}"),
         format!("{with_bearer:?}"),
+        format!("{call:?}"),
     ] {
         assert!(!debug.contains(secret), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");

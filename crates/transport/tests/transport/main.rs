@@ -1,4 +1,4 @@
-//! The client against a scripted local server: retries, timeouts, auth, failures, requests.
+//! The client against a scripted local server: retries, timeouts, auth, failures, requests, TLS.
 
 // As in clippy.toml for `#[test]` functions: a failed unwrap in a helper is a failed test with a
 // useful message.
@@ -12,3 +12,5 @@ mod failures;
 mod requests;
 mod retry;
 mod timeouts;
+#[cfg(feature = "rustls")]
+mod tls;
