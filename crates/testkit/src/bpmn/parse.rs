@@ -895,259 +895,29 @@ mod tests {
         }
     }
 
-    const CONF_EXTERNAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-                  id="Definitions_conf_external" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_external" processRef="conf_external" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_external" name="conf_external" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>external_task</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="external_task" />
-    <bpmn:serviceTask id="external_task" name="Do work" camunda:type="external" camunda:topic="conf_external_topic">
-      <bpmn:incoming>flow_1</bpmn:incoming>
-      <bpmn:outgoing>flow_2</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="flow_2" sourceRef="external_task" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_2</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"#;
+    const CONF_EXTERNAL: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_external.bpmn");
 
-    const CONF_MANUAL_EMPTY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_conf_manual_empty" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_manual_empty" processRef="conf_manual_empty" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_manual_empty" name="conf_manual_empty" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>manual_task</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>empty_activity</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="manual_task" />
-    <bpmn:manualTask id="manual_task" name="Check the parcel">
-      <bpmn:incoming>flow_1</bpmn:incoming>
-      <bpmn:outgoing>flow_2</bpmn:outgoing>
-    </bpmn:manualTask>
-    <bpmn:sequenceFlow id="flow_2" sourceRef="manual_task" targetRef="empty_activity" />
-    <bpmn:task id="empty_activity" name="Breakpoint">
-      <bpmn:incoming>flow_2</bpmn:incoming>
-      <bpmn:outgoing>flow_3</bpmn:outgoing>
-    </bpmn:task>
-    <bpmn:sequenceFlow id="flow_3" sourceRef="empty_activity" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_3</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"#;
+    const CONF_MANUAL_EMPTY: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_manual_empty.bpmn");
 
-    const CONF_MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_conf_message" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_message" processRef="conf_message" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_message" name="conf_message" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>wait_for_message</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="wait_for_message" />
-    <bpmn:intermediateCatchEvent id="wait_for_message" name="Wait for message">
-      <bpmn:incoming>flow_1</bpmn:incoming>
-      <bpmn:outgoing>flow_2</bpmn:outgoing>
-      <bpmn:messageEventDefinition messageRef="Message_1" />
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="flow_2" sourceRef="wait_for_message" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_2</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-  <bpmn:message id="Message_1" name="conf_message_name" />
-</bpmn:definitions>
-"#;
+    const CONF_MESSAGE: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_message.bpmn");
 
-    const CONF_SIGNAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_conf_signal" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_signal" processRef="conf_signal" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_signal" name="conf_signal" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>wait_for_signal</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="wait_for_signal" />
-    <bpmn:intermediateCatchEvent id="wait_for_signal" name="Wait for signal">
-      <bpmn:incoming>flow_1</bpmn:incoming>
-      <bpmn:outgoing>flow_2</bpmn:outgoing>
-      <bpmn:signalEventDefinition signalRef="Signal_1" />
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="flow_2" sourceRef="wait_for_signal" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_2</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-  <bpmn:signal id="Signal_1" name="conf_signal_name" />
-</bpmn:definitions>
-"#;
+    const CONF_SIGNAL: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_signal.bpmn");
 
-    const CONF_START_END: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_conf_start_end" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_start_end" processRef="conf_start_end" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_start_end" name="conf_start_end" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_1</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"#;
+    const CONF_START_END: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_start_end.bpmn");
 
-    const CONF_TWO_PROCESSES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_conf_two_processes" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_two_processes" processRef="conf_two_processes" />
-    <bpmn:participant id="Participant_2" name="conf_two_processes_other" processRef="conf_two_processes_other" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_two_processes" name="conf_two_processes" isExecutable="true">
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_1</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-  <bpmn:process id="conf_two_processes_other" name="conf_two_processes_other" isExecutable="true">
-    <bpmn:startEvent id="start_2" name="Start">
-      <bpmn:outgoing>flow_2</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_2" sourceRef="start_2" targetRef="end_2" />
-    <bpmn:endEvent id="end_2" name="End">
-      <bpmn:incoming>flow_2</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"#;
+    const CONF_TWO_PROCESSES: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_two_processes.bpmn");
 
-    const CONF_TWO_STARTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  id="Definitions_conf_two_starts" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_two_starts" processRef="conf_two_starts" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_two_starts" name="conf_two_starts" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start_a</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>start_b</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end_a</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end_b</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start_a" name="Start A">
-      <bpmn:outgoing>flow_a</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:startEvent id="start_b" name="Start B">
-      <bpmn:outgoing>flow_b</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_a" sourceRef="start_a" targetRef="end_a" />
-    <bpmn:sequenceFlow id="flow_b" sourceRef="start_b" targetRef="end_b" />
-    <bpmn:endEvent id="end_a" name="End A">
-      <bpmn:incoming>flow_a</bpmn:incoming>
-    </bpmn:endEvent>
-    <bpmn:endEvent id="end_b" name="End B">
-      <bpmn:incoming>flow_b</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"#;
+    const CONF_TWO_STARTS: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_two_starts.bpmn");
 
-    const CONF_USER_TASK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-                  id="Definitions_conf_user_task" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_1">
-    <bpmn:participant id="Participant_1" name="conf_user_task" processRef="conf_user_task" />
-  </bpmn:collaboration>
-  <bpmn:process id="conf_user_task" name="conf_user_task" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="Default">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>user_task</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" name="Start">
-      <bpmn:outgoing>flow_1</bpmn:outgoing>
-    </bpmn:startEvent>
-    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="user_task" />
-    <bpmn:userTask id="user_task" name="Enter your data">
-      <bpmn:extensionElements>
-        <camunda:formData>
-          <camunda:formField id="first_name" label="First name" type="string" defaultValue="Jane" />
-          <camunda:formField id="age" label="Age" type="long" defaultValue="42" />
-          <camunda:formField id="accepted" label="Accept terms" type="boolean" />
-        </camunda:formData>
-      </bpmn:extensionElements>
-      <bpmn:incoming>flow_1</bpmn:incoming>
-      <bpmn:outgoing>flow_2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:sequenceFlow id="flow_2" sourceRef="user_task" targetRef="end" />
-    <bpmn:endEvent id="end" name="End">
-      <bpmn:incoming>flow_2</bpmn:incoming>
-    </bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"#;
+    const CONF_USER_TASK: &str =
+        include_str!("../../tests/conformance/scenarios/bpmn/conf_user_task.bpmn");
 
     const HELLO_WORLD: &str = include_str!("../../../../samples/bpmn_models/hello_world.bpmn");
 
