@@ -6,8 +6,10 @@ use process_engine_api_types::models::{
     ProcessInstance, TokenHistory, UserTask, UserTaskList,
 };
 
+use std::sync::Arc;
+
 use super::instance::{Failure, Instance, RunState, Wait, Waiting};
-use super::{Engine, Reject, State, model_not_found};
+use super::{Deployment, Engine, Reject, State, model_not_found};
 use crate::bpmn::NodeKind;
 
 /// Which waiting flow nodes a list route shows. `None` means any.
@@ -215,22 +217,24 @@ impl Engine {
         id: &str,
         caller: &str,
     ) -> Result<models::Correlation, Reject> {
-        let state = self.lock();
-        state
-            .correlation_view(id, caller)
+        let view = self.lock().correlation_view(id, caller);
+        view.map(Unfinished::finish)
             .ok_or_else(|| Reject::new(404, format!("Correlation with id \"{id}\" not found.")))
     }
 
     /// Every correlation the caller may see, oldest first; only those with a running instance
     /// when `active`.
     pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<models::Correlation> {
-        let state = self.lock();
-        state
-            .correlation_order
-            .iter()
-            .filter_map(|id| state.correlation_view(id, caller))
-            .filter(|c| !active || c.state == CorrelationState::Running)
-            .collect()
+        let views: Vec<Unfinished> = {
+            let state = self.lock();
+            state
+                .correlation_order
+                .iter()
+                .filter_map(|id| state.correlation_view(id, caller))
+                .filter(|c| !active || c.correlation.state == CorrelationState::Running)
+                .collect()
+        };
+        views.into_iter().map(Unfinished::finish).collect()
     }
 
     pub(crate) fn correlations_of_model(
@@ -239,7 +243,7 @@ impl Engine {
         caller: &str,
     ) -> Result<Vec<models::Correlation>, Reject> {
         let state = self.lock();
-        let found: Vec<models::Correlation> = state
+        let found: Vec<Unfinished> = state
             .correlation_order
             .iter()
             .filter(|id| {
@@ -254,13 +258,14 @@ impl Engine {
             })
             .filter_map(|id| state.correlation_view(id, caller))
             .collect();
+        drop(state);
         if found.is_empty() {
             return Err(Reject::new(
                 404,
                 format!("No correlations for ProcessModel with ID \"{model}\" found."),
             ));
         }
-        Ok(found)
+        Ok(found.into_iter().map(Unfinished::finish).collect())
     }
 
     pub(crate) fn correlation_of_instance(
@@ -268,17 +273,19 @@ impl Engine {
         instance: &str,
         caller: &str,
     ) -> Result<models::Correlation, Reject> {
-        let state = self.lock();
-        state
-            .instances
-            .get(instance)
-            .and_then(|i| state.correlation_view(&i.correlation_id, caller))
-            .ok_or_else(|| {
-                Reject::new(
-                    404,
-                    format!("No correlations for ProcessInstance with ID \"{instance}\" found."),
-                )
-            })
+        let view = {
+            let state = self.lock();
+            state
+                .instances
+                .get(instance)
+                .and_then(|i| state.correlation_view(&i.correlation_id, caller))
+        };
+        view.map(Unfinished::finish).ok_or_else(|| {
+            Reject::new(
+                404,
+                format!("No correlations for ProcessInstance with ID \"{instance}\" found."),
+            )
+        })
     }
 
     pub(crate) fn token_history(&self, instance: &str) -> Result<TokenHistory, Reject> {
@@ -333,7 +340,10 @@ impl Engine {
 impl State {
     /// A correlation as the management API shows it to `caller`: only the instances the caller
     /// started, and those started with the development token, which everyone sees.
-    fn correlation_view(&self, id: &str, caller: &str) -> Option<models::Correlation> {
+    ///
+    /// The models' XML, the large part, is copied after the engine's lock is released
+    /// ([`Unfinished::finish`]).
+    fn correlation_view(&self, id: &str, caller: &str) -> Option<Unfinished> {
         let entry = self.correlations.get(id)?;
         let instances: Vec<&Instance> = entry
             .instances
@@ -357,12 +367,11 @@ impl State {
         } else {
             CorrelationState::Finished
         };
-        for instance in instances {
+        for instance in &instances {
             let mut item = models::CorrelationProcessInstance::default();
             item.process_definition_name
                 .clone_from(&instance.deployment.id);
             item.hash.clone_from(&instance.deployment.hash);
-            item.xml.clone_from(&instance.deployment.xml);
             item.process_model_id.clone_from(&instance.deployment.id);
             item.process_instance_id.clone_from(&instance.id);
             item.parent_process_instance_id.clone_from(&instance.parent);
@@ -378,7 +387,35 @@ impl State {
             }
             correlation.process_instances.push(item);
         }
-        Some(correlation)
+        let deployments = instances
+            .iter()
+            .map(|i| Arc::clone(&i.deployment))
+            .collect();
+        Some(Unfinished {
+            correlation,
+            deployments,
+        })
+    }
+}
+
+/// A correlation read under the engine's lock, still without its models' XML.
+struct Unfinished {
+    correlation: models::Correlation,
+    /// The deployment of each of its process instances, in order.
+    deployments: Vec<Arc<Deployment>>,
+}
+
+impl Unfinished {
+    fn finish(mut self) -> models::Correlation {
+        for (item, deployment) in self
+            .correlation
+            .process_instances
+            .iter_mut()
+            .zip(&self.deployments)
+        {
+            item.xml.clone_from(&deployment.xml);
+        }
+        self.correlation
     }
 }
 
