@@ -1,0 +1,3 @@
+//! Placeholder until the worker benchmark lands.
+
+fn main() {}

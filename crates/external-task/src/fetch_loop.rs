@@ -1,0 +1,143 @@
+//! One topic's loop: wait for a free slot, fetch and lock as many tasks as there are free slots,
+//! hand each to its own tokio task, back off when fetching fails.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use crate::engine_api::{self, Fetch};
+use crate::handler::ErasedHandler;
+use crate::options::millis;
+use crate::stats::{LoopState, StateCell, bump};
+use crate::worker::Worker;
+use crate::{TaskOptions, task_run};
+
+/// How much longer than the long poll the HTTP attempt may take: the engine answers `[]` when
+/// the long poll runs out, and the answer needs time to arrive.
+const LONG_POLL_MARGIN: Duration = Duration::from_secs(5);
+
+/// After an empty answer the engine gave sooner than the long poll could have waited, the loop
+/// pauses at most this long (with the fetch backoff's growth and jitter), so that an engine that
+/// answers `[]` at once, or a `long_polling_timeout` of zero, is not polled in a tight loop.
+const EMPTY_PAUSE_MAX: Duration = Duration::from_secs(1);
+
+/// A topic the worker fetches.
+pub(crate) struct Topic {
+    pub(crate) name: String,
+    pub(crate) options: TaskOptions,
+    pub(crate) handler: ErasedHandler,
+    pub(crate) state: Arc<StateCell>,
+}
+
+/// Runs until the worker's stop token fires. An open long poll is abandoned then: its future is
+/// dropped, which closes the connection; tasks it would have locked stay with the engine.
+pub(crate) async fn run(worker: Arc<Worker>, topic: Arc<Topic>) {
+    let slots = Arc::new(Semaphore::new(topic.options.max_tasks));
+    let stop = worker.shared.stop.clone();
+    tokio::select! {
+        () = stop.cancelled() => {}
+        () = fetch_forever(&worker, &topic, &slots) => {}
+    }
+    topic.state.set(LoopState::Draining);
+}
+
+async fn fetch_forever(worker: &Arc<Worker>, topic: &Arc<Topic>, slots: &Arc<Semaphore>) {
+    let options = &topic.options;
+    // Checked when subscribing: these fit.
+    let long_polling_ms = millis(options.long_polling_timeout).unwrap_or(0);
+    let lock_ms = millis(options.lock_duration).unwrap_or(1);
+    let mut errors = 0_u32;
+    let mut empties = 0_u32;
+    loop {
+        topic.state.set(LoopState::WaitingForSlot);
+        let permits = free_slots(slots, options.max_tasks).await;
+        topic.state.set(LoopState::Polling);
+        let fetch = Fetch {
+            worker_id: &worker.worker_id,
+            topic: &topic.name,
+            max_tasks: permits.len() as u64,
+            long_polling_ms,
+            lock_ms,
+            attempt_timeout: options.long_polling_timeout + LONG_POLL_MARGIN,
+        };
+        let began = Instant::now();
+        let pause = match engine_api::fetch_and_lock(&worker.client, &fetch).await {
+            Ok(tasks) => {
+                errors = 0;
+                let answered_at_once = began.elapsed() < options.long_polling_timeout / 2;
+                if tasks.is_empty() && answered_at_once {
+                    empties = empties.saturating_add(1);
+                    Some(worker.fetch_backoff.delay(empties).min(EMPTY_PAUSE_MAX))
+                } else {
+                    empties = 0;
+                    start_tasks(worker, topic, slots, permits, tasks).await;
+                    None
+                }
+            }
+            Err(error) => {
+                errors = errors.saturating_add(1);
+                bump(&worker.shared.counters.fetch_errors);
+                let delay = worker.fetch_backoff.delay(errors);
+                warn!(
+                    topic = %topic.name,
+                    error = &error as &dyn std::error::Error,
+                    retry_in = ?delay,
+                    "fetch_and_lock failed"
+                );
+                Some(delay)
+            }
+        };
+        if let Some(pause) = pause {
+            topic.state.set(LoopState::BackingOff);
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+/// Waits for one free slot, then takes every other free one, up to `max`.
+async fn free_slots(slots: &Arc<Semaphore>, max: usize) -> Vec<OwnedSemaphorePermit> {
+    let mut permits = Vec::with_capacity(max);
+    // The semaphore is never closed, so acquiring only fails if it were.
+    if let Ok(first) = Arc::clone(slots).acquire_owned().await {
+        permits.push(first);
+    }
+    while permits.len() < max {
+        match Arc::clone(slots).try_acquire_owned() {
+            Ok(permit) => permits.push(permit),
+            Err(_) => break,
+        }
+    }
+    permits
+}
+
+async fn start_tasks(
+    worker: &Arc<Worker>,
+    topic: &Arc<Topic>,
+    slots: &Arc<Semaphore>,
+    mut permits: Vec<OwnedSemaphorePermit>,
+    tasks: Vec<process_engine_api_types::models::ExternalTask>,
+) {
+    debug!(topic = %topic.name, count = tasks.len(), "fetched");
+    for task in tasks {
+        bump(&worker.shared.counters.fetched);
+        let permit = match permits.pop() {
+            Some(permit) => permit,
+            // The engine handed out more than was asked for: the tasks are locked for this
+            // worker all the same, so they wait for a slot rather than be dropped.
+            None => match Arc::clone(slots).acquire_owned().await {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
+        worker.tracker.spawn(task_run::run(
+            Arc::clone(worker),
+            Arc::clone(topic),
+            task,
+            permit,
+        ));
+    }
+    // The permits left over free their slots here.
+}

@@ -1,0 +1,267 @@
+//! One task's life in the worker: run the handler while keeping the lock, then deliver the
+//! outcome until the engine acknowledges it or the lock is lost.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::FutureExt;
+use process_engine_api_types::models;
+use process_engine_transport::Error;
+use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, error, info_span, warn};
+
+use crate::engine_api::{self, Report};
+use crate::fetch_loop::Topic;
+use crate::options::millis;
+use crate::stats::bump;
+use crate::worker::Worker;
+use crate::{ExternalTask, ServiceError, ShutdownTimeoutAction, TaskError};
+
+/// Runs one task to its end. `permit` is the task's slot: it is freed when this future ends or is
+/// dropped, whatever happens inside (a panicking handler included).
+pub(crate) async fn run(
+    worker: Arc<Worker>,
+    topic: Arc<Topic>,
+    wire: models::ExternalTask,
+    permit: OwnedSemaphorePermit,
+) {
+    let span = info_span!(
+        "external_task",
+        topic = %topic.name,
+        task_id = %wire.id,
+        process_instance_id = %wire.process_instance_id,
+        correlation_id = %wire.correlation_id,
+        worker_id = %worker.worker_id,
+    );
+    let in_flight = InFlight::new(&worker);
+    let abort = worker.abort.clone();
+    tokio::select! {
+        biased;
+        () = abort.cancelled() => {
+            bump(&worker.shared.counters.abandoned);
+            warn!(parent: &span, "given up at the shutdown deadline");
+        }
+        () = work(&worker, &topic, wire).instrument(span.clone()) => {}
+    }
+    drop(in_flight);
+    drop(permit);
+}
+
+/// Counts the task in [`Stats::in_flight`](crate::Stats::in_flight) while it lives.
+struct InFlight<'a>(&'a Worker);
+
+impl<'a> InFlight<'a> {
+    fn new(worker: &'a Worker) -> Self {
+        worker
+            .shared
+            .counters
+            .in_flight
+            .fetch_add(1, Ordering::Relaxed);
+        InFlight(worker)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0
+            .shared
+            .counters
+            .in_flight
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn work(worker: &Worker, topic: &Topic, wire: models::ExternalTask) {
+    let cancellation = CancellationToken::new();
+    let task = ExternalTask::new(wire, cancellation.clone());
+    let handler = AssertUnwindSafe((topic.handler)(task.clone())).catch_unwind();
+    let outcome = tokio::select! {
+        biased;
+        lost = keep_lock(worker, topic, &task) => {
+            cancellation.cancel();
+            bump(&worker.shared.counters.locks_lost);
+            warn!(error = &lost as &dyn std::error::Error, "the lock is lost: the handler is cancelled and its result not reported");
+            return;
+        }
+        () = worker.deadline.cancelled() => {
+            cancellation.cancel();
+            match worker.on_timeout {
+                ShutdownTimeoutAction::Abandon => {
+                    bump(&worker.shared.counters.abandoned);
+                    warn!("the handler is still running at the shutdown deadline: abandoned, the task returns to the engine when its lock runs out");
+                    return;
+                }
+                ShutdownTimeoutAction::ReportServiceError => Err(TaskError::Service(ServiceError::new(
+                    "the worker shut down before the handler finished",
+                    Value::Array(Vec::new()),
+                ))),
+            }
+        }
+        output = handler => output.unwrap_or_else(|panic| {
+            let message = panic_message(panic.as_ref());
+            error!(panic = %message, "the handler panicked");
+            Err(TaskError::Service(ServiceError::new(
+                format!("the handler panicked: {message}"),
+                Value::Array(Vec::new()),
+            )))
+        }),
+    };
+    let report = match outcome {
+        Ok(result) => Report::Finish(result),
+        Err(error) => Report::Failed(error),
+    };
+    deliver(worker, task.id(), &report).await;
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(message) = panic.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = panic.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+/// Whether an answer about a task says the worker no longer has it.
+fn lock_gone(error: &Error) -> bool {
+    matches!(error.status(), Some(404 | 410 | 423))
+}
+
+/// Extends the lock every `extend_lock_timeout` for as long as it is polled (that is, while the
+/// handler runs); returns only when the engine says the lock is gone. A failed extension is
+/// tried again sooner, with backoff, but never later than the regular schedule.
+async fn keep_lock(worker: &Worker, topic: &Topic, task: &ExternalTask) -> Error {
+    let every = topic.options.extend_lock_timeout;
+    let additional_ms = millis(topic.options.additional_lock_duration).unwrap_or(1);
+    let mut next = Instant::now() + every;
+    let mut failures = 0_u32;
+    loop {
+        tokio::time::sleep_until(next).await;
+        let result =
+            engine_api::extend_lock(&worker.client, task.id(), &worker.worker_id, additional_ms)
+                .await;
+        match result {
+            Ok(()) => {
+                failures = 0;
+                bump(&worker.shared.counters.lock_extensions);
+                next = Instant::now() + every;
+            }
+            Err(error) if lock_gone(&error) => return error,
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                let retry_in = worker.extend_backoff.delay(failures).min(every);
+                warn!(
+                    error = &error as &dyn std::error::Error,
+                    ?retry_in,
+                    "extending the lock failed"
+                );
+                next = Instant::now() + retry_in;
+            }
+        }
+    }
+}
+
+/// How a delivery attempt ended.
+enum Answer {
+    Delivered,
+    /// Delivered by an earlier attempt: a retry met 410.
+    DeliveredEarlier,
+    LockLost,
+    Refused,
+    TryAgain,
+}
+
+fn sort(result: &Result<(), Error>, may_have_arrived: bool) -> Answer {
+    let Err(error) = result else {
+        return Answer::Delivered;
+    };
+    match error.status() {
+        Some(410) if may_have_arrived => Answer::DeliveredEarlier,
+        Some(404 | 410 | 423) => Answer::LockLost,
+        // Timeouts and rate limits say nothing about the request.
+        Some(408 | 429) => Answer::TryAgain,
+        Some(400..=499) => Answer::Refused,
+        Some(_) => Answer::TryAgain,
+        None if error.is_request() || error.is_auth() || error.is_decode() => Answer::Refused,
+        None => Answer::TryAgain,
+    }
+}
+
+/// Sends `report` until the engine acknowledges it or says the lock is gone. Every attempt
+/// waits for its turn at the client's [`Gate`](crate::gate::Gate): that paces deliveries and
+/// backs all of them off together while the engine fails them.
+async fn deliver(worker: &Worker, task_id: &str, report: &Report) {
+    let counters = &worker.shared.counters;
+    let mut may_have_arrived = false;
+    let mut attempts = 0_u32;
+    loop {
+        let turn = worker.gate.turn().await;
+        if attempts > 0 {
+            bump(&counters.deliveries_retried);
+        }
+        attempts += 1;
+        let result = engine_api::report(&worker.client, task_id, &worker.worker_id, report).await;
+        let answer = sort(&result, may_have_arrived);
+        if matches!(answer, Answer::TryAgain) {
+            turn.failure();
+        } else {
+            turn.success();
+        }
+        match answer {
+            Answer::Delivered | Answer::DeliveredEarlier => {
+                if matches!(answer, Answer::DeliveredEarlier) {
+                    bump(&counters.deliveries_confirmed_by_gone);
+                }
+                match report {
+                    Report::Finish(_) => bump(&counters.completed),
+                    Report::Failed(TaskError::Bpmn(error)) => {
+                        bump(&counters.bpmn_errors);
+                        debug!(code = %error.code, message = %error.message, "BPMN error delivered");
+                    }
+                    Report::Failed(TaskError::Service(_)) => bump(&counters.service_errors),
+                }
+                debug!(kind = report.kind(), attempts, "delivered");
+                return;
+            }
+            Answer::LockLost => {
+                bump(&counters.locks_lost);
+                if let Err(error) = &result {
+                    warn!(
+                        kind = report.kind(),
+                        error = error as &dyn std::error::Error,
+                        "not delivered: the lock is gone"
+                    );
+                }
+                return;
+            }
+            Answer::Refused => {
+                bump(&counters.deliveries_refused);
+                if let Err(error) = &result {
+                    error!(
+                        kind = report.kind(),
+                        error = error as &dyn std::error::Error,
+                        "the engine refused the delivery"
+                    );
+                }
+                return;
+            }
+            Answer::TryAgain => {
+                if let Err(error) = &result {
+                    // Only a request that never left cannot have taken effect.
+                    may_have_arrived |= !error.is_connect();
+                    debug!(
+                        kind = report.kind(),
+                        error = error as &dyn std::error::Error,
+                        "delivery failed, trying again"
+                    );
+                }
+            }
+        }
+    }
+}
