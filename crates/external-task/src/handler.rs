@@ -36,7 +36,19 @@ pub trait Handler<Args>: Send + Sync + 'static {
 
 /// The payload as `P`, or the service error that names what does not fit.
 fn read_payload<P: DeserializeOwned>(task: &ExternalTask) -> Result<P, TaskError> {
-    payload_as(task.payload()).map_err(|error| TaskError::Service(ServiceError::from_error(&error)))
+    payload_as(task.payload()).map_err(|error| {
+        // The details name the field, since the engine keeps the details of a service error
+        // where people look (the correlation's error) but not its message.
+        let cause = std::error::Error::source(&error).map(ToString::to_string);
+        TaskError::Service(ServiceError::new(
+            error.to_string(),
+            serde_json::json!({
+                "field": error.path(),
+                "expected": error.type_name(),
+                "error": cause,
+            }),
+        ))
+    })
 }
 
 async fn finish<R, E>(output: impl Future<Output = Result<R, E>>) -> Result<Value, TaskError>

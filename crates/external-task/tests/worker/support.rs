@@ -1,0 +1,163 @@
+//! The stand-in engine with the test models, a transport client that records every call the
+//! worker makes, and the calls a test needs to start instances and read their outcome.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use process_engine_api_types::models::{
+    Correlation, CorrelationResult, ProcessStartRequest, ProcessStartResponse,
+};
+use process_engine_api_types::routes;
+use process_engine_testkit::TestEngine;
+use process_engine_transport::{BoxedService, Call, CallInfo, Client, Error};
+use serde_json::Value;
+use tower::{Layer, Service};
+
+pub(crate) const WORK: &str = include_str!("../models/work.bpmn");
+pub(crate) const OTHER: &str = include_str!("../models/other.bpmn");
+pub(crate) const RESERVE: &str = include_str!("../models/reserve.bpmn");
+
+/// An engine with the three test models deployed.
+pub(crate) async fn engine() -> TestEngine {
+    let engine = TestEngine::builder().start().await.unwrap();
+    for xml in [WORK, OTHER, RESERVE] {
+        engine.deploy_xml(xml).await.unwrap();
+    }
+    engine
+}
+
+/// One call the worker made: its operation and when it went out.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub(crate) operation: &'static str,
+    pub(crate) at: Instant,
+}
+
+/// Every call of a client, in the order they went out. The layer sits outside the transport's
+/// retry, so it sees each call once: a call's own retries (only of requests that never left)
+/// are not counted.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recorder {
+    calls: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Recorder {
+    pub(crate) fn calls(&self) -> Vec<Recorded> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub(crate) fn times(&self, operation: &str) -> Vec<Instant> {
+        self.calls()
+            .into_iter()
+            .filter(|call| call.operation == operation)
+            .map(|call| call.at)
+            .collect()
+    }
+
+    /// The calls that went out in `from..to`.
+    pub(crate) fn between(&self, from: Instant, to: Instant) -> Vec<Recorded> {
+        self.calls()
+            .into_iter()
+            .filter(|call| call.at >= from && call.at < to)
+            .collect()
+    }
+}
+
+impl Layer<BoxedService> for Recorder {
+    type Service = Recording;
+
+    fn layer(&self, inner: BoxedService) -> Recording {
+        Recording {
+            inner,
+            calls: Arc::clone(&self.calls),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Recording {
+    inner: BoxedService,
+    calls: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Service<Request<Bytes>> for Recording {
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = <BoxedService as Service<Request<Bytes>>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let operation = request
+            .extensions()
+            .get::<CallInfo>()
+            .map_or("unknown", CallInfo::operation);
+        self.calls.lock().unwrap().push(Recorded {
+            operation,
+            at: Instant::now(),
+        });
+        self.inner.call(request)
+    }
+}
+
+/// A transport client for the worker whose calls `recorder` sees.
+pub(crate) fn recorded_client(engine: &TestEngine, recorder: &Recorder) -> Client {
+    Client::builder(engine.url())
+        .layer(recorder.clone())
+        .build()
+        .unwrap()
+}
+
+/// A plain client for the test's own calls.
+pub(crate) fn client(engine: &TestEngine) -> Client {
+    Client::builder(engine.url()).build().unwrap()
+}
+
+/// Starts an instance of `model` in `correlation` with `input` (answers at once).
+pub(crate) async fn start(client: &Client, model: &str, correlation: &str, input: Value) -> String {
+    let mut body = ProcessStartRequest::default();
+    body.correlation_id = Some(correlation.to_owned());
+    body.input_values = Some(input);
+    let call = Call::new(&routes::START_PROCESS_INSTANCE)
+        .param(model)
+        .json(&body);
+    let started: ProcessStartResponse = client.json(call).await.unwrap();
+    started.process_instance_id
+}
+
+/// The results of `model`'s finished instances in `correlation` (empty while it runs).
+pub(crate) async fn results(
+    client: &Client,
+    correlation: &str,
+    model: &str,
+) -> Vec<CorrelationResult> {
+    let call = Call::new(&routes::GET_PROCESS_RESULTS_FOR_CORRELATION)
+        .param(correlation)
+        .param(model);
+    client.json(call).await.unwrap()
+}
+
+/// The correlation as the management API shows it (state, error).
+pub(crate) async fn correlation(client: &Client, correlation: &str) -> Correlation {
+    let call = Call::new(&routes::GET_CORRELATION_BY_ID).param(correlation);
+    client.json(call).await.unwrap()
+}
+
+/// Waits until `condition` holds, checking every 20 ms; panics after `limit` naming `what`.
+pub(crate) async fn wait_for<F, Fut>(what: &str, limit: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let began = Instant::now();
+    while !condition().await {
+        assert!(began.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
