@@ -40,13 +40,15 @@ pub(crate) async fn run(
     );
     let in_flight = InFlight::new(&worker);
     let abort = worker.abort.clone();
+    let cancellation = CancellationToken::new();
     tokio::select! {
         biased;
         () = abort.cancelled() => {
+            cancellation.cancel();
             bump(&worker.shared.counters.abandoned);
-            warn!(parent: &span, "given up at the shutdown deadline");
+            warn!(parent: &span, "given up at the shutdown deadline: the task returns to the engine when its lock runs out");
         }
-        () = work(&worker, &topic, wire).instrument(span.clone()) => {}
+        () = work(&worker, &topic, wire, cancellation.clone()).instrument(span.clone()) => {}
     }
     drop(in_flight);
     drop(permit);
@@ -76,8 +78,12 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn work(worker: &Worker, topic: &Topic, wire: models::ExternalTask) {
-    let cancellation = CancellationToken::new();
+async fn work(
+    worker: &Worker,
+    topic: &Topic,
+    wire: models::ExternalTask,
+    cancellation: CancellationToken,
+) {
     let task = ExternalTask::new(wire, cancellation.clone());
     let handler = AssertUnwindSafe((topic.handler)(task.clone())).catch_unwind();
     let outcome = tokio::select! {
@@ -88,19 +94,13 @@ async fn work(worker: &Worker, topic: &Topic, wire: models::ExternalTask) {
             warn!(error = &lost as &dyn std::error::Error, "the lock is lost: the handler is cancelled and its result not reported");
             return;
         }
-        () = worker.deadline.cancelled() => {
+        // Abandoning at the deadline is the abort in `run`; reporting is done here.
+        () = report_at_deadline(worker) => {
             cancellation.cancel();
-            match worker.on_timeout {
-                ShutdownTimeoutAction::Abandon => {
-                    bump(&worker.shared.counters.abandoned);
-                    warn!("the handler is still running at the shutdown deadline: abandoned, the task returns to the engine when its lock runs out");
-                    return;
-                }
-                ShutdownTimeoutAction::ReportServiceError => Err(TaskError::Service(ServiceError::new(
-                    "the worker shut down before the handler finished",
-                    Value::Array(Vec::new()),
-                ))),
-            }
+            Err(TaskError::Service(ServiceError::new(
+                "the worker shut down before the handler finished",
+                Value::Array(Vec::new()),
+            )))
         }
         output = handler => output.unwrap_or_else(|panic| {
             let message = panic_message(panic.as_ref());
@@ -116,6 +116,14 @@ async fn work(worker: &Worker, topic: &Topic, wire: models::ExternalTask) {
         Err(error) => Report::Failed(error),
     };
     deliver(worker, task.id(), &report).await;
+}
+
+/// Resolves at the shutdown deadline if handlers still running then are to be reported.
+async fn report_at_deadline(worker: &Worker) {
+    match worker.on_timeout {
+        ShutdownTimeoutAction::ReportServiceError => worker.deadline.cancelled().await,
+        ShutdownTimeoutAction::Abandon => std::future::pending().await,
+    }
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> String {

@@ -1,1 +1,148 @@
-//! placeholder
+//! Graceful shutdown: fetching stops at once, handlers in flight deliver, the deadline holds.
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use process_engine_api_types::models::CorrelationState;
+use process_engine_external_task::{
+    ExternalTask, ExternalTaskClient, LoopState, ShutdownTimeoutAction, TaskOptions,
+};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::run;
+use crate::support::{self, wait_for};
+
+const LIMIT: Duration = Duration::from_secs(15);
+
+#[tokio::test]
+async fn shutdown_delivers_the_results_of_handlers_in_flight() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
+    worker
+        .subscribe(
+            "work",
+            |payload: Value| async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok::<_, Infallible>(json!({"done": payload["n"]}))
+            },
+            TaskOptions::default()
+                .max_tasks(5)
+                .long_polling_timeout(Duration::from_secs(60)),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    for n in 0..5 {
+        support::start(&test, "work", &format!("drain-{n}"), json!({"n": n})).await;
+    }
+    wait_for("five handlers in flight", LIMIT, || {
+        let busy = handle.stats().in_flight == 5;
+        async move { busy }
+    })
+    .await;
+
+    handle.shutdown();
+    let stats = tokio::time::timeout(LIMIT, running).await.unwrap().unwrap();
+    assert_eq!(handle.state(), LoopState::Stopped);
+    assert_eq!(handle.topic_state("work"), Some(LoopState::Stopped));
+    assert_eq!((stats.fetched, stats.completed, stats.in_flight), (5, 5, 0));
+    for n in 0..5 {
+        let results = support::results(&test, &format!("drain-{n}"), "work").await;
+        assert_eq!(results[0].token_payload, json!({"done": n}));
+    }
+    // Nothing is fetched after the shutdown.
+    support::start(&test, "work", "after", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(support::results(&test, "after", "work").await.is_empty());
+}
+
+#[tokio::test]
+async fn shutdown_abandons_an_open_long_poll() {
+    let engine = support::engine().await;
+    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(Value::Null) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(600)),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    wait_for("the long poll", LIMIT, || {
+        let polling = handle.topic_state("work") == Some(LoopState::Polling);
+        async move { polling }
+    })
+    .await;
+    // Let the request reach the engine.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let began = Instant::now();
+    handle.shutdown();
+    tokio::time::timeout(LIMIT, running).await.unwrap().unwrap();
+    // Far less than the 600 s long poll (and than the test's limit).
+    assert!(began.elapsed() < LIMIT);
+    assert_eq!(handle.state(), LoopState::Stopped);
+}
+
+/// A worker whose one handler never finishes, shut down with a 200 ms deadline.
+async fn stuck_at_shutdown(
+    action: ShutdownTimeoutAction,
+    correlation: &str,
+) -> (
+    ExternalTask,
+    process_engine_external_task::Stats,
+    process_engine_transport::Client,
+) {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let (tasks, mut tasks_rx) = mpsc::unbounded_channel();
+    let mut worker = ExternalTaskClient::new(engine.url())
+        .unwrap()
+        .shutdown_timeout(Duration::from_millis(200))
+        .on_shutdown_timeout(action);
+    worker
+        .subscribe(
+            "work",
+            move |_: Value, task: ExternalTask| {
+                let _ = tasks.send(task);
+                std::future::pending::<Result<Value, Infallible>>()
+            },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    support::start(&test, "work", correlation, json!({})).await;
+    let task = tokio::time::timeout(LIMIT, tasks_rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    handle.shutdown();
+    let stats = tokio::time::timeout(LIMIT, running).await.unwrap().unwrap();
+    assert!(task.is_cancelled());
+    // The engine must outlive the checks of the caller: keep it running by leaking it into
+    // a task that ends with the test's runtime.
+    tokio::spawn(async move {
+        let _engine = engine;
+        std::future::pending::<()>().await;
+    });
+    (task, stats, test)
+}
+
+#[tokio::test]
+async fn handlers_still_running_at_the_deadline_are_abandoned_by_default() {
+    let (_, stats, test) = stuck_at_shutdown(ShutdownTimeoutAction::Abandon, "abandoned").await;
+    assert_eq!(stats.abandoned, 1);
+    assert_eq!(stats.completed + stats.service_errors, 0);
+    let correlation = support::correlation(&test, "abandoned").await;
+    assert_eq!(correlation.state, CorrelationState::Running);
+}
+
+#[tokio::test]
+async fn handlers_still_running_at_the_deadline_can_be_reported_as_service_errors() {
+    let (_, stats, test) =
+        stuck_at_shutdown(ShutdownTimeoutAction::ReportServiceError, "reported").await;
+    assert_eq!(stats.service_errors, 1);
+    assert_eq!(stats.abandoned, 0);
+    let correlation = support::correlation(&test, "reported").await;
+    assert_eq!(correlation.state, CorrelationState::Error);
+}
