@@ -67,7 +67,9 @@ async fn fetch_forever(worker: &Arc<Worker>, topic: &Arc<Topic>, slots: &Arc<Sem
         let pause = match engine_api::fetch_and_lock(&worker.client, &fetch).await {
             Ok(tasks) => {
                 errors = 0;
-                let answered_at_once = began.elapsed() < options.long_polling_timeout / 2;
+                // With a zero long poll every answer comes at once.
+                let answered_at_once = options.long_polling_timeout.is_zero()
+                    || began.elapsed() < options.long_polling_timeout / 2;
                 if tasks.is_empty() && answered_at_once {
                     empties = empties.saturating_add(1);
                     Some(worker.fetch_backoff.delay(empties).min(EMPTY_PAUSE_MAX))

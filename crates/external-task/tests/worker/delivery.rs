@@ -1,1 +1,229 @@
-//! placeholder
+//! Delivery: pacing, retries of finishes whose answer was lost, fetch backoff.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use process_engine_api_types::routes;
+use process_engine_external_task::{ExternalTaskClient, TaskOptions};
+use process_engine_transport::Client;
+use serde_json::{Value, json};
+
+use crate::run;
+use crate::support::{self, Recorder, wait_for};
+
+const LIMIT: Duration = Duration::from_secs(15);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
+    const TASKS: usize = 12;
+    let pacing = Duration::from_millis(60);
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    for n in 0..TASKS {
+        support::start(&test, "work", "paced", json!({"n": n})).await;
+    }
+    let recorder = Recorder::default();
+    let handled = Arc::new(Mutex::new(Vec::new()));
+    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
+        .result_pacing(pacing);
+    let record = Arc::clone(&handled);
+    worker
+        .subscribe(
+            "work",
+            move |payload: Value| {
+                record.lock().unwrap().push(Instant::now());
+                async move { Ok::<_, Infallible>(payload) }
+            },
+            TaskOptions::default()
+                .max_tasks(TASKS)
+                .long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    wait_for("every delivery", LIMIT, || {
+        let done = handle.stats().completed == TASKS as u64;
+        async move { done }
+    })
+    .await;
+    handle.shutdown();
+    running.await.unwrap();
+
+    // The recorder stamps a call right after the worker's pacing let it go, in the same poll;
+    // a stamp can only be late (the thread preempted), which shortens the gap after it. The
+    // tolerance allows for that, far below what no pacing would give (a few ms for all).
+    let finishes = recorder.times("finish_external_task");
+    assert_eq!(finishes.len(), TASKS);
+    let tolerance = Duration::from_millis(15);
+    for (i, pair) in finishes.windows(2).enumerate() {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap + tolerance >= pacing,
+            "deliveries {i} and {} were {gap:?} apart",
+            i + 1
+        );
+    }
+    let span = finishes[TASKS - 1] - finishes[0];
+    assert!(span + tolerance >= pacing * (TASKS as u32 - 1), "{span:?}");
+    // Handlers are not held by the pacing: all of them ran long before the last delivery.
+    let handled = handled.lock().unwrap();
+    let last_handled = handled.iter().max().unwrap();
+    assert!(
+        *last_handled < finishes[TASKS / 2],
+        "the last handler ran after half of the deliveries"
+    );
+}
+
+/// A worker whose calls have a 300 ms attempt timeout.
+fn impatient(engine: &process_engine_testkit::TestEngine, recorder: &Recorder) -> Client {
+    Client::builder(engine.url())
+        .attempt_timeout(Duration::from_millis(300))
+        .layer(recorder.clone())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delivered() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let recorder = Recorder::default();
+    let mut worker = ExternalTaskClient::from_client(impatient(&engine, &recorder))
+        .no_result_pacing()
+        .delivery_backoff(Duration::from_millis(50), Duration::from_millis(200));
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(json!("mine")) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    // The engine finishes the task but answers after the worker stopped waiting.
+    engine.delay(&routes::FINISH_EXTERNAL_TASK, Duration::from_millis(800));
+    let (handle, running) = run(worker);
+    support::start(&test, "work", "lost-answer", json!({})).await;
+    wait_for("the first finish", LIMIT, || {
+        let sent = !recorder.times("finish_external_task").is_empty();
+        async move { sent }
+    })
+    .await;
+    wait_for("the finish to take effect", LIMIT, || {
+        let test = test.clone();
+        async move {
+            !support::results(&test, "lost-answer", "work")
+                .await
+                .is_empty()
+        }
+    })
+    .await;
+    engine.delay(&routes::FINISH_EXTERNAL_TASK, Duration::ZERO);
+    wait_for("the delivery to be confirmed", LIMIT, || {
+        let done = handle.stats().completed == 1;
+        async move { done }
+    })
+    .await;
+    handle.shutdown();
+    let stats = running.await.unwrap();
+    assert_eq!(stats.deliveries_confirmed_by_gone, 1, "{stats:?}");
+    assert!(stats.deliveries_retried >= 1);
+    assert_eq!(stats.locks_lost, 0);
+    let results = support::results(&test, "lost-answer", "work").await;
+    assert_eq!(results[0].token_payload, json!("mine"));
+}
+
+#[tokio::test]
+async fn a_finish_answered_with_500_is_sent_again() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let mut worker = ExternalTaskClient::new(engine.url())
+        .unwrap()
+        .no_result_pacing()
+        .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(json!("after 500s")) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 2, 500);
+    let (handle, running) = run(worker);
+    support::start(&test, "work", "500s", json!({})).await;
+    wait_for("the delivery", LIMIT, || {
+        let done = handle.stats().completed == 1;
+        async move { done }
+    })
+    .await;
+    handle.shutdown();
+    let stats = running.await.unwrap();
+    assert_eq!(stats.deliveries_retried, 2);
+    // The 500s did not finish the task: the third attempt did, with 204.
+    assert_eq!(stats.deliveries_confirmed_by_gone, 0);
+    let results = support::results(&test, "500s", "work").await;
+    assert_eq!(results[0].token_payload, json!("after 500s"));
+}
+
+#[tokio::test]
+async fn failing_fetches_back_off_and_recover() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let recorder = Recorder::default();
+    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
+        .no_result_pacing()
+        .fetch_backoff(Duration::from_millis(40), Duration::from_millis(200));
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(json!("fetched at last")) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    engine.fail_next(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS, 4, 500);
+    support::start(&test, "work", "fetch-500s", json!({})).await;
+    let (handle, running) = run(worker);
+    wait_for("the delivery", LIMIT, || {
+        let done = handle.stats().completed == 1;
+        async move { done }
+    })
+    .await;
+    handle.shutdown();
+    let stats = running.await.unwrap();
+    assert_eq!(stats.fetch_errors, 4);
+    // Each failure was followed by a wait of at least the backoff's floor (20 ms).
+    let fetches = recorder.times("fetch_and_lock_external_tasks");
+    for pair in fetches[..5].windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(20),
+            "{fetches:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_engine_answering_empty_at_once_is_not_polled_in_a_tight_loop() {
+    let engine = support::engine().await;
+    let recorder = Recorder::default();
+    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder));
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(Value::Null) },
+            // Zero: the engine answers `[]` at once.
+            TaskOptions::default().long_polling_timeout(Duration::ZERO),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    let began = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    handle.shutdown();
+    running.await.unwrap();
+    let window = began.elapsed();
+    // Each empty answer is followed by a pause of at least the fetch backoff's floor (100 ms
+    // by default): at most one fetch per 100 ms, plus the first.
+    let fetches = recorder.times("fetch_and_lock_external_tasks").len();
+    let bound = 1 + (window.as_millis() / 100) as usize;
+    assert!(
+        (2..=bound).contains(&fetches),
+        "{fetches} fetches in {window:?}"
+    );
+}
