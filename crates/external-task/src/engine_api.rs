@@ -1,5 +1,5 @@
 //! The five calls the worker makes, in one place: everything else in the crate speaks in these
-//! functions, not in routes and bodies.
+//! functions, not in operations and bodies.
 
 use std::time::Duration;
 
@@ -7,8 +7,11 @@ use process_engine_api_types::models::{
     ExtendLockRequest, ExternalTask, FetchAndLockRequest, FinishExternalTaskRequest,
     HandleBpmnErrorRequest, HandleServiceErrorRequest,
 };
-use process_engine_api_types::routes;
-use process_engine_transport::{Call, Client, Error};
+use process_engine_api_types::operations::{
+    ExtendExternalTaskLock, FetchAndLockExternalTasks, FinishExternalTask,
+    HandleExternalTaskBpmnError, HandleExternalTaskServiceError,
+};
+use process_engine_transport::{Client, Error, RequestOptions};
 use serde_json::Value;
 
 use crate::TaskError;
@@ -27,16 +30,14 @@ pub(crate) async fn fetch_and_lock(
     client: &Client,
     fetch: &Fetch<'_>,
 ) -> Result<Vec<ExternalTask>, Error> {
-    let mut body = FetchAndLockRequest::default();
-    body.worker_id = fetch.worker_id.to_owned();
-    body.topic_name = fetch.topic.to_owned();
-    body.max_tasks = Some(fetch.max_tasks);
-    body.long_polling_timeout = Some(fetch.long_polling_ms);
-    body.lock_duration = Some(fetch.lock_ms);
-    let call = Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS)
-        .json(&body)
-        .attempt_timeout(fetch.attempt_timeout);
-    client.json(call).await
+    let body = FetchAndLockRequest::new(fetch.worker_id, fetch.topic)
+        .with_max_tasks(fetch.max_tasks)
+        .with_long_polling_timeout(fetch.long_polling_ms)
+        .with_lock_duration(fetch.lock_ms);
+    let options = RequestOptions::new().with_attempt_timeout(fetch.attempt_timeout);
+    client
+        .execute(&FetchAndLockExternalTasks::new(body), &options)
+        .await
 }
 
 pub(crate) async fn extend_lock(
@@ -45,13 +46,13 @@ pub(crate) async fn extend_lock(
     worker_id: &str,
     additional_ms: u64,
 ) -> Result<(), Error> {
-    let mut body = ExtendLockRequest::default();
-    body.worker_id = worker_id.to_owned();
-    body.additional_duration = additional_ms;
-    let call = Call::new(&routes::EXTEND_EXTERNAL_TASK_LOCK)
-        .param(task_id)
-        .json(&body);
-    client.empty(call).await
+    let body = ExtendLockRequest::new(worker_id, additional_ms);
+    client
+        .execute(
+            &ExtendExternalTaskLock::new(task_id, body),
+            &RequestOptions::new(),
+        )
+        .await
 }
 
 /// What the worker reports for a task.
@@ -72,38 +73,43 @@ impl Report {
     }
 }
 
-pub(crate) async fn report(
-    client: &Client,
-    task_id: &str,
-    worker_id: &str,
-    report: &Report,
-) -> Result<(), Error> {
-    let call = match report {
-        Report::Finish(result) => {
-            let mut body = FinishExternalTaskRequest::default();
-            body.worker_id = worker_id.to_owned();
-            body.result = result.clone();
-            Call::new(&routes::FINISH_EXTERNAL_TASK)
-                .param(task_id)
-                .json(&body)
+/// A report as the operation that delivers it, built once and sent as often as needed.
+pub(crate) enum Delivery {
+    Finish(FinishExternalTask),
+    Bpmn(HandleExternalTaskBpmnError),
+    Service(HandleExternalTaskServiceError),
+}
+
+impl Delivery {
+    pub(crate) fn new(task_id: &str, worker_id: &str, report: Report) -> Self {
+        match report {
+            Report::Finish(result) => Delivery::Finish(FinishExternalTask::new(
+                task_id,
+                FinishExternalTaskRequest::new(worker_id, result),
+            )),
+            // The 8.0.0 engine takes no message with a BPMN error; it is logged instead.
+            Report::Failed(TaskError::Bpmn(error)) => {
+                Delivery::Bpmn(HandleExternalTaskBpmnError::new(
+                    task_id,
+                    HandleBpmnErrorRequest::new(worker_id, error.code),
+                ))
+            }
+            Report::Failed(TaskError::Service(error)) => {
+                Delivery::Service(HandleExternalTaskServiceError::new(
+                    task_id,
+                    HandleServiceErrorRequest::new(worker_id, error.message)
+                        .with_error_details(error.details),
+                ))
+            }
         }
-        Report::Failed(TaskError::Bpmn(error)) => {
-            let mut body = HandleBpmnErrorRequest::default();
-            body.worker_id = worker_id.to_owned();
-            body.error_code = error.code.clone();
-            Call::new(&routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR)
-                .param(task_id)
-                .json(&body)
+    }
+
+    pub(crate) async fn send(&self, client: &Client) -> Result<(), Error> {
+        let options = RequestOptions::new();
+        match self {
+            Delivery::Finish(operation) => client.execute(operation, &options).await,
+            Delivery::Bpmn(operation) => client.execute(operation, &options).await,
+            Delivery::Service(operation) => client.execute(operation, &options).await,
         }
-        Report::Failed(TaskError::Service(error)) => {
-            let mut body = HandleServiceErrorRequest::default();
-            body.worker_id = worker_id.to_owned();
-            body.error_message = error.message.clone();
-            body.error_details = Some(error.details.clone());
-            Call::new(&routes::HANDLE_EXTERNAL_TASK_SERVICE_ERROR)
-                .param(task_id)
-                .json(&body)
-        }
-    };
-    client.empty(call).await
+    }
 }

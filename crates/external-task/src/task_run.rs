@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, error, info_span, warn};
 
-use crate::engine_api::{self, Report};
+use crate::engine_api::{self, Delivery, Report};
 use crate::fetch_loop::Topic;
 use crate::options::millis;
 use crate::stats::bump;
@@ -115,7 +115,7 @@ async fn work(
         Ok(result) => Report::Finish(result),
         Err(error) => Report::Failed(error),
     };
-    deliver(worker, task.id(), &report).await;
+    deliver(worker, task.id(), report).await;
 }
 
 /// Resolves at the shutdown deadline if handlers still running then are to be reported.
@@ -180,32 +180,48 @@ enum Answer {
     Delivered,
     /// Delivered by an earlier attempt: a retry met 410.
     DeliveredEarlier,
-    LockLost,
-    Refused,
-    TryAgain,
+    LockLost(Error),
+    Refused(Error),
+    TryAgain(Error),
 }
 
-fn sort(result: &Result<(), Error>, may_have_arrived: bool) -> Answer {
-    let Err(error) = result else {
-        return Answer::Delivered;
+fn sort(result: Result<(), Error>, may_have_arrived: bool) -> Answer {
+    let error = match result {
+        Ok(()) => return Answer::Delivered,
+        Err(error) => error,
     };
     match error.status() {
         Some(410) if may_have_arrived => Answer::DeliveredEarlier,
-        Some(404 | 410 | 423) => Answer::LockLost,
+        Some(404 | 410 | 423) => Answer::LockLost(error),
         // Timeouts and rate limits say nothing about the request.
-        Some(408 | 429) => Answer::TryAgain,
-        Some(400..=499) => Answer::Refused,
-        Some(_) => Answer::TryAgain,
-        None if error.is_request() || error.is_auth() || error.is_decode() => Answer::Refused,
-        None => Answer::TryAgain,
+        Some(408 | 429) => Answer::TryAgain(error),
+        Some(400..=499) => Answer::Refused(error),
+        Some(_) => Answer::TryAgain(error),
+        None if error.is_request() || error.is_auth() || error.is_decode() => {
+            Answer::Refused(error)
+        }
+        None => Answer::TryAgain(error),
     }
 }
 
 /// Sends `report` until the engine acknowledges it or says the lock is gone. Every attempt
 /// waits for its turn at the client's [`Gate`](crate::gate::Gate): that paces deliveries and
 /// backs all of them off together while the engine fails them.
-async fn deliver(worker: &Worker, task_id: &str, report: &Report) {
+async fn deliver(worker: &Worker, task_id: &str, report: Report) {
     let counters = &worker.shared.counters;
+    let kind = report.kind();
+    let delivered_counter = match &report {
+        Report::Finish(_) => &counters.completed,
+        Report::Failed(TaskError::Bpmn(error)) => {
+            debug!(code = %error.code, message = %error.message, "the handler answered a BPMN error");
+            &counters.bpmn_errors
+        }
+        Report::Failed(TaskError::Service(error)) => {
+            debug!(message = %error.message, details = %error.details, "the handler answered a service error");
+            &counters.service_errors
+        }
+    };
+    let delivery = Delivery::new(task_id, &worker.worker_id, report);
     let mut may_have_arrived = false;
     let mut attempts = 0_u32;
     loop {
@@ -214,61 +230,53 @@ async fn deliver(worker: &Worker, task_id: &str, report: &Report) {
             bump(&counters.deliveries_retried);
         }
         attempts += 1;
-        let result = engine_api::report(&worker.client, task_id, &worker.worker_id, report).await;
-        let answer = sort(&result, may_have_arrived);
-        if matches!(answer, Answer::TryAgain) {
+        let answer = sort(delivery.send(&worker.client).await, may_have_arrived);
+        if matches!(answer, Answer::TryAgain(_)) {
             turn.failure();
         } else {
             turn.success();
         }
         match answer {
-            Answer::Delivered | Answer::DeliveredEarlier => {
-                if matches!(answer, Answer::DeliveredEarlier) {
-                    bump(&counters.deliveries_confirmed_by_gone);
-                }
-                match report {
-                    Report::Finish(_) => bump(&counters.completed),
-                    Report::Failed(TaskError::Bpmn(error)) => {
-                        bump(&counters.bpmn_errors);
-                        debug!(code = %error.code, message = %error.message, "BPMN error delivered");
-                    }
-                    Report::Failed(TaskError::Service(_)) => bump(&counters.service_errors),
-                }
-                debug!(kind = report.kind(), attempts, "delivered");
+            Answer::Delivered => {
+                bump(delivered_counter);
+                debug!(kind, attempts, "delivered");
                 return;
             }
-            Answer::LockLost => {
+            Answer::DeliveredEarlier => {
+                bump(&counters.deliveries_confirmed_by_gone);
+                bump(delivered_counter);
+                debug!(
+                    kind,
+                    attempts, "delivered by an earlier attempt: the retry met 410"
+                );
+                return;
+            }
+            Answer::LockLost(error) => {
                 bump(&counters.locks_lost);
-                if let Err(error) = &result {
-                    warn!(
-                        kind = report.kind(),
-                        error = error as &dyn std::error::Error,
-                        "not delivered: the lock is gone"
-                    );
-                }
+                warn!(
+                    kind,
+                    error = &error as &dyn std::error::Error,
+                    "not delivered: the lock is gone"
+                );
                 return;
             }
-            Answer::Refused => {
+            Answer::Refused(error) => {
                 bump(&counters.deliveries_refused);
-                if let Err(error) = &result {
-                    error!(
-                        kind = report.kind(),
-                        error = error as &dyn std::error::Error,
-                        "the engine refused the delivery"
-                    );
-                }
+                error!(
+                    kind,
+                    error = &error as &dyn std::error::Error,
+                    "the engine refused the delivery"
+                );
                 return;
             }
-            Answer::TryAgain => {
-                if let Err(error) = &result {
-                    // Only a request that never left cannot have taken effect.
-                    may_have_arrived |= !error.is_connect();
-                    debug!(
-                        kind = report.kind(),
-                        error = error as &dyn std::error::Error,
-                        "delivery failed, trying again"
-                    );
-                }
+            Answer::TryAgain(error) => {
+                // Only a request that never left cannot have taken effect.
+                may_have_arrived |= !error.is_connect();
+                debug!(
+                    kind,
+                    error = &error as &dyn std::error::Error,
+                    "delivery failed, trying again"
+                );
             }
         }
     }

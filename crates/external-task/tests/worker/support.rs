@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use process_engine_api_types::models::{
-    Correlation, CorrelationResult, ProcessStartRequest, ProcessStartResponse,
+use process_engine_api_types::models::{Correlation, CorrelationResult, ProcessStartRequest};
+use process_engine_api_types::operations::{
+    GetCorrelationById, GetProcessResultsForCorrelation, StartProcessInstance,
 };
-use process_engine_api_types::routes;
 use process_engine_testkit::TestEngine;
-use process_engine_transport::{BoxedService, Call, CallInfo, Client, Error};
+use process_engine_transport::{BoxedService, CallInfo, Client, Error, RequestOptions};
 use serde_json::Value;
 use tower::{Layer, Service};
 
@@ -121,13 +121,16 @@ pub(crate) fn client(engine: &TestEngine) -> Client {
 
 /// Starts an instance of `model` in `correlation` with `input` (answers at once).
 pub(crate) async fn start(client: &Client, model: &str, correlation: &str, input: Value) -> String {
-    let mut body = ProcessStartRequest::default();
-    body.correlation_id = Some(correlation.to_owned());
-    body.input_values = Some(input);
-    let call = Call::new(&routes::START_PROCESS_INSTANCE)
-        .param(model)
-        .json(&body);
-    let started: ProcessStartResponse = client.json(call).await.unwrap();
+    let body = ProcessStartRequest::new()
+        .with_correlation_id(correlation)
+        .with_input_values(input);
+    let started = client
+        .execute(
+            &StartProcessInstance::new(model, body),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap();
     started.process_instance_id
 }
 
@@ -137,16 +140,22 @@ pub(crate) async fn results(
     correlation: &str,
     model: &str,
 ) -> Vec<CorrelationResult> {
-    let call = Call::new(&routes::GET_PROCESS_RESULTS_FOR_CORRELATION)
-        .param(correlation)
-        .param(model);
-    client.json(call).await.unwrap()
+    let operation = GetProcessResultsForCorrelation::new(correlation, model);
+    client
+        .execute(&operation, &RequestOptions::new())
+        .await
+        .unwrap()
 }
 
 /// The correlation as the management API shows it (state, error).
 pub(crate) async fn correlation(client: &Client, correlation: &str) -> Correlation {
-    let call = Call::new(&routes::GET_CORRELATION_BY_ID).param(correlation);
-    client.json(call).await.unwrap()
+    client
+        .execute(
+            &GetCorrelationById::new(correlation),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap()
 }
 
 /// Waits until `condition` holds, checking every 20 ms; panics after `limit` naming `what`.
