@@ -16,7 +16,7 @@ const LIMIT: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
-    const TASKS: usize = 12;
+    const TASKS: u32 = 12;
     let pacing = Duration::from_millis(60);
     let engine = support::engine().await;
     let test = support::client(&engine);
@@ -36,13 +36,13 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
                 async move { Ok::<_, Infallible>(payload) }
             },
             TaskOptions::default()
-                .max_tasks(TASKS)
+                .max_tasks(TASKS as usize)
                 .long_polling_timeout(Duration::from_secs(1)),
         )
         .unwrap();
     let (handle, running) = run(worker);
     wait_for("every delivery", LIMIT, || {
-        let done = handle.stats().completed == TASKS as u64;
+        let done = handle.stats().completed == u64::from(TASKS);
         async move { done }
     })
     .await;
@@ -53,7 +53,7 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
     // a stamp can only be late (the thread preempted), which shortens the gap after it. The
     // tolerance allows for that, far below what no pacing would give (a few ms for all).
     let finishes = recorder.times("finish_external_task");
-    assert_eq!(finishes.len(), TASKS);
+    assert_eq!(finishes.len(), TASKS as usize);
     let tolerance = Duration::from_millis(15);
     for (i, pair) in finishes.windows(2).enumerate() {
         let gap = pair[1] - pair[0];
@@ -63,13 +63,13 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
             i + 1
         );
     }
-    let span = finishes[TASKS - 1] - finishes[0];
-    assert!(span + tolerance >= pacing * (TASKS as u32 - 1), "{span:?}");
+    let span = finishes[TASKS as usize - 1] - finishes[0];
+    assert!(span + tolerance >= pacing * (TASKS - 1), "{span:?}");
     // Handlers are not held by the pacing: all of them ran long before the last delivery.
     let handled = handled.lock().unwrap();
     let last_handled = handled.iter().max().unwrap();
     assert!(
-        *last_handled < finishes[TASKS / 2],
+        *last_handled < finishes[TASKS as usize / 2],
         "the last handler ran after half of the deliveries"
     );
 }

@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use process_engine_external_task::{ExternalTaskClient, TaskOptions};
 use serde::Deserialize;
 use serde_json::json;
@@ -58,14 +57,7 @@ async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
         .unwrap();
     let (handle, running) = run(worker);
 
-    futures_util::stream::iter(0..TASKS)
-        .for_each_concurrent(16, |n| {
-            let test = test.clone();
-            async move {
-                support::start(&test, "work", "load", json!({"n": n})).await;
-            }
-        })
-        .await;
+    support::start_numbered(&test, "load", TASKS).await;
     wait_for(
         "every task to be completed",
         Duration::from_secs(30),
@@ -84,12 +76,14 @@ async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
         stats.locks_lost + stats.service_errors + stats.deliveries_retried,
         0
     );
-    let calls = tally.calls.lock().unwrap();
-    assert_eq!(calls.len() as u64, TASKS);
-    assert!(
-        calls.values().all(|&count| count == 1),
-        "a handler ran twice"
-    );
+    {
+        let calls = tally.calls.lock().unwrap();
+        assert_eq!(calls.len() as u64, TASKS);
+        assert!(
+            calls.values().all(|&count| count == 1),
+            "a handler ran twice"
+        );
+    }
     let most = tally.most.load(Ordering::SeqCst);
     assert!(
         (2..=50).contains(&most),

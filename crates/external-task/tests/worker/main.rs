@@ -1,6 +1,11 @@
 //! The worker against the in-process stand-in engine.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    reason = "tests: they may panic, and print the figures they measure"
+)]
 
 mod chaos;
 mod delivery;

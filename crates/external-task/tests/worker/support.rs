@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::{Request, Response};
 use process_engine_api_types::models::{Correlation, CorrelationResult, ProcessStartRequest};
 use process_engine_api_types::operations::{
@@ -132,6 +133,16 @@ pub(crate) async fn start(client: &Client, model: &str, correlation: &str, input
         .await
         .unwrap();
     started.process_instance_id
+}
+
+/// Starts `count` instances of `work` in `correlation`, with the inputs `{"n": 0}` and up,
+/// 16 at a time.
+pub(crate) async fn start_numbered(client: &Client, correlation: &str, count: u64) {
+    futures_util::stream::iter(0..count)
+        .for_each_concurrent(16, |n| async move {
+            start(client, "work", correlation, serde_json::json!({"n": n})).await;
+        })
+        .await;
 }
 
 /// The results of `model`'s finished instances in `correlation` (empty while it runs).
