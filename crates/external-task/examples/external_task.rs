@@ -1,0 +1,45 @@
+//! The Python client's first external task example, in Rust: a handler of the payload alone,
+//! subscribed to `SampleExternalTask` with `max_tasks=5`.
+//!
+//! ```sh
+//! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # the engine, port 56000
+//! cargo run -p process-engine-external-task --example external_task     # this worker
+//! ```
+//!
+//! The engine's URL is the first argument, else `PROCESS_ENGINE_URL`, else
+//! `http://localhost:56000`. Start `hello_world` instances and watch them finish; stop the
+//! worker with Ctrl-C (it finishes what it is doing first). `RUST_LOG=debug` shows each task.
+
+use std::convert::Infallible;
+
+use process_engine_external_task::{ExternalTaskClient, TaskOptions, shutdown_signal};
+use serde_json::{Value, json};
+use tracing_subscriber::EnvFilter;
+
+async fn handler(payload: Value) -> Result<Value, Infallible> {
+    tracing::debug!("do some work");
+    tracing::debug!(%payload);
+    tracing::debug!("some work done");
+    Ok(json!({"some": "result"}))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let url = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("PROCESS_ENGINE_URL").ok())
+        .unwrap_or_else(|| "http://localhost:56000".to_owned());
+
+    let mut client = ExternalTaskClient::new(&url)?;
+    client.subscribe(
+        "SampleExternalTask",
+        handler,
+        TaskOptions::default().max_tasks(5),
+    )?;
+    let stats = client.run_until(shutdown_signal()).await?;
+    tracing::info!(?stats, "stopped");
+    Ok(())
+}
