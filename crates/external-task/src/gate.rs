@@ -95,7 +95,11 @@ impl Gate {
                         settled: false,
                     };
                     // A turn dropped while waiting (its task aborted) releases the probe.
-                    tokio::time::sleep_until(at).await;
+                    // No timer when the turn is now: tokio's timers fire on millisecond ticks,
+                    // so even a sleep until now would cost up to a millisecond per delivery.
+                    if at > Instant::now() {
+                        tokio::time::sleep_until(at).await;
+                    }
                     return turn;
                 }
                 Step::WaitForProbe => notified.await,
