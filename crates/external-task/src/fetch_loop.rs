@@ -1,6 +1,7 @@
 //! One topic's loop: wait for a free slot, fetch and lock as many tasks as there are free slots,
 //! hand each to its own tokio task, back off when fetching fails.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,18 +34,25 @@ pub(crate) struct Topic {
 }
 
 /// Runs until the worker's stop token fires. An open long poll is abandoned then: its future is
-/// dropped, which closes the connection; tasks it would have locked stay with the engine.
+/// dropped, which closes the connection; tasks it would have locked stay with the engine. Tasks
+/// that did arrive are all started, so that the drain finishes them.
 pub(crate) async fn run(worker: Arc<Worker>, topic: Arc<Topic>) {
-    let slots = Arc::new(Semaphore::new(topic.options.max_tasks));
-    let stop = worker.shared.stop.clone();
-    tokio::select! {
-        () = stop.cancelled() => {}
-        () = fetch_forever(&worker, &topic, &slots) => {}
-    }
+    fetch_until_stopped(&worker, &topic).await;
     topic.state.set(LoopState::Draining);
 }
 
-async fn fetch_forever(worker: &Arc<Worker>, topic: &Arc<Topic>, slots: &Arc<Semaphore>) {
+/// `future`'s output, or `None` once the stop token has fired.
+async fn unless_stopped<T>(worker: &Worker, future: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        () = worker.shared.stop.cancelled() => None,
+        output = future => Some(output),
+    }
+}
+
+async fn fetch_until_stopped(worker: &Arc<Worker>, topic: &Arc<Topic>) {
+    let slots = Arc::new(Semaphore::new(topic.options.max_tasks));
+    let slots = &slots;
     let options = &topic.options;
     // Checked when subscribing: these fit.
     let long_polling_ms = millis(options.long_polling_timeout).unwrap_or(0);
@@ -53,7 +61,10 @@ async fn fetch_forever(worker: &Arc<Worker>, topic: &Arc<Topic>, slots: &Arc<Sem
     let mut empties = 0_u32;
     loop {
         topic.state.set(LoopState::WaitingForSlot);
-        let permits = free_slots(slots, options.max_tasks).await;
+        let Some(permits) = unless_stopped(worker, free_slots(slots, options.max_tasks)).await
+        else {
+            return;
+        };
         topic.state.set(LoopState::Polling);
         let fetch = Fetch {
             worker_id: &worker.worker_id,
@@ -64,7 +75,12 @@ async fn fetch_forever(worker: &Arc<Worker>, topic: &Arc<Topic>, slots: &Arc<Sem
             attempt_timeout: options.long_polling_timeout + LONG_POLL_MARGIN,
         };
         let began = Instant::now();
-        let pause = match engine_api::fetch_and_lock(&worker.client, &fetch).await {
+        let Some(fetched) =
+            unless_stopped(worker, engine_api::fetch_and_lock(&worker.client, &fetch)).await
+        else {
+            return;
+        };
+        let pause = match fetched {
             Ok(tasks) => {
                 errors = 0;
                 // With a zero long poll every answer comes at once.
@@ -94,7 +110,12 @@ async fn fetch_forever(worker: &Arc<Worker>, topic: &Arc<Topic>, slots: &Arc<Sem
         };
         if let Some(pause) = pause {
             topic.state.set(LoopState::BackingOff);
-            tokio::time::sleep(pause).await;
+            if unless_stopped(worker, tokio::time::sleep(pause))
+                .await
+                .is_none()
+            {
+                return;
+            }
         }
     }
 }
@@ -131,6 +152,7 @@ async fn start_tasks(
             // worker all the same, so they wait for a slot rather than be dropped.
             None => match Arc::clone(slots).acquire_owned().await {
                 Ok(permit) => permit,
+                // The semaphore is never closed.
                 Err(_) => return,
             },
         };
