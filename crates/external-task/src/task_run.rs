@@ -281,3 +281,55 @@ async fn deliver(worker: &Worker, task_id: &str, report: Report) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use process_engine_api_types::EngineError;
+
+    use super::*;
+
+    fn status(code: u16) -> Result<(), Error> {
+        Err(Error::from_engine_error(EngineError::from_response(
+            code, b"message",
+        )))
+    }
+
+    #[test]
+    fn a_410_is_delivered_only_after_an_attempt_that_may_have_arrived() {
+        assert!(matches!(sort(status(410), true), Answer::DeliveredEarlier));
+        assert!(matches!(sort(status(410), false), Answer::LockLost(_)));
+        assert!(matches!(sort(Ok(()), false), Answer::Delivered));
+    }
+
+    #[test]
+    fn answers_about_the_task_end_the_delivery_and_the_rest_are_tried_again() {
+        for code in [404, 423] {
+            assert!(
+                matches!(sort(status(code), true), Answer::LockLost(_)),
+                "{code}"
+            );
+        }
+        for code in [400, 401, 403, 413] {
+            assert!(
+                matches!(sort(status(code), false), Answer::Refused(_)),
+                "{code}"
+            );
+        }
+        for code in [408, 429, 500, 502, 503, 504] {
+            assert!(
+                matches!(sort(status(code), false), Answer::TryAgain(_)),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_panic_message_is_kept() {
+        let text: Box<dyn Any + Send> = Box::new("boom");
+        assert_eq!(panic_message(text.as_ref()), "boom");
+        let formatted: Box<dyn Any + Send> = Box::new(format!("boom {}", 2));
+        assert_eq!(panic_message(formatted.as_ref()), "boom 2");
+        let other: Box<dyn Any + Send> = Box::new(42_u8);
+        assert_eq!(panic_message(other.as_ref()), "a panic without a message");
+    }
+}
