@@ -112,11 +112,12 @@ async fn start_instances(http: &Http, base: &str, model: &str, correlation: &str
 
 /// The raw loop: the worker's protocol and nothing else. Waits for a free slot, fetches as
 /// many tasks as there are free slots, finishes each on its own task.
-async fn raw(base: String, max_tasks: usize, total: u64) {
+async fn raw(base: String, max_tasks: usize, total: u64) -> u64 {
     let http: Http = HyperClient::builder(TokioExecutor::new()).build_http();
     let slots = Arc::new(Semaphore::new(max_tasks));
     let mut finishes = tokio::task::JoinSet::new();
     let mut fetched = 0;
+    let mut fetches = 0;
     while fetched < total {
         let mut permits = vec![Arc::clone(&slots).acquire_owned().await.unwrap()];
         while let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
@@ -124,6 +125,7 @@ async fn raw(base: String, max_tasks: usize, total: u64) {
         }
         let fetch = json!({"workerId": "raw", "topicName": "bench", "maxTasks": permits.len(),
             "longPollingTimeout": 1000, "lockDuration": 100_000});
+        fetches += 1;
         let tasks = post(
             &http,
             format!("{base}/api/external_task/v1/fetch_and_lock"),
@@ -149,10 +151,11 @@ async fn raw(base: String, max_tasks: usize, total: u64) {
         while finishes.try_join_next().is_some() {}
     }
     while finishes.join_next().await.is_some() {}
+    fetches
 }
 
 /// The worker, with a handler that returns at once and no pacing, until `total` are completed.
-async fn worker(base: String, max_tasks: usize, total: u64) {
+async fn worker(base: String, max_tasks: usize, total: u64) -> u64 {
     let mut client = ExternalTaskClient::new(&base).unwrap().no_result_pacing();
     client
         .subscribe(
@@ -169,7 +172,7 @@ async fn worker(base: String, max_tasks: usize, total: u64) {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     handle.shutdown();
-    running.await.unwrap().unwrap();
+    running.await.unwrap().unwrap().fetches
 }
 
 #[derive(Clone, Copy)]
@@ -180,6 +183,8 @@ enum Kind {
 
 struct Figures {
     per_second: f64,
+    /// Tasks per fetch_and_lock request.
+    batch: f64,
     cpu_per_task: Option<Duration>,
     /// The CPU time per task of everything else in the process: the engine.
     engine_cpu_per_task: Option<Duration>,
@@ -189,30 +194,34 @@ struct Figures {
 fn measure<F, Fut>(tasks: u64, client: F) -> Figures
 where
     F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = u64>,
 {
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let cpu = thread_cpu();
-        let all = process_cpu();
-        let began = Instant::now();
-        runtime.block_on(client());
-        let elapsed = began.elapsed();
-        let used = cpu.zip(thread_cpu()).map(|(before, after)| after - before);
-        let used_by_all = all.zip(process_cpu()).map(|(before, after)| after - before);
-        Figures {
-            per_second: tasks as f64 / elapsed.as_secs_f64(),
-            cpu_per_task: used.map(|used| used / tasks as u32),
-            engine_cpu_per_task: used_by_all
-                .zip(used)
-                .map(|(all, client)| all.saturating_sub(client) / tasks as u32),
-        }
-    })
-    .join()
-    .unwrap()
+    std::thread::Builder::new()
+        .name("bench-client".to_owned())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let cpu = thread_cpu();
+            let all = process_cpu();
+            let began = Instant::now();
+            let fetches = runtime.block_on(client());
+            let elapsed = began.elapsed();
+            let used = cpu.zip(thread_cpu()).map(|(before, after)| after - before);
+            let used_by_all = all.zip(process_cpu()).map(|(before, after)| after - before);
+            Figures {
+                per_second: tasks as f64 / elapsed.as_secs_f64(),
+                batch: tasks as f64 / fetches.max(1) as f64,
+                cpu_per_task: used.map(|used| used / tasks as u32),
+                engine_cpu_per_task: used_by_all
+                    .zip(used)
+                    .map(|(all, client)| all.saturating_sub(client) / tasks as u32),
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap()
 }
 
 fn cpu(figures: &Figures) -> String {
@@ -222,9 +231,10 @@ fn cpu(figures: &Figures) -> String {
         })
     };
     format!(
-        "{} µs CPU/task, engine {} µs/task",
+        "{} µs CPU/task, engine {} µs/task, {:.1} tasks/fetch",
         micros(figures.cpu_per_task),
-        micros(figures.engine_cpu_per_task)
+        micros(figures.engine_cpu_per_task),
+        figures.batch,
     )
 }
 

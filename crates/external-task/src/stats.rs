@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
+    /// fetch_and_lock requests made (answered or not).
+    pub fetches: u64,
     /// Tasks fetched and locked.
     pub fetched: u64,
     /// Tasks finished with their handler's result (acknowledged by the engine).
@@ -36,6 +38,7 @@ pub struct Stats {
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
+    pub(crate) fetches: AtomicU64,
     pub(crate) fetched: AtomicU64,
     pub(crate) completed: AtomicU64,
     pub(crate) bpmn_errors: AtomicU64,
@@ -59,6 +62,7 @@ impl Counters {
     pub(crate) fn snapshot(&self) -> Stats {
         let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Stats {
+            fetches: get(&self.fetches),
             fetched: get(&self.fetched),
             completed: get(&self.completed),
             bpmn_errors: get(&self.bpmn_errors),
