@@ -12,6 +12,7 @@ mod delivery;
 mod handlers;
 mod load;
 mod locks;
+mod observability;
 mod shutdown;
 mod support;
 

@@ -1,0 +1,118 @@
+//! The tracing span of each task, and the loop states.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use process_engine_external_task::{ExternalTaskClient, LoopState, TaskOptions};
+use serde_json::{Value, json};
+
+use crate::run;
+use crate::support::{self, wait_for};
+
+/// Collects what the fmt subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// A current-thread runtime: the subscriber set for this thread sees every task of the worker.
+#[tokio::test]
+async fn each_task_runs_in_a_span_naming_it() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let mut worker = ExternalTaskClient::new(engine.url())
+        .unwrap()
+        .worker_id("traced")
+        .no_result_pacing();
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(json!("traced")) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    let instance = support::start(&test, "work", "spans", json!({})).await;
+    wait_for("the delivery", Duration::from_secs(15), || {
+        let done = handle.stats().completed == 1;
+        async move { done }
+    })
+    .await;
+    handle.shutdown();
+    running.await.unwrap();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let delivered = log
+        .lines()
+        .find(|line| line.contains("delivered"))
+        .unwrap_or_else(|| panic!("no delivery in the log:\n{log}"));
+    for field in [
+        "external_task{".to_owned(),
+        "topic=work".to_owned(),
+        format!("process_instance_id={instance}"),
+        "correlation_id=spans".to_owned(),
+        "worker_id=traced".to_owned(),
+        "task_id=".to_owned(),
+    ] {
+        assert!(
+            delivered.contains(&field),
+            "{field} missing in: {delivered}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_loop_state_says_when_fetching_backs_off() {
+    let engine = support::engine().await;
+    let mut worker = ExternalTaskClient::new(engine.url())
+        .unwrap()
+        .fetch_backoff(Duration::from_secs(5), Duration::from_secs(10));
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(Value::Null) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    assert_eq!(
+        worker.handle().topic_state("work"),
+        Some(LoopState::NotStarted)
+    );
+    assert_eq!(worker.handle().topic_state("elsewhere"), None);
+    engine.fail_next(
+        &process_engine_api_types::routes::FETCH_AND_LOCK_EXTERNAL_TASKS,
+        1,
+        500,
+    );
+    let (handle, running) = run(worker);
+    wait_for("the backoff", Duration::from_secs(15), || {
+        let backing_off = handle.topic_state("work") == Some(LoopState::BackingOff);
+        async move { backing_off }
+    })
+    .await;
+    assert_eq!(handle.state(), LoopState::Polling);
+    assert_eq!(handle.stats().fetch_errors, 1);
+    handle.shutdown();
+    running.await.unwrap();
+    assert_eq!(handle.state(), LoopState::Stopped);
+}
