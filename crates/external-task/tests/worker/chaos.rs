@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::run;
-use crate::support::{self, Recorder, wait_for};
+use crate::support::{self, Recorder};
 
 const TASKS: u64 = 2_000;
 const MAX_TASKS: usize = 50;
@@ -26,14 +26,9 @@ struct Numbered {
 }
 
 async fn reached(handle: &WorkerHandle, completed: u64) {
-    wait_for(
-        &format!("{completed} completions"),
-        Duration::from_secs(40),
-        || {
-            let done = handle.stats().completed >= completed;
-            async move { done }
-        },
-    )
+    support::until(&format!("{completed} completions"), || {
+        handle.stats().completed >= completed
+    })
     .await;
 }
 

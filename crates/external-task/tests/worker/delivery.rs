@@ -41,9 +41,8 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
         )
         .unwrap();
     let (handle, running) = run(worker);
-    wait_for("every delivery", LIMIT, || {
-        let done = handle.stats().completed == u64::from(TASKS);
-        async move { done }
+    support::until("every delivery", || {
+        handle.stats().completed == u64::from(TASKS)
     })
     .await;
     handle.shutdown();
@@ -102,9 +101,8 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
     engine.delay(&routes::FINISH_EXTERNAL_TASK, Duration::from_millis(800));
     let (handle, running) = run(worker);
     support::start(&test, "work", "lost-answer", json!({})).await;
-    wait_for("the first finish", LIMIT, || {
-        let sent = !recorder.times("finish_external_task").is_empty();
-        async move { sent }
+    support::until("the first finish", || {
+        !recorder.times("finish_external_task").is_empty()
     })
     .await;
     wait_for("the finish to take effect", LIMIT, || {
@@ -117,9 +115,8 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
     })
     .await;
     engine.delay(&routes::FINISH_EXTERNAL_TASK, Duration::ZERO);
-    wait_for("the delivery to be confirmed", LIMIT, || {
-        let done = handle.stats().completed == 1;
-        async move { done }
+    support::until("the delivery to be confirmed", || {
+        handle.stats().completed == 1
     })
     .await;
     handle.shutdown();
@@ -149,11 +146,7 @@ async fn a_finish_answered_with_500_is_sent_again() {
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 2, 500);
     let (handle, running) = run(worker);
     support::start(&test, "work", "500s", json!({})).await;
-    wait_for("the delivery", LIMIT, || {
-        let done = handle.stats().completed == 1;
-        async move { done }
-    })
-    .await;
+    support::until("the delivery", || handle.stats().completed == 1).await;
     handle.shutdown();
     let stats = running.await.unwrap();
     assert_eq!(stats.deliveries_retried, 2);
@@ -181,11 +174,7 @@ async fn failing_fetches_back_off_and_recover() {
     engine.fail_next(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS, 4, 500);
     support::start(&test, "work", "fetch-500s", json!({})).await;
     let (handle, running) = run(worker);
-    wait_for("the delivery", LIMIT, || {
-        let done = handle.stats().completed == 1;
-        async move { done }
-    })
-    .await;
+    support::until("the delivery", || handle.stats().completed == 1).await;
     handle.shutdown();
     let stats = running.await.unwrap();
     assert_eq!(stats.fetch_errors, 4);

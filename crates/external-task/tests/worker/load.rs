@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::run;
-use crate::support::{self, wait_for};
+use crate::support;
 
 #[derive(Deserialize)]
 struct Numbered {
@@ -58,14 +58,9 @@ async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
     let (handle, running) = run(worker);
 
     support::start_numbered(&test, "load", TASKS).await;
-    wait_for(
-        "every task to be completed",
-        Duration::from_secs(30),
-        || {
-            let done = handle.stats().completed >= TASKS;
-            async move { done }
-        },
-    )
+    support::until("every task to be completed", || {
+        handle.stats().completed >= TASKS
+    })
     .await;
     handle.shutdown();
     let stats = running.await.unwrap();

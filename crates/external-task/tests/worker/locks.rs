@@ -139,11 +139,7 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
     engine.fail_next(&routes::EXTEND_EXTERNAL_TASK_LOCK, 1, 423);
     tokio::time::timeout(LIMIT, task.cancelled()).await.unwrap();
     tokio::time::timeout(LIMIT, dropped).await.unwrap().unwrap();
-    wait_for("the slot to be freed", LIMIT, || {
-        let free = handle.stats().in_flight == 0;
-        async move { free }
-    })
-    .await;
+    support::until("the slot to be freed", || handle.stats().in_flight == 0).await;
 
     handle.shutdown();
     let stats = running.await.unwrap();

@@ -9,7 +9,7 @@ use process_engine_external_task::{ExternalTaskClient, LoopState, TaskOptions};
 use serde_json::{Value, json};
 
 use crate::run;
-use crate::support::{self, wait_for};
+use crate::support;
 
 /// Collects what the fmt subscriber writes.
 #[derive(Clone, Default)]
@@ -53,11 +53,7 @@ async fn each_task_runs_in_a_span_naming_it() {
         .unwrap();
     let (handle, running) = run(worker);
     let instance = support::start(&test, "work", "spans", json!({})).await;
-    wait_for("the delivery", Duration::from_secs(15), || {
-        let done = handle.stats().completed == 1;
-        async move { done }
-    })
-    .await;
+    support::until("the delivery", || handle.stats().completed == 1).await;
     handle.shutdown();
     running.await.unwrap();
 
@@ -105,9 +101,8 @@ async fn the_loop_state_says_when_fetching_backs_off() {
         500,
     );
     let (handle, running) = run(worker);
-    wait_for("the backoff", Duration::from_secs(15), || {
-        let backing_off = handle.topic_state("work") == Some(LoopState::BackingOff);
-        async move { backing_off }
+    support::until("the backoff", || {
+        handle.topic_state("work") == Some(LoopState::BackingOff)
     })
     .await;
     assert_eq!(handle.state(), LoopState::Polling);

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::run;
-use crate::support::{self, wait_for};
+use crate::support;
 
 const LIMIT: Duration = Duration::from_secs(15);
 
@@ -36,11 +36,7 @@ async fn shutdown_delivers_the_results_of_handlers_in_flight() {
     for n in 0..5 {
         support::start(&test, "work", &format!("drain-{n}"), json!({"n": n})).await;
     }
-    wait_for("five handlers in flight", LIMIT, || {
-        let busy = handle.stats().in_flight == 5;
-        async move { busy }
-    })
-    .await;
+    support::until("five handlers in flight", || handle.stats().in_flight == 5).await;
 
     handle.shutdown();
     let stats = tokio::time::timeout(LIMIT, running).await.unwrap().unwrap();
@@ -69,9 +65,8 @@ async fn shutdown_abandons_an_open_long_poll() {
         )
         .unwrap();
     let (handle, running) = run(worker);
-    wait_for("the long poll", LIMIT, || {
-        let polling = handle.topic_state("work") == Some(LoopState::Polling);
-        async move { polling }
+    support::until("the long poll", || {
+        handle.topic_state("work") == Some(LoopState::Polling)
     })
     .await;
     // Let the request reach the engine.

@@ -169,6 +169,19 @@ pub(crate) async fn correlation(client: &Client, correlation: &str) -> Correlati
         .unwrap()
 }
 
+/// Waits until `holds` says so (it reads the worker's counters or states), checking every
+/// 10 ms; panics after 40 s naming `what`.
+pub(crate) async fn until(what: &str, mut holds: impl FnMut() -> bool) {
+    let began = Instant::now();
+    while !holds() {
+        assert!(
+            began.elapsed() < Duration::from_secs(40),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Waits until `condition` holds, checking every 20 ms; panics after `limit` naming `what`.
 pub(crate) async fn wait_for<F, Fut>(what: &str, limit: Duration, mut condition: F)
 where
