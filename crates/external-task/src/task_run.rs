@@ -85,7 +85,9 @@ async fn work(
     cancellation: CancellationToken,
 ) {
     let task = ExternalTask::new(wire, cancellation.clone());
-    let handler = AssertUnwindSafe((topic.handler)(task.clone())).catch_unwind();
+    // The call is made inside the future, so that a handler that panics before it returns its
+    // future is caught too.
+    let handler = AssertUnwindSafe(async { (topic.handler)(task.clone()).await }).catch_unwind();
     let outcome = tokio::select! {
         biased;
         lost = keep_lock(worker, topic, &task) => {

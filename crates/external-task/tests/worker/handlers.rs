@@ -205,11 +205,15 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
     worker
         .subscribe(
             "work",
-            |payload: Value| async move {
-                if payload["explode"] == json!(true) {
-                    panic!("boom");
+            |payload: Value| {
+                // Before the handler's future exists, and inside it.
+                assert!(payload["explode"] != json!("early"), "boom early");
+                async move {
+                    if payload["explode"] == json!("late") {
+                        panic!("boom late");
+                    }
+                    Ok::<_, Infallible>(json!("fine"))
                 }
-                Ok::<_, Infallible>(json!("fine"))
             },
             // One slot: the panicking task must free it for the next to run.
             quick().max_tasks(1),
@@ -217,15 +221,17 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
         .unwrap();
     let (handle, running) = run(worker);
 
-    support::start(&test, "work", "panics", json!({"explode": true})).await;
-    failed(&test, "panics").await;
+    support::start(&test, "work", "panics-early", json!({"explode": "early"})).await;
+    failed(&test, "panics-early").await;
+    support::start(&test, "work", "panics-late", json!({"explode": "late"})).await;
+    failed(&test, "panics-late").await;
     support::start(&test, "work", "after-panic", json!({})).await;
     let results = finished(&test, "after-panic", "work").await;
     assert_eq!(results[0].token_payload, json!("fine"));
 
     handle.shutdown();
     let stats = running.await.unwrap();
-    assert_eq!((stats.service_errors, stats.completed), (1, 1));
+    assert_eq!((stats.service_errors, stats.completed), (2, 1));
     assert_eq!(stats.in_flight, 0);
 }
 
