@@ -110,8 +110,8 @@ async fn start_instances(http: &Http, base: &str, model: &str, correlation: &str
     while starts.join_next().await.is_some() {}
 }
 
-/// The raw loop: the worker's protocol and nothing else. Waits for a free slot, fetches as
-/// many tasks as there are free slots, finishes each on its own task.
+/// The raw loop: the worker's protocol and nothing else. Waits for a free slot, yields once,
+/// fetches as many tasks as there are free slots, finishes each on its own task.
 async fn raw(base: String, max_tasks: usize, total: u64) -> u64 {
     let http: Http = HyperClient::builder(TokioExecutor::new()).build_http();
     let slots = Arc::new(Semaphore::new(max_tasks));
@@ -120,6 +120,10 @@ async fn raw(base: String, max_tasks: usize, total: u64) -> u64 {
     let mut fetches = 0;
     while fetched < total {
         let mut permits = vec![Arc::clone(&slots).acquire_owned().await.unwrap()];
+        // As the worker does: let tasks that end together free their slots first.
+        if slots.available_permits() + 1 < max_tasks {
+            tokio::task::yield_now().await;
+        }
         while let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
             permits.push(permit);
         }

@@ -130,8 +130,10 @@ async fn free_slots(slots: &Arc<Semaphore>, max: usize) -> Vec<OwnedSemaphorePer
     }
     // Tasks that end together free their slots within a few polls of each other: letting them
     // run first makes one fetch for all of them instead of one each, which spares the engine
-    // (every fetch is a query and a write of its task table).
-    tokio::task::yield_now().await;
+    // (every fetch is a query and a write of its task table). Pointless when no other task runs.
+    if slots.available_permits() + permits.len() < max {
+        tokio::task::yield_now().await;
+    }
     while permits.len() < max {
         match Arc::clone(slots).try_acquire_owned() {
             Ok(permit) => permits.push(permit),
