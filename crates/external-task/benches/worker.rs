@@ -306,12 +306,17 @@ fn example_peak_rss(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    // SIGTERM: the example drains and exits.
+    // SIGTERM: the example drains and exits on its own.
     let _ = std::process::Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
         .status();
-    let _ = child.wait();
+    let exited = child.wait().map_err(|error| error.to_string())?;
+    if !exited.success() {
+        return Err(format!(
+            "the example did not exit cleanly on SIGTERM: {exited}"
+        ));
+    }
     Ok(peak)
 }
 
@@ -367,7 +372,7 @@ fn main() {
     }
     match example_peak_rss(&engine_runtime, &engine) {
         Ok(kb) => println!(
-            "external_task example: peak RSS {:.1} MB over {EXAMPLE_TASKS} tasks (max_tasks 5, pacing on)",
+            "external_task example: peak RSS {:.1} MB over {EXAMPLE_TASKS} tasks (max_tasks 5, pacing on), then stopped cleanly by SIGTERM",
             kb as f64 / 1024.0
         ),
         Err(why) => println!("external_task example: peak RSS not measured: {why}"),

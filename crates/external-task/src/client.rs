@@ -93,6 +93,9 @@ impl ExternalTaskClient {
     /// The handler is an async function of the payload, or of the payload and the
     /// [`ExternalTask`](crate::ExternalTask) (see [`Handler`]). Fails, without subscribing, when
     /// the options cannot work, the topic is empty or already has a handler on this client.
+    ///
+    /// Several topics (the Python client's `subscribe_to_external_tasks_for_topics`) are
+    /// several calls, which chain: `client.subscribe(a, ha, oa)?.subscribe(b, hb, ob)?`.
     pub fn subscribe<H, Args>(
         &mut self,
         topic: impl Into<String>,
