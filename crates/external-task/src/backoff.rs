@@ -10,7 +10,7 @@ use std::time::Duration;
 /// of requests to an engine that is down provably bounded: no draw is ever close to zero, so a
 /// loop sends at most one request per `initial / 2` however unlucky the draws are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     pub(crate) initial: Duration,
     pub(crate) max: Duration,
 }
@@ -18,7 +18,7 @@ pub struct Backoff {
 impl Backoff {
     /// Waits that start at most `initial` apart and grow to at most `max`. `max` below
     /// `initial` is taken as `initial`; a zero `initial` is taken as 1 ms, so that no loop spins.
-    pub fn new(initial: Duration, max: Duration) -> Self {
+    pub(crate) fn new(initial: Duration, max: Duration) -> Self {
         let initial = initial.max(Duration::from_millis(1));
         Backoff {
             initial,
@@ -27,7 +27,7 @@ impl Backoff {
     }
 
     /// The shortest wait this backoff ever draws.
-    pub fn floor(&self) -> Duration {
+    pub(crate) fn floor(&self) -> Duration {
         self.initial / 2
     }
 

@@ -92,7 +92,6 @@ mod task;
 mod task_run;
 mod worker;
 
-pub use backoff::Backoff;
 pub use client::{DEFAULT_RESULT_PACING, ExternalTaskClient, WorkerHandle};
 pub use error::{BoxError, BpmnError, ServiceError, StartError, SubscribeError, TaskError};
 pub use handler::{Handler, HandlerFuture};
