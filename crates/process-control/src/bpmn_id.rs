@@ -1,0 +1,72 @@
+//! The id of the one process in a BPMN document: the name the engine requires it deployed under.
+
+use crate::Error;
+use crate::error::Repr;
+
+/// The BPMN 2.0 model namespace.
+const BPMN_MODEL: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+
+/// The id of the document's one `bpmn:process`. The engine refuses a document with none or more
+/// than one (process_model.service: one process per definition), so the client refuses it first,
+/// with the reason.
+pub(crate) fn process_id(xml: &str) -> Result<String, Error> {
+    let document = roxmltree::Document::parse(xml).map_err(|error| Error::new(Repr::BpmnXml(error)))?;
+    let mut processes = document
+        .descendants()
+        .filter(|node| node.tag_name().namespace() == Some(BPMN_MODEL))
+        .filter(|node| node.tag_name().name() == "process");
+    let process = processes
+        .next()
+        .ok_or_else(|| Error::new(Repr::InvalidBpmn("has no bpmn:process".into())))?;
+    if processes.next().is_some() {
+        return Err(Error::new(Repr::InvalidBpmn(
+            "has more than one bpmn:process; the engine takes one per document".into(),
+        )));
+    }
+    match process.attribute("id") {
+        Some(id) if !id.is_empty() => Ok(id.to_owned()),
+        _ => Err(Error::new(Repr::InvalidBpmn(
+            "has a bpmn:process without an id".into(),
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const NS: &str = r#"xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL""#;
+
+    #[test]
+    fn reads_the_process_id() {
+        let xml = format!(
+            r#"<bpmn:definitions {NS}><bpmn:collaboration><bpmn:participant processRef="p1"/></bpmn:collaboration><bpmn:process id="p1"/></bpmn:definitions>"#
+        );
+        assert_eq!(process_id(&xml).unwrap(), "p1");
+        // Any prefix: the namespace is what counts.
+        let xml = r#"<d xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p2"/></d>"#;
+        assert_eq!(process_id(xml).unwrap(), "p2");
+    }
+
+    #[test]
+    fn refuses_what_the_engine_would_refuse() {
+        for (xml, message) in [
+            (format!("<bpmn:definitions {NS}/>"), "the BPMN document has no bpmn:process"),
+            (
+                format!(r#"<bpmn:definitions {NS}><bpmn:process id="a"/><bpmn:process id="b"/></bpmn:definitions>"#),
+                "the BPMN document has more than one bpmn:process; the engine takes one per document",
+            ),
+            (
+                format!(r#"<bpmn:definitions {NS}><bpmn:process/></bpmn:definitions>"#),
+                "the BPMN document has a bpmn:process without an id",
+            ),
+            ("<process id=\"x\"/>".to_owned(), "the BPMN document has no bpmn:process"),
+            ("<unclosed".to_owned(), "the BPMN document is not well-formed XML"),
+        ] {
+            let error = process_id(&xml).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidProcessModel);
+            assert_eq!(error.to_string(), message);
+        }
+    }
+}
