@@ -1,1 +1,3 @@
+//! The start benchmark (`cargo xtask bench start`); see below.
+
 fn main() {}

@@ -71,10 +71,9 @@ impl Blocking {
     }
 
     fn runtime(&self) -> Result<&tokio::runtime::Runtime, Error> {
-        self.runtime
-            .0
-            .as_ref()
-            .ok_or(Error::new(Repr::Blocking("the blocking client's runtime is gone")))
+        self.runtime.0.as_ref().ok_or(Error::new(Repr::Blocking(
+            "the blocking client's runtime is gone",
+        )))
     }
 
     /// Runs `future` to its end on the client's runtime.

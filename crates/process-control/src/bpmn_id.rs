@@ -10,7 +10,8 @@ const BPMN_MODEL: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 /// than one (process_model.service: one process per definition), so the client refuses it first,
 /// with the reason.
 pub(crate) fn process_id(xml: &str) -> Result<String, Error> {
-    let document = roxmltree::Document::parse(xml).map_err(|error| Error::new(Repr::BpmnXml(error)))?;
+    let document =
+        roxmltree::Document::parse(xml).map_err(|error| Error::new(Repr::BpmnXml(error)))?;
     let mut processes = document
         .descendants()
         .filter(|node| node.tag_name().namespace() == Some(BPMN_MODEL))
@@ -45,24 +46,36 @@ mod tests {
         );
         assert_eq!(process_id(&xml).unwrap(), "p1");
         // Any prefix: the namespace is what counts.
-        let xml = r#"<d xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p2"/></d>"#;
+        let xml =
+            r#"<d xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p2"/></d>"#;
         assert_eq!(process_id(xml).unwrap(), "p2");
     }
 
     #[test]
     fn refuses_what_the_engine_would_refuse() {
         for (xml, message) in [
-            (format!("<bpmn:definitions {NS}/>"), "the BPMN document has no bpmn:process"),
             (
-                format!(r#"<bpmn:definitions {NS}><bpmn:process id="a"/><bpmn:process id="b"/></bpmn:definitions>"#),
+                format!("<bpmn:definitions {NS}/>"),
+                "the BPMN document has no bpmn:process",
+            ),
+            (
+                format!(
+                    r#"<bpmn:definitions {NS}><bpmn:process id="a"/><bpmn:process id="b"/></bpmn:definitions>"#
+                ),
                 "the BPMN document has more than one bpmn:process; the engine takes one per document",
             ),
             (
                 format!(r#"<bpmn:definitions {NS}><bpmn:process/></bpmn:definitions>"#),
                 "the BPMN document has a bpmn:process without an id",
             ),
-            ("<process id=\"x\"/>".to_owned(), "the BPMN document has no bpmn:process"),
-            ("<unclosed".to_owned(), "the BPMN document is not well-formed XML"),
+            (
+                "<process id=\"x\"/>".to_owned(),
+                "the BPMN document has no bpmn:process",
+            ),
+            (
+                "<unclosed".to_owned(),
+                "the BPMN document is not well-formed XML",
+            ),
         ] {
             let error = process_id(&xml).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidProcessModel);

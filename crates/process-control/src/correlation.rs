@@ -141,9 +141,11 @@ impl<M: Mode> ProcessControlClient<M> {
     pub fn correlation(&self, correlation_id: impl Into<String>) -> Request<Correlation, M> {
         let id = correlation_id.into();
         self.request(|client, options| async move {
-            Ok(wire::correlations::correlation(&client, Which::ById(&id), &options)
-                .await?
-                .into())
+            Ok(
+                wire::correlations::correlation(&client, Which::ById(&id), &options)
+                    .await?
+                    .into(),
+            )
         })
     }
 

@@ -370,7 +370,10 @@ mod tests {
         let source = serde_json::from_str::<u8>("x").unwrap_err();
         let error = Error::serialize("the input values", source);
         assert_eq!(error.kind(), ErrorKind::InvalidInput);
-        assert_eq!(error.to_string(), "the input values could not be serialized");
+        assert_eq!(
+            error.to_string(),
+            "the input values could not be serialized"
+        );
         assert!(error.source().is_some());
     }
 

@@ -140,33 +140,57 @@ mod tests {
 
     #[test]
     fn defaults_read_as_their_type() {
-        let long = field(serde_json::json!({"id": "age", "label": "Age", "type": "long", "defaultValue": "42"}));
+        let long = field(
+            serde_json::json!({"id": "age", "label": "Age", "type": "long", "defaultValue": "42"}),
+        );
         assert_eq!(long.field_type, FormFieldType::Long);
         assert_eq!(long.default_value, Some(FormValue::Long(42)));
         assert_eq!(long.raw_default_value.as_deref(), Some("42"));
-        let boolean = field(serde_json::json!({"id": "ok", "label": "", "type": "boolean", "defaultValue": "false"}));
+        let boolean = field(
+            serde_json::json!({"id": "ok", "label": "", "type": "boolean", "defaultValue": "false"}),
+        );
         assert_eq!(boolean.default_value, Some(FormValue::Boolean(false)));
-        let number = field(serde_json::json!({"id": "n", "label": "", "type": "number", "defaultValue": "2.5"}));
+        let number = field(
+            serde_json::json!({"id": "n", "label": "", "type": "number", "defaultValue": "2.5"}),
+        );
         assert_eq!(number.default_value, Some(FormValue::Number(2.5)));
-        let date = field(serde_json::json!({"id": "d", "label": "", "type": "date", "defaultValue": "2019-04-04"}));
-        assert_eq!(date.default_value, Some(FormValue::String("2019-04-04".into())));
+        let date = field(
+            serde_json::json!({"id": "d", "label": "", "type": "date", "defaultValue": "2019-04-04"}),
+        );
+        assert_eq!(
+            date.default_value,
+            Some(FormValue::String("2019-04-04".into()))
+        );
     }
 
     #[test]
     fn a_default_that_does_not_fit_its_type_stays_raw() {
-        let long = field(serde_json::json!({"id": "age", "label": "Age", "type": "long", "defaultValue": "${token.current.age}"}));
+        let long = field(
+            serde_json::json!({"id": "age", "label": "Age", "type": "long", "defaultValue": "${token.current.age}"}),
+        );
         assert_eq!(long.default_value, None);
-        assert_eq!(long.raw_default_value.as_deref(), Some("${token.current.age}"));
+        assert_eq!(
+            long.raw_default_value.as_deref(),
+            Some("${token.current.age}")
+        );
         let none = field(serde_json::json!({"id": "x", "label": "X", "type": "string"}));
         assert_eq!((none.default_value, none.raw_default_value), (None, None));
     }
 
     #[test]
     fn enum_values_and_unknown_types() {
-        let color = field(serde_json::json!({"id": "c", "label": "Colour", "type": "enum",
-            "enumValues": [{"id": "red", "name": "Red"}], "defaultValue": "red"}));
+        let color = field(
+            serde_json::json!({"id": "c", "label": "Colour", "type": "enum",
+            "enumValues": [{"id": "red", "name": "Red"}], "defaultValue": "red"}),
+        );
         assert_eq!(color.field_type, FormFieldType::Enum);
-        assert_eq!(color.enum_values, vec![EnumValue { id: "red".into(), name: "Red".into() }]);
+        assert_eq!(
+            color.enum_values,
+            vec![EnumValue {
+                id: "red".into(),
+                name: "Red".into()
+            }]
+        );
         assert_eq!(color.default_value, Some(FormValue::String("red".into())));
         let custom = field(serde_json::json!({"id": "f", "label": "", "type": "file"}));
         assert_eq!(custom.field_type, FormFieldType::Other("file".into()));
@@ -174,7 +198,13 @@ mod tests {
 
     #[test]
     fn values_serialize_plain() {
-        assert_eq!(serde_json::to_value(FormValue::Long(3)).unwrap(), serde_json::json!(3));
-        assert_eq!(serde_json::to_value(FormValue::Boolean(true)).unwrap(), serde_json::json!(true));
+        assert_eq!(
+            serde_json::to_value(FormValue::Long(3)).unwrap(),
+            serde_json::json!(3)
+        );
+        assert_eq!(
+            serde_json::to_value(FormValue::Boolean(true)).unwrap(),
+            serde_json::json!(true)
+        );
     }
 }

@@ -63,7 +63,9 @@ impl<M: Mode> ProcessControlClient<M> {
     pub fn process_model(&self, process_model_id: impl Into<String>) -> Request<ProcessModel, M> {
         let id = process_model_id.into();
         self.request(|client, options| async move {
-            Ok(wire::process_models::get(&client, &id, &options).await?.into())
+            Ok(wire::process_models::get(&client, &id, &options)
+                .await?
+                .into())
         })
     }
 

@@ -25,7 +25,10 @@ pub struct Request<T, M: Mode = Async> {
     pub(crate) exec: Exec<T>,
     #[cfg_attr(
         not(feature = "blocking"),
-        allow(dead_code, reason = "only the blocking mode carries something: its runtime")
+        allow(
+            dead_code,
+            reason = "only the blocking mode carries something: its runtime"
+        )
     )]
     pub(crate) mode: M,
 }

@@ -82,7 +82,10 @@ impl From<models::TokenHistoryEntry> for TokenHistoryEntry {
 
 impl<M: Mode> ProcessControlClient<M> {
     /// The token history of a process instance.
-    pub fn token_history(&self, process_instance_id: impl Into<String>) -> Request<TokenHistory, M> {
+    pub fn token_history(
+        &self,
+        process_instance_id: impl Into<String>,
+    ) -> Request<TokenHistory, M> {
         let id = process_instance_id.into();
         self.request(|client, options| async move {
             let history = wire::correlations::token_history(&client, &id, &options).await?;

@@ -49,7 +49,9 @@ pub(crate) async fn correlation(
     options: &RequestOptions,
 ) -> Result<Correlation, Error> {
     match which {
-        Which::ById(id) => super::json(client, &routes::GET_CORRELATION_BY_ID, &[id], options).await,
+        Which::ById(id) => {
+            super::json(client, &routes::GET_CORRELATION_BY_ID, &[id], options).await
+        }
         Which::ByProcessInstance(id) => {
             super::json(
                 client,

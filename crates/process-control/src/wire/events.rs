@@ -14,7 +14,13 @@ pub(crate) async fn list(
 ) -> Result<EventList, Error> {
     match scope {
         EventScope::ProcessModel(model) => {
-            super::json(client, &routes::GET_EVENTS_FOR_PROCESS_MODEL, &[model], options).await
+            super::json(
+                client,
+                &routes::GET_EVENTS_FOR_PROCESS_MODEL,
+                &[model],
+                options,
+            )
+            .await
         }
         EventScope::Correlation(correlation) => {
             super::json(

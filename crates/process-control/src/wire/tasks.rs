@@ -53,7 +53,13 @@ async fn list<T: DeserializeOwned>(
     scope: &TaskScope,
     options: &RequestOptions,
 ) -> Result<T, Error> {
-    let [by_model, by_instance, by_correlation, by_model_in_correlation, own] = list_routes(kind);
+    let [
+        by_model,
+        by_instance,
+        by_correlation,
+        by_model_in_correlation,
+        own,
+    ] = list_routes(kind);
     match scope {
         TaskScope::ProcessModel(model) => super::json(client, by_model, &[model], options).await,
         TaskScope::ProcessInstance(instance) => {
@@ -63,7 +69,13 @@ async fn list<T: DeserializeOwned>(
             super::json(client, by_correlation, &[correlation], options).await
         }
         TaskScope::ProcessModelInCorrelation { model, correlation } => {
-            super::json(client, by_model_in_correlation, &[model, correlation], options).await
+            super::json(
+                client,
+                by_model_in_correlation,
+                &[model, correlation],
+                options,
+            )
+            .await
         }
         TaskScope::Own => super::json(client, own, &[], options).await,
     }
