@@ -9,8 +9,8 @@ use process_engine_transport::Client;
 
 use crate::Error;
 use crate::mode::{Async, Mode};
-use crate::options::RequestOptions;
 use crate::request::Request;
+use process_engine_transport::RequestOptions;
 
 /// How long the client waits for a process instance unless told otherwise: a blocking start
 /// (callback types 2 and 3) and [`wait_for_result`](ProcessControlClient::wait_for_result).

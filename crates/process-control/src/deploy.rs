@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use crate::error::Repr;
 use crate::mode::{Async, Mode};
-use crate::options::{RequestOptions, RequestOptionsBuilder};
 use crate::{Error, ProcessControlClient, Request, bpmn_id, wire};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 impl<M: Mode> ProcessControlClient<M> {
     /// Deploys a BPMN document under the id of its process (read from the XML, so that the

@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::mode::{Async, Mode};
-use crate::options::{RequestOptions, RequestOptionsBuilder};
 use crate::wire::events::Trigger;
 use crate::{Error, EventScope, ProcessControlClient, Request, wire};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 /// An intermediate catch event waiting for its message or signal.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use process_engine_transport::Client;
 
 use crate::Error;
 use crate::mode::{Async, Mode};
-use crate::options::{RequestOptions, RequestOptionsBuilder};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 pub(crate) type Exec<T> = Box<dyn FnOnce(Client, RequestOptions) -> BoxFuture<T> + Send>;

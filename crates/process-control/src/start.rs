@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::error::Repr;
 use crate::mode::{Async, Mode};
-use crate::options::{RequestOptions, RequestOptionsBuilder};
 use crate::{Error, ProcessControlClient, ProcessStartResult, StartCallbackType, wire};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 /// How much longer than the wait limit the transport may take, so that the wait limit, with its
 /// clearer error, is what ends a blocking start.
@@ -168,12 +168,8 @@ impl StartProcessInstance<Async> {
         // The transport's limits are made for answers that come at once; unless the caller set
         // them for this call, they must not end the wait before the wait limit does.
         let transport_limit = limit.saturating_add(TRANSPORT_GRACE);
-        if options.attempt_timeout().is_none() {
-            options.set_attempt_timeout(transport_limit);
-        }
-        if options.deadline().is_none() {
-            options.set_deadline(transport_limit);
-        }
+        options.attempt_timeout.get_or_insert(transport_limit);
+        options.deadline.get_or_insert(transport_limit);
         let process_model_id = wire_start.process_model_id.to_owned();
         match tokio::time::timeout(limit, wire::start::start(transport, wire_start, &options)).await
         {

@@ -6,9 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::mode::{Async, Mode};
-use crate::options::{RequestOptions, RequestOptionsBuilder};
-use crate::wire::tasks::TaskKind;
 use crate::{Error, FormField, ProcessControlClient, Request, TaskRef, TaskScope, wire};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 /// A user task waiting for its answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +172,6 @@ impl FinishUserTask<Async> {
             options,
         } = self.finish;
         let transport = self.client.transport();
-        Ok(wire::tasks::finish(transport, TaskKind::User, &task, answer?, &options).await?)
+        Ok(wire::tasks::finish_user_task(transport, &task, answer?, &options).await?)
     }
 }

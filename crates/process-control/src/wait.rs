@@ -7,9 +7,9 @@ use process_engine_api_types::models::{CorrelationProcessInstance, CorrelationSt
 
 use crate::error::Repr;
 use crate::mode::{Async, Mode};
-use crate::options::{RequestOptions, RequestOptionsBuilder};
 use crate::wire::correlations::Which;
 use crate::{Error, ProcessControlClient, ProcessResult, wire};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 /// The first pause between polls; it doubles up to [`MAX_POLL_DELAY`].
 const FIRST_POLL_DELAY: Duration = Duration::from_millis(20);

@@ -2,10 +2,10 @@
 
 use process_engine_api_types::models;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::mode::Mode;
-use crate::wire::tasks::TaskKind;
+use crate::wire::tasks::Unanswered;
 use crate::{Error, ProcessControlClient, Request, TaskRef, TaskScope, wire};
 
 /// Declares a task type that is finished without an answer, its conversion and `payload_as`.
@@ -85,18 +85,18 @@ impl<M: Mode> ProcessControlClient<M> {
     /// Finishes a manual task (its result is `{}`). A task that is not waiting (any more) fails
     /// with [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
     pub fn finish_manual_task(&self, task: impl Into<TaskRef>) -> Request<(), M> {
-        self.finish_waiting(TaskKind::Manual, task.into())
+        self.finish_waiting(Unanswered::Manual, task.into())
     }
 
     /// Finishes an empty activity (the token passes through unchanged). A task that is not
     /// waiting (any more) fails with [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
     pub fn finish_empty_activity(&self, task: impl Into<TaskRef>) -> Request<(), M> {
-        self.finish_waiting(TaskKind::Empty, task.into())
+        self.finish_waiting(Unanswered::Empty, task.into())
     }
 
-    fn finish_waiting(&self, kind: TaskKind, task: TaskRef) -> Request<(), M> {
+    fn finish_waiting(&self, kind: Unanswered, task: TaskRef) -> Request<(), M> {
         self.request(move |client, options| async move {
-            Ok(wire::tasks::finish(&client, kind, &task, Map::new(), &options).await?)
+            Ok(wire::tasks::finish_unanswered(&client, kind, &task, &options).await?)
         })
     }
 }

@@ -3,10 +3,12 @@
 use process_engine_api_types::models::{
     Correlation, CorrelationList, CorrelationResultList, ProcessInstanceList, TokenHistory,
 };
-use process_engine_api_types::routes;
-use process_engine_transport::{Client, Error};
-
-use crate::options::RequestOptions;
+use process_engine_api_types::operations::{
+    GetActiveCorrelations, GetAllCorrelations, GetCorrelationById,
+    GetCorrelationByProcessInstanceId, GetCorrelationsByProcessModelId, GetOwnProcessInstances,
+    GetProcessResultsForCorrelation, GetTokenHistoryForProcessInstance, TerminateProcessInstance,
+};
+use process_engine_transport::{Client, Error, RequestOptions};
 
 pub(crate) async fn results(
     client: &Client,
@@ -14,29 +16,26 @@ pub(crate) async fn results(
     process_model_id: &str,
     options: &RequestOptions,
 ) -> Result<CorrelationResultList, Error> {
-    super::json(
-        client,
-        &routes::GET_PROCESS_RESULTS_FOR_CORRELATION,
-        &[correlation_id, process_model_id],
-        options,
-    )
-    .await
+    let operation = GetProcessResultsForCorrelation::new(correlation_id, process_model_id);
+    client.execute(&operation, options).await
 }
 
 pub(crate) async fn own_instances(
     client: &Client,
     options: &RequestOptions,
 ) -> Result<ProcessInstanceList, Error> {
-    super::json(client, &routes::GET_OWN_PROCESS_INSTANCES, &[], options).await
+    client
+        .execute(&GetOwnProcessInstances::new(), options)
+        .await
 }
 
-/// Which correlations to read.
+/// Which correlation to read.
 pub(crate) enum Which<'a> {
     ById(&'a str),
     ByProcessInstance(&'a str),
 }
 
-/// Which lists of correlations to read.
+/// Which list of correlations to read.
 pub(crate) enum WhichList<'a> {
     All,
     Active,
@@ -49,17 +48,10 @@ pub(crate) async fn correlation(
     options: &RequestOptions,
 ) -> Result<Correlation, Error> {
     match which {
-        Which::ById(id) => {
-            super::json(client, &routes::GET_CORRELATION_BY_ID, &[id], options).await
-        }
+        Which::ById(id) => client.execute(&GetCorrelationById::new(id), options).await,
         Which::ByProcessInstance(id) => {
-            super::json(
-                client,
-                &routes::GET_CORRELATION_BY_PROCESS_INSTANCE_ID,
-                &[id],
-                options,
-            )
-            .await
+            let operation = GetCorrelationByProcessInstanceId::new(id);
+            client.execute(&operation, options).await
         }
     }
 }
@@ -70,18 +62,11 @@ pub(crate) async fn correlations(
     options: &RequestOptions,
 ) -> Result<CorrelationList, Error> {
     match which {
-        WhichList::All => super::json(client, &routes::GET_ALL_CORRELATIONS, &[], options).await,
-        WhichList::Active => {
-            super::json(client, &routes::GET_ACTIVE_CORRELATIONS, &[], options).await
-        }
+        WhichList::All => client.execute(&GetAllCorrelations::new(), options).await,
+        WhichList::Active => client.execute(&GetActiveCorrelations::new(), options).await,
         WhichList::ByProcessModel(id) => {
-            super::json(
-                client,
-                &routes::GET_CORRELATIONS_BY_PROCESS_MODEL_ID,
-                &[id],
-                options,
-            )
-            .await
+            let operation = GetCorrelationsByProcessModelId::new(id);
+            client.execute(&operation, options).await
         }
     }
 }
@@ -91,13 +76,8 @@ pub(crate) async fn token_history(
     process_instance_id: &str,
     options: &RequestOptions,
 ) -> Result<TokenHistory, Error> {
-    super::json(
-        client,
-        &routes::GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE,
-        &[process_instance_id],
-        options,
-    )
-    .await
+    let operation = GetTokenHistoryForProcessInstance::new(process_instance_id);
+    client.execute(&operation, options).await
 }
 
 pub(crate) async fn terminate(
@@ -105,11 +85,6 @@ pub(crate) async fn terminate(
     process_instance_id: &str,
     options: &RequestOptions,
 ) -> Result<(), Error> {
-    super::empty(
-        client,
-        &routes::TERMINATE_PROCESS_INSTANCE,
-        &[process_instance_id],
-        options,
-    )
-    .await
+    let operation = TerminateProcessInstance::new(process_instance_id);
+    client.execute(&operation, options).await
 }

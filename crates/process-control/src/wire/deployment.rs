@@ -1,10 +1,13 @@
 //! Deploying, updating and undeploying process models.
 
 use process_engine_api_types::models::{ImportProcessModelRequest, UpdateProcessModelRequest};
-use process_engine_api_types::routes;
-use process_engine_transport::{Call, Client, Error};
+use process_engine_api_types::operations::{
+    ImportProcessModel, UndeployProcessModel, UpdateProcessModel,
+};
+use process_engine_transport::{Client, Error, RequestOptions};
 
-use crate::options::RequestOptions;
+// `overwriteExisting` is always sent: the engine's default (`true`) contradicts its own
+// contract's comment, so a reader of the request should not have to know which one holds.
 
 pub(crate) async fn import(
     client: &Client,
@@ -13,13 +16,10 @@ pub(crate) async fn import(
     overwrite: bool,
     options: &RequestOptions,
 ) -> Result<(), Error> {
-    let mut body = ImportProcessModelRequest::default();
-    name.clone_into(&mut body.name);
-    body.xml = xml;
-    // Sent always: the engine's default (`true`) contradicts its own contract's comment.
-    body.overwrite_existing = Some(overwrite);
-    let call = Call::new(&routes::IMPORT_PROCESS_MODEL).json(&body);
-    client.empty(options.apply(call)).await
+    let body = ImportProcessModelRequest::new(name, xml).with_overwrite_existing(overwrite);
+    client
+        .execute(&ImportProcessModel::new(body), options)
+        .await
 }
 
 pub(crate) async fn update(
@@ -29,13 +29,10 @@ pub(crate) async fn update(
     overwrite: bool,
     options: &RequestOptions,
 ) -> Result<(), Error> {
-    let mut body = UpdateProcessModelRequest::default();
-    body.xml = xml;
-    body.overwrite_existing = Some(overwrite);
-    let call = Call::new(&routes::UPDATE_PROCESS_MODEL)
-        .param(name)
-        .json(&body);
-    client.empty(options.apply(call)).await
+    let body = UpdateProcessModelRequest::new(xml).with_overwrite_existing(overwrite);
+    client
+        .execute(&UpdateProcessModel::new(name, body), options)
+        .await
 }
 
 pub(crate) async fn undeploy(
@@ -43,11 +40,6 @@ pub(crate) async fn undeploy(
     process_model_id: &str,
     options: &RequestOptions,
 ) -> Result<(), Error> {
-    super::empty(
-        client,
-        &routes::UNDEPLOY_PROCESS_MODEL,
-        &[process_model_id],
-        options,
-    )
-    .await
+    let operation = UndeployProcessModel::new(process_model_id);
+    client.execute(&operation, options).await
 }

@@ -1,10 +1,12 @@
 //! Waiting message and signal events, and triggering them.
 
 use process_engine_api_types::models::{EventList, EventTriggerRequest};
-use process_engine_api_types::routes;
-use process_engine_transport::{Call, Client, Error};
+use process_engine_api_types::operations::{
+    GetEventsForCorrelation, GetEventsForProcessModel, GetEventsForProcessModelInCorrelation,
+    TriggerMessageEvent, TriggerSignalEvent,
+};
+use process_engine_transport::{Client, Error, RequestOptions};
 
-use crate::options::RequestOptions;
 use crate::scope::EventScope;
 
 pub(crate) async fn list(
@@ -14,31 +16,18 @@ pub(crate) async fn list(
 ) -> Result<EventList, Error> {
     match scope {
         EventScope::ProcessModel(model) => {
-            super::json(
-                client,
-                &routes::GET_EVENTS_FOR_PROCESS_MODEL,
-                &[model],
-                options,
-            )
-            .await
+            client
+                .execute(&GetEventsForProcessModel::new(model), options)
+                .await
         }
         EventScope::Correlation(correlation) => {
-            super::json(
-                client,
-                &routes::GET_EVENTS_FOR_CORRELATION,
-                &[correlation],
-                options,
-            )
-            .await
+            client
+                .execute(&GetEventsForCorrelation::new(correlation), options)
+                .await
         }
         EventScope::ProcessModelInCorrelation { model, correlation } => {
-            super::json(
-                client,
-                &routes::GET_EVENTS_FOR_PROCESS_MODEL_IN_CORRELATION,
-                &[model, correlation],
-                options,
-            )
-            .await
+            let operation = GetEventsForProcessModelInCorrelation::new(model, correlation);
+            client.execute(&operation, options).await
         }
     }
 }
@@ -57,14 +46,22 @@ pub(crate) async fn trigger(
     payload: Option<serde_json::Value>,
     options: &RequestOptions,
 ) -> Result<(), Error> {
-    let route = match trigger {
-        Trigger::Message => &routes::TRIGGER_MESSAGE_EVENT,
-        Trigger::Signal => &routes::TRIGGER_SIGNAL_EVENT,
-    };
     // Only `currentToken` of the body reaches the waiting token (scenario a12; the core's
     // message handler reads `currentToken` of what it receives).
-    let mut body = EventTriggerRequest::default();
-    body.current_token = payload;
-    let call = Call::new(route).param(name).json(&body);
-    client.empty(options.apply(call)).await
+    let mut body = EventTriggerRequest::new();
+    if let Some(payload) = payload {
+        body = body.with_current_token(payload);
+    }
+    match trigger {
+        Trigger::Message => {
+            client
+                .execute(&TriggerMessageEvent::new(name, body), options)
+                .await
+        }
+        Trigger::Signal => {
+            client
+                .execute(&TriggerSignalEvent::new(name, body), options)
+                .await
+        }
+    }
 }

@@ -3,16 +3,17 @@
 use process_engine_api_types::models::{
     ManagementProcessModel, ManagementProcessModelList, ProcessModel, ProcessModelList,
 };
-use process_engine_api_types::routes;
-use process_engine_transport::{Client, Error};
-
-use crate::options::RequestOptions;
+use process_engine_api_types::operations::{
+    GetProcessModelById, GetProcessModelByProcessInstanceId, GetProcessModels,
+    ManagementGetProcessModelById, ManagementGetProcessModels,
+};
+use process_engine_transport::{Client, Error, RequestOptions};
 
 pub(crate) async fn list(
     client: &Client,
     options: &RequestOptions,
 ) -> Result<ProcessModelList, Error> {
-    super::json(client, &routes::GET_PROCESS_MODELS, &[], options).await
+    client.execute(&GetProcessModels::new(), options).await
 }
 
 pub(crate) async fn get(
@@ -20,7 +21,7 @@ pub(crate) async fn get(
     id: &str,
     options: &RequestOptions,
 ) -> Result<ProcessModel, Error> {
-    super::json(client, &routes::GET_PROCESS_MODEL_BY_ID, &[id], options).await
+    client.execute(&GetProcessModelById::new(id), options).await
 }
 
 pub(crate) async fn of_instance(
@@ -28,20 +29,17 @@ pub(crate) async fn of_instance(
     process_instance_id: &str,
     options: &RequestOptions,
 ) -> Result<ProcessModel, Error> {
-    super::json(
-        client,
-        &routes::GET_PROCESS_MODEL_BY_PROCESS_INSTANCE_ID,
-        &[process_instance_id],
-        options,
-    )
-    .await
+    let operation = GetProcessModelByProcessInstanceId::new(process_instance_id);
+    client.execute(&operation, options).await
 }
 
 pub(crate) async fn list_with_xml(
     client: &Client,
     options: &RequestOptions,
 ) -> Result<ManagementProcessModelList, Error> {
-    super::json(client, &routes::MANAGEMENT_GET_PROCESS_MODELS, &[], options).await
+    client
+        .execute(&ManagementGetProcessModels::new(), options)
+        .await
 }
 
 pub(crate) async fn get_with_xml(
@@ -49,11 +47,7 @@ pub(crate) async fn get_with_xml(
     id: &str,
     options: &RequestOptions,
 ) -> Result<ManagementProcessModel, Error> {
-    super::json(
-        client,
-        &routes::MANAGEMENT_GET_PROCESS_MODEL_BY_ID,
-        &[id],
-        options,
-    )
-    .await
+    client
+        .execute(&ManagementGetProcessModelById::new(id), options)
+        .await
 }

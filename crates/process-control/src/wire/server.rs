@@ -1,18 +1,16 @@
 //! Server information and the identity authority.
 
 use process_engine_api_types::models::{Authority, PackageInfo};
-use process_engine_api_types::routes;
-use process_engine_transport::{Client, Error};
-
-use crate::options::RequestOptions;
+use process_engine_api_types::operations::{GetAuthority, GetPackageInfo};
+use process_engine_transport::{Client, Error, RequestOptions};
 
 pub(crate) async fn info(client: &Client, options: &RequestOptions) -> Result<PackageInfo, Error> {
-    super::json(client, &routes::GET_PACKAGE_INFO, &[], options).await
+    client.execute(&GetPackageInfo::new(), options).await
 }
 
 pub(crate) async fn authority(
     client: &Client,
     options: &RequestOptions,
 ) -> Result<Authority, Error> {
-    super::json(client, &routes::GET_AUTHORITY, &[], options).await
+    client.execute(&GetAuthority::new(), options).await
 }

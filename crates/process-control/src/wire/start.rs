@@ -3,10 +3,8 @@
 use process_engine_api_types::models::{
     ProcessStartRequest, ProcessStartResponse, StartCallbackType, StartProcessInstanceQuery,
 };
-use process_engine_api_types::routes;
-use process_engine_transport::{Call, Client, Error};
-
-use crate::options::RequestOptions;
+use process_engine_api_types::operations::StartProcessInstance;
+use process_engine_transport::{Client, Error, RequestOptions};
 
 /// What a start sends, in the client's terms.
 pub(crate) struct Start<'a> {
@@ -25,18 +23,20 @@ pub(crate) async fn start(
     start: Start<'_>,
     options: &RequestOptions,
 ) -> Result<ProcessStartResponse, Error> {
-    let mut query = StartProcessInstanceQuery::default();
     // Always the snake_case parameter: 8.0.0 ignores `startCallbackType` and answers at once.
-    query.start_callback_type = Some(StartCallbackType::from(start.callback));
-    query.start_event_id = Some(start.start_event_id.to_owned());
-    query.end_event_id = start.end_event_id.map(str::to_owned);
-    let mut body = ProcessStartRequest::default();
-    body.correlation_id = Some(start.correlation_id.to_owned());
-    body.input_values = start.input_values;
-    body.caller_id = start.caller_id.map(str::to_owned);
-    let call = Call::new(&routes::START_PROCESS_INSTANCE)
-        .param(start.process_model_id)
-        .query(&query)
-        .json(&body);
-    client.json(options.apply(call)).await
+    let mut query = StartProcessInstanceQuery::new()
+        .with_start_callback_type(StartCallbackType::from(start.callback))
+        .with_start_event_id(start.start_event_id);
+    if let Some(end_event_id) = start.end_event_id {
+        query = query.with_end_event_id(end_event_id);
+    }
+    let mut body = ProcessStartRequest::new().with_correlation_id(start.correlation_id);
+    if let Some(input_values) = start.input_values {
+        body = body.with_input_values(input_values);
+    }
+    if let Some(caller_id) = start.caller_id {
+        body = body.with_caller_id(caller_id);
+    }
+    let operation = StartProcessInstance::new(start.process_model_id, body).with_query(query);
+    client.execute(&operation, options).await
 }

@@ -3,82 +3,37 @@
 use process_engine_api_types::models::{
     EmptyActivityList, ManualTaskList, UserTaskList, UserTaskResult,
 };
-use process_engine_api_types::route::Route;
-use process_engine_api_types::routes;
-use process_engine_transport::{Call, Client, Error};
-use serde::de::DeserializeOwned;
+use process_engine_api_types::operations::{
+    FinishEmptyActivity, FinishManualTask, FinishUserTask, GetEmptyActivitiesForCorrelation,
+    GetEmptyActivitiesForProcessInstance, GetEmptyActivitiesForProcessModel,
+    GetEmptyActivitiesForProcessModelInCorrelation, GetManualTasksForCorrelation,
+    GetManualTasksForProcessInstance, GetManualTasksForProcessModel,
+    GetManualTasksForProcessModelInCorrelation, GetOwnEmptyActivities, GetOwnManualTasks,
+    GetOwnUserTasks, GetUserTasksForCorrelation, GetUserTasksForProcessInstance,
+    GetUserTasksForProcessModel, GetUserTasksForProcessModelInCorrelation,
+};
+use process_engine_transport::{Client, Error, RequestOptions};
+use serde_json::{Map, Value};
 
-use crate::options::RequestOptions;
 use crate::scope::TaskScope;
 use crate::task_ref::TaskRef;
 
-/// The three kinds of task that wait for someone to finish them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TaskKind {
-    User,
-    Manual,
-    Empty,
-}
-
-/// The list routes of a kind, by scope: model, instance, correlation, model in correlation, own.
-fn list_routes(kind: TaskKind) -> [&'static Route; 5] {
-    match kind {
-        TaskKind::User => [
-            &routes::GET_USER_TASKS_FOR_PROCESS_MODEL,
-            &routes::GET_USER_TASKS_FOR_PROCESS_INSTANCE,
-            &routes::GET_USER_TASKS_FOR_CORRELATION,
-            &routes::GET_USER_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION,
-            &routes::GET_OWN_USER_TASKS,
-        ],
-        TaskKind::Manual => [
-            &routes::GET_MANUAL_TASKS_FOR_PROCESS_MODEL,
-            &routes::GET_MANUAL_TASKS_FOR_PROCESS_INSTANCE,
-            &routes::GET_MANUAL_TASKS_FOR_CORRELATION,
-            &routes::GET_MANUAL_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION,
-            &routes::GET_OWN_MANUAL_TASKS,
-        ],
-        TaskKind::Empty => [
-            &routes::GET_EMPTY_ACTIVITIES_FOR_PROCESS_MODEL,
-            &routes::GET_EMPTY_ACTIVITIES_FOR_PROCESS_INSTANCE,
-            &routes::GET_EMPTY_ACTIVITIES_FOR_CORRELATION,
-            &routes::GET_EMPTY_ACTIVITIES_FOR_PROCESS_MODEL_IN_CORRELATION,
-            &routes::GET_OWN_EMPTY_ACTIVITIES,
-        ],
-    }
-}
-
-async fn list<T: DeserializeOwned>(
-    client: &Client,
-    kind: TaskKind,
-    scope: &TaskScope,
-    options: &RequestOptions,
-) -> Result<T, Error> {
-    let [
-        by_model,
-        by_instance,
-        by_correlation,
-        by_model_in_correlation,
-        own,
-    ] = list_routes(kind);
-    match scope {
-        TaskScope::ProcessModel(model) => super::json(client, by_model, &[model], options).await,
-        TaskScope::ProcessInstance(instance) => {
-            super::json(client, by_instance, &[instance], options).await
+/// Executes the list operation of `scope`, given the five operations of a kind of task in the
+/// order model, instance, correlation, model in correlation, own.
+macro_rules! list_in_scope {
+    ($client:ident, $scope:ident, $options:ident,
+     $model:ident, $instance:ident, $correlation:ident, $model_in_correlation:ident, $own:ident) => {
+        match $scope {
+            TaskScope::ProcessModel(id) => $client.execute(&$model::new(id), $options).await,
+            TaskScope::ProcessInstance(id) => $client.execute(&$instance::new(id), $options).await,
+            TaskScope::Correlation(id) => $client.execute(&$correlation::new(id), $options).await,
+            TaskScope::ProcessModelInCorrelation { model, correlation } => {
+                let operation = $model_in_correlation::new(model, correlation);
+                $client.execute(&operation, $options).await
+            }
+            TaskScope::Own => $client.execute(&$own::new(), $options).await,
         }
-        TaskScope::Correlation(correlation) => {
-            super::json(client, by_correlation, &[correlation], options).await
-        }
-        TaskScope::ProcessModelInCorrelation { model, correlation } => {
-            super::json(
-                client,
-                by_model_in_correlation,
-                &[model, correlation],
-                options,
-            )
-            .await
-        }
-        TaskScope::Own => super::json(client, own, &[], options).await,
-    }
+    };
 }
 
 pub(crate) async fn user_tasks(
@@ -86,7 +41,16 @@ pub(crate) async fn user_tasks(
     scope: &TaskScope,
     options: &RequestOptions,
 ) -> Result<UserTaskList, Error> {
-    list(client, TaskKind::User, scope, options).await
+    list_in_scope!(
+        client,
+        scope,
+        options,
+        GetUserTasksForProcessModel,
+        GetUserTasksForProcessInstance,
+        GetUserTasksForCorrelation,
+        GetUserTasksForProcessModelInCorrelation,
+        GetOwnUserTasks
+    )
 }
 
 pub(crate) async fn manual_tasks(
@@ -94,7 +58,16 @@ pub(crate) async fn manual_tasks(
     scope: &TaskScope,
     options: &RequestOptions,
 ) -> Result<ManualTaskList, Error> {
-    list(client, TaskKind::Manual, scope, options).await
+    list_in_scope!(
+        client,
+        scope,
+        options,
+        GetManualTasksForProcessModel,
+        GetManualTasksForProcessInstance,
+        GetManualTasksForCorrelation,
+        GetManualTasksForProcessModelInCorrelation,
+        GetOwnManualTasks
+    )
 }
 
 pub(crate) async fn empty_activities(
@@ -102,33 +75,60 @@ pub(crate) async fn empty_activities(
     scope: &TaskScope,
     options: &RequestOptions,
 ) -> Result<EmptyActivityList, Error> {
-    list(client, TaskKind::Empty, scope, options).await
+    list_in_scope!(
+        client,
+        scope,
+        options,
+        GetEmptyActivitiesForProcessModel,
+        GetEmptyActivitiesForProcessInstance,
+        GetEmptyActivitiesForCorrelation,
+        GetEmptyActivitiesForProcessModelInCorrelation,
+        GetOwnEmptyActivities
+    )
 }
 
-/// Finishes a task; `answer` is a user task's form field values (ignored by the engine for the
-/// other kinds, which get `{}`).
-pub(crate) async fn finish(
+/// Finishes a user task with its form field values (the engine keeps them as the task's result).
+pub(crate) async fn finish_user_task(
     client: &Client,
-    kind: TaskKind,
     task: &TaskRef,
-    answer: serde_json::Map<String, serde_json::Value>,
+    answer: Map<String, Value>,
     options: &RequestOptions,
 ) -> Result<(), Error> {
-    let route = match kind {
-        TaskKind::User => &routes::FINISH_USER_TASK,
-        TaskKind::Manual => &routes::FINISH_MANUAL_TASK,
-        TaskKind::Empty => &routes::FINISH_EMPTY_ACTIVITY,
-    };
-    let call = Call::new(route)
-        .param(&task.process_instance_id)
-        .param(&task.correlation_id)
-        .param(&task.flow_node_instance_id);
-    let call = if kind == TaskKind::User {
-        let mut body = UserTaskResult::default();
-        body.form_fields = answer;
-        call.json(&body)
-    } else {
-        call.json(&serde_json::json!({}))
-    };
-    client.empty(options.apply(call)).await
+    let operation = FinishUserTask::new(
+        &task.process_instance_id,
+        &task.correlation_id,
+        &task.flow_node_instance_id,
+        UserTaskResult::new(answer),
+    );
+    client.execute(&operation, options).await
+}
+
+/// The tasks finished without an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unanswered {
+    Manual,
+    Empty,
+}
+
+pub(crate) async fn finish_unanswered(
+    client: &Client,
+    kind: Unanswered,
+    task: &TaskRef,
+    options: &RequestOptions,
+) -> Result<(), Error> {
+    let ids = (
+        &task.process_instance_id,
+        &task.correlation_id,
+        &task.flow_node_instance_id,
+    );
+    match kind {
+        Unanswered::Manual => {
+            let operation = FinishManualTask::new(ids.0, ids.1, ids.2);
+            client.execute(&operation, options).await
+        }
+        Unanswered::Empty => {
+            let operation = FinishEmptyActivity::new(ids.0, ids.1, ids.2);
+            client.execute(&operation, options).await
+        }
+    }
 }
