@@ -4,6 +4,7 @@
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
 //! cargo xtask bench [engine]      run the benchmarks and print their figures
+//! cargo xtask bench start         a start through the process-control client vs a raw loop
 //! ```
 
 #![allow(
@@ -11,13 +12,14 @@
     reason = "a command-line tool: printing is its output"
 )]
 
+mod bench_start;
 mod ci;
 mod codegen;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine]>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine | start]>";
 
 /// The stand-in engine's throughput: start + fetch_and_lock + finish cycles per second.
 fn bench_engine() -> anyhow::Result<()> {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
         ["bench"] | ["bench", "engine"] => bench_engine(),
+        ["bench", "start"] => bench_start::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -7,6 +7,7 @@ use process_engine_process_control::{
 };
 
 use crate::support::{Harness, Model, unique};
+use crate::without_token::proxy_without_token;
 
 #[tokio::test]
 async fn an_unknown_model_is_told_apart_from_other_404s() {
@@ -90,4 +91,17 @@ async fn a_token_the_engine_cannot_read_keeps_its_status_and_message() {
 async fn a_url_that_is_not_one_is_an_error_not_a_panic() {
     let error = ProcessControlClient::new("not a url").unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error:?}");
+}
+
+#[tokio::test]
+async fn a_call_without_token_is_not_allowed() {
+    let harness = Harness::start().await;
+    let client = ProcessControlClient::new(&proxy_without_token(&harness.url).await).unwrap();
+    let error = client.process_models().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotAllowed, "{error:?}");
+    assert!(error.is_not_allowed());
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(error.message(), Some("No auth token provided!"));
+    // Global routes need none.
+    assert_eq!(client.server_info().send().await.unwrap().version, "8.0.0");
 }

@@ -14,6 +14,7 @@
 )]
 
 mod support;
+mod without_token;
 
 mod correlations;
 mod deployment;

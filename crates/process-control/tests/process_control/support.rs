@@ -75,6 +75,7 @@ pub(crate) fn user(user: &str) -> Identity {
 
 pub(crate) struct Harness {
     pub(crate) client: ProcessControlClient,
+    pub(crate) url: String,
     /// Kept for the test's length: dropping it stops the engine.
     _engine: Option<TestEngine>,
     _turn: Option<MutexGuard<'static, ()>>,
@@ -87,6 +88,7 @@ impl Harness {
                 let turn = SERIAL.lock().await;
                 Harness {
                     client: ProcessControlClient::new(&url).unwrap(),
+                    url,
                     _engine: None,
                     _turn: Some(turn),
                 }
@@ -95,6 +97,7 @@ impl Harness {
                 let engine = TestEngine::builder().start().await.unwrap();
                 Harness {
                     client: ProcessControlClient::new(engine.url()).unwrap(),
+                    url: engine.url().to_owned(),
                     _engine: Some(engine),
                     _turn: None,
                 }
