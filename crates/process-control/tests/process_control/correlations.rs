@@ -13,8 +13,7 @@ async fn a_correlation_runs_then_finishes() {
     let model = harness.deploy(Model::UserTask).await;
     let correlation = unique("corr");
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .send()
         .await
@@ -83,8 +82,7 @@ async fn a_failed_instance_has_the_engines_error() {
     let model = harness.deploy(Model::TwoEnds).await;
     // No flow of the gateway matches the input: the instance fails.
     let error = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .input(&json!({"path": "nowhere"}))
         .send()
@@ -95,8 +93,7 @@ async fn a_failed_instance_has_the_engines_error() {
     assert_eq!(error.status(), Some(500));
 
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .input(&json!({"path": "nowhere"}))
         .send()
         .await
@@ -136,12 +133,7 @@ async fn settled_state(harness: &Harness, process_instance_id: &str) -> Instance
 async fn terminate_ends_an_instance_in_error() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
+    let started = harness.start_instance(&model).await;
     harness
         .client
         .terminate_process_instance(&started.process_instance_id)
@@ -154,11 +146,8 @@ async fn terminate_ends_an_instance_in_error() {
     };
     assert_eq!(error.map(|e| e.code), Some(500));
     let tasks = harness
-        .client
         .user_tasks(TaskScope::process_instance(&started.process_instance_id))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert!(tasks.is_empty());
 }
 
@@ -167,8 +156,7 @@ async fn the_token_history_of_an_instance() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::TwoEnds).await;
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .input(&json!({"path": "a"}))
         .send()

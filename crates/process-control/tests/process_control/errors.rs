@@ -26,12 +26,7 @@ async fn an_unknown_model_is_told_apart_from_other_404s() {
         error.message(),
         Some(format!("ProcessModel with id {missing} not found!").as_str())
     );
-    let error = harness
-        .client
-        .start_process_instance(&missing, "start")
-        .send()
-        .await
-        .unwrap_err();
+    let error = harness.starting(&missing).send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ProcessModelNotFound);
 
     let model = harness.deploy(Model::TwoEnds).await;

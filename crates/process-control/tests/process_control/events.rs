@@ -11,8 +11,7 @@ async fn waits_and_is_triggered(model_kind: Model, kind: EventKind) {
     let name = format!("{model}_go");
     let correlation = unique("corr");
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .send()
         .await

@@ -22,12 +22,7 @@ async fn deployed_models_are_listed_with_their_events() {
 async fn the_model_of_an_instance() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
+    let started = harness.start_instance(&model).await;
     let of_instance = harness
         .client
         .process_model_of_instance(&started.process_instance_id)

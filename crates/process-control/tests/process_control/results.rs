@@ -15,20 +15,14 @@ async fn results_of_a_finished_instance() {
     let model = harness.deploy(Model::TwoEnds).await;
     let correlation = unique("corr");
     harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .input(&json!({"path": "a", "n": 7}))
         .send()
         .await
         .unwrap();
-    let results = harness
-        .client
-        .process_results(&correlation, &model)
-        .send()
-        .await
-        .unwrap();
+    let results = harness.results(&correlation, &model).await;
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].correlation_id, correlation);
     assert_eq!(results[0].end_event_id, "end_a");
@@ -55,12 +49,7 @@ async fn results_of_an_unknown_correlation_are_not_found() {
 async fn wait_for_result_answers_when_the_instance_finished() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
+    let started = harness.start_instance(&model).await;
     let waiting = tokio::spawn(
         harness
             .client
@@ -70,11 +59,8 @@ async fn wait_for_result_answers_when_the_instance_finished() {
     );
     // Finish the task while the wait polls.
     let tasks = harness
-        .client
         .user_tasks(TaskScope::process_instance(&started.process_instance_id))
-        .send()
-        .await
-        .unwrap();
+        .await;
     harness
         .client
         .finish_user_task(&tasks[0])
@@ -98,8 +84,7 @@ async fn wait_for_result_reports_a_failed_instance_with_the_engines_error() {
     let correlation = unique("corr");
     // No flow of the gateway matches: the instance fails.
     harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .input(&json!({"path": "nowhere"}))
         .send()
@@ -125,12 +110,7 @@ async fn wait_for_result_reports_a_failed_instance_with_the_engines_error() {
 async fn wait_for_result_gives_up_at_its_limit() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
+    let started = harness.start_instance(&model).await;
     let error = harness
         .client
         .wait_for_result(&started.correlation_id, &model)
@@ -150,8 +130,7 @@ async fn wait_for_result_of_a_model_not_in_the_correlation() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::TwoEnds).await;
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .input(&json!({"path": "a"}))
         .send()
         .await
@@ -173,8 +152,7 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
     let correlation = unique("corr");
     let alice = user(&unique("alice"));
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .identity(alice.clone())
         .send()

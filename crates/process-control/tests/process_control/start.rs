@@ -22,8 +22,7 @@ async fn a_start_answers_at_once_in_the_given_correlation() {
     let model = harness.deploy(Model::UserTask).await;
     let correlation = unique("corr");
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .input(&json!({"x": 1}))
         .send()
@@ -34,11 +33,8 @@ async fn a_start_answers_at_once_in_the_given_correlation() {
     // Callback type 1 does not wait: the instance is still at its user task, with the input.
     assert_eq!((started.end_event_id, started.token_payload), (None, None));
     let tasks = harness
-        .client
         .user_tasks(TaskScope::correlation(&correlation))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].token_payload, json!({"x": 1}));
 }
@@ -48,8 +44,7 @@ async fn without_a_correlation_id_the_client_generates_one() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::TwoEnds).await;
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .input(&json!({"path": "a"}))
         .send()
         .await
@@ -60,8 +55,7 @@ async fn without_a_correlation_id_the_client_generates_one() {
         started.correlation_id
     );
     let other = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .input(&json!({"path": "a"}))
         .send()
         .await
@@ -74,8 +68,7 @@ async fn a_start_waiting_for_the_instance_answers_its_end_and_payload() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::TwoEnds).await;
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .input(&json!({"path": "b", "order": 4711}))
         .send()
@@ -100,8 +93,7 @@ async fn a_start_waiting_for_an_end_event_answers_there() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::TwoEnds).await;
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .end_event("end_a")
         .callback(StartCallbackType::OnEndEventReached)
         .input(&json!({"path": "a", "order": 1}))
@@ -121,8 +113,7 @@ async fn a_type_3_start_without_end_event_is_a_bad_request() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::TwoEnds).await;
     let error = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .callback(StartCallbackType::OnEndEventReached)
         .send()
         .await
@@ -142,8 +133,7 @@ async fn a_blocking_start_that_outlasts_its_limit_names_the_correlation() {
     let model = harness.deploy(Model::UserTask).await;
     let correlation = unique("corr");
     let error = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .wait_limit(Duration::from_millis(300))
@@ -156,11 +146,8 @@ async fn a_blocking_start_that_outlasts_its_limit_names_the_correlation() {
     assert!(error.to_string().contains(&correlation), "{error}");
     // The instance goes on: its user task waits in that correlation.
     let tasks = harness
-        .client
         .user_tasks(TaskScope::correlation(&correlation))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(tasks.len(), 1);
     harness
         .client
@@ -199,8 +186,7 @@ async fn a_type_3_start_whose_instance_ends_elsewhere_does_not_hang() {
     let model = harness.deploy(Model::TwoEnds).await;
     let correlation = unique("corr");
     let error = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .end_event("end_b")
         .callback(StartCallbackType::OnEndEventReached)
@@ -218,12 +204,7 @@ async fn a_type_3_start_whose_instance_ends_elsewhere_does_not_hang() {
         other => panic!("unexpected {other:?}: {error}"),
     }
     // Either way the instance finished at the other end event.
-    let results = harness
-        .client
-        .process_results(&correlation, &model)
-        .send()
-        .await
-        .unwrap();
+    let results = harness.results(&correlation, &model).await;
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].end_event_id, "end_a");
 }
@@ -235,8 +216,7 @@ async fn per_call_options_reach_the_transport() {
     // A transport deadline shorter than the wait limit ends the call as a timeout, not as the
     // wait for the instance.
     let error = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .wait_limit(Duration::from_secs(30))
         .deadline(Duration::from_millis(200))
@@ -253,8 +233,7 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     // JSON object keys must be strings.
     let input = std::collections::BTreeMap::from([(vec![1_u8], 1)]);
     let error = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .input(&input)
         .send()
         .await

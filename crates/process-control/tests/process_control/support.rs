@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use process_engine_process_control::{Identity, ProcessControlClient};
+use process_engine_process_control::{
+    Identity, ProcessControlClient, ProcessResult, ProcessStartResult, StartProcessInstance,
+    TaskScope, UserTask,
+};
 use process_engine_testkit::TestEngine;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -116,5 +119,36 @@ impl Harness {
             .unwrap();
         assert_eq!(deployed, id);
         id
+    }
+
+    /// A start of `model` at its start event `start`.
+    pub(crate) fn starting(&self, model: &str) -> StartProcessInstance {
+        self.client.start_process_instance(model, "start")
+    }
+
+    /// Starts `model` at `start`, answering at once.
+    pub(crate) async fn start_instance(&self, model: &str) -> ProcessStartResult {
+        self.starting(model).send().await.unwrap()
+    }
+
+    /// The results of `model` in `correlation`.
+    pub(crate) async fn results(&self, correlation: &str, model: &str) -> Vec<ProcessResult> {
+        self.client
+            .process_results(correlation, model)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The user tasks waiting in `scope`.
+    pub(crate) async fn user_tasks(&self, scope: TaskScope) -> Vec<UserTask> {
+        self.client.user_tasks(scope).send().await.unwrap()
+    }
+
+    /// The one user task waiting in `scope`.
+    pub(crate) async fn one_user_task(&self, scope: TaskScope) -> UserTask {
+        let mut tasks = self.user_tasks(scope).await;
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        tasks.remove(0)
     }
 }

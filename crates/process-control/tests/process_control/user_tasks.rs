@@ -3,18 +3,12 @@
 use std::collections::HashMap;
 
 use process_engine_process_control::{
-    ErrorKind, FormFieldType, FormValue, RequestOptionsBuilder, TaskRef, TaskScope, UserTask,
+    ErrorKind, FormFieldType, FormValue, RequestOptionsBuilder, TaskRef, TaskScope,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use crate::support::{Harness, Model, unique, user};
-
-async fn one_task(harness: &Harness, scope: TaskScope) -> UserTask {
-    let mut tasks = harness.client.user_tasks(scope).send().await.unwrap();
-    assert_eq!(tasks.len(), 1, "{tasks:?}");
-    tasks.remove(0)
-}
 
 #[tokio::test]
 async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
@@ -23,8 +17,7 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
     let correlation = unique("corr");
     let alice = user(&unique("alice"));
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .input(&json!({"order": 1}))
         .identity(alice.clone())
@@ -32,7 +25,9 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
         .await
         .unwrap();
 
-    let task = one_task(&harness, TaskScope::process_model(&model)).await;
+    let task = harness
+        .one_user_task(TaskScope::process_model(&model))
+        .await;
     assert_eq!(task.id, "enter_data");
     assert_eq!(task.name, "Enter your data");
     assert_eq!(task.correlation_id, correlation);
@@ -44,7 +39,7 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
         TaskScope::correlation(&correlation),
         TaskScope::process_model_in_correlation(&model, &correlation),
     ] {
-        assert_eq!(one_task(&harness, scope).await, task);
+        assert_eq!(harness.one_user_task(scope).await, task);
     }
     let own = harness
         .client
@@ -121,13 +116,10 @@ struct Answer {
 async fn finishing_with_a_struct_wraps_it_as_the_engine_expects() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
-    let task = one_task(&harness, TaskScope::correlation(&started.correlation_id)).await;
+    let started = harness.start_instance(&model).await;
+    let task = harness
+        .one_user_task(TaskScope::correlation(&started.correlation_id))
+        .await;
     let answer = Answer {
         first_name: "Ada".into(),
         age: 36,
@@ -141,12 +133,7 @@ async fn finishing_with_a_struct_wraps_it_as_the_engine_expects() {
         .send()
         .await
         .unwrap();
-    let results = harness
-        .client
-        .process_results(&started.correlation_id, &model)
-        .send()
-        .await
-        .unwrap();
+    let results = harness.results(&started.correlation_id, &model).await;
     assert_eq!(
         results[0].token_payload,
         json!({"form_fields": {"first_name": "Ada", "age": 36, "accepted": true, "color": "green"}})
@@ -157,13 +144,10 @@ async fn finishing_with_a_struct_wraps_it_as_the_engine_expects() {
 async fn finishing_with_a_map_by_ids_and_finishing_twice() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
-    let task = one_task(&harness, TaskScope::correlation(&started.correlation_id)).await;
+    let started = harness.start_instance(&model).await;
+    let task = harness
+        .one_user_task(TaskScope::correlation(&started.correlation_id))
+        .await;
     // The Python client's finish_user_task(process_instance_id, correlation_id, task instance id, answer).
     let by_ids = TaskRef::new(
         &task.process_instance_id,
@@ -195,12 +179,7 @@ async fn finishing_with_a_map_by_ids_and_finishing_twice() {
             .contains("does not have a UserTask"),
         "{error}"
     );
-    let results = harness
-        .client
-        .process_results(&started.correlation_id, &model)
-        .send()
-        .await
-        .unwrap();
+    let results = harness.results(&started.correlation_id, &model).await;
     assert_eq!(
         results[0].token_payload,
         json!({"form_fields": {"first_name": "Grace", "age": 85, "accepted": true}})
@@ -211,13 +190,10 @@ async fn finishing_with_a_map_by_ids_and_finishing_twice() {
 async fn an_answer_that_is_not_an_object_is_refused_before_sending() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
-    let started = harness
-        .client
-        .start_process_instance(&model, "start")
-        .send()
-        .await
-        .unwrap();
-    let task = one_task(&harness, TaskScope::correlation(&started.correlation_id)).await;
+    let started = harness.start_instance(&model).await;
+    let task = harness
+        .one_user_task(TaskScope::correlation(&started.correlation_id))
+        .await;
     let error = harness
         .client
         .finish_user_task(&task)
@@ -231,9 +207,7 @@ async fn an_answer_that_is_not_an_object_is_refused_before_sending() {
         "a user task's answer must be a JSON object of form field values, not an array"
     );
     // The task still waits.
-    one_task(
-        &harness,
-        TaskScope::process_instance(&task.process_instance_id),
-    )
-    .await;
+    harness
+        .one_user_task(TaskScope::process_instance(&task.process_instance_id))
+        .await;
 }

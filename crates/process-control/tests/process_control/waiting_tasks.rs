@@ -12,8 +12,7 @@ async fn a_manual_task_then_an_empty_activity() {
     let correlation = unique("corr");
     let carol = user(&unique("carol"));
     let started = harness
-        .client
-        .start_process_instance(&model, "start")
+        .starting(&model)
         .correlation_id(&correlation)
         .input(&json!({"parcel": 7}))
         .identity(carol.clone())
