@@ -1,6 +1,8 @@
 //! Median latency of a callback-type-1 start through `ProcessControlClient` against a raw hyper
-//! loop sending the same requests on one kept-alive connection, in the same run, against the
-//! stand-in engine in-process; plus the CPU time the client's thread spends per start.
+//! loop sending the same requests on one kept-alive connection (and reading the answer into the
+//! same wire type), in the same run, against the stand-in engine in-process; plus the CPU time
+//! each side's thread spends per start. A third side, the bare transport executing the same
+//! operation, shows how the overhead splits between this crate and the layers under it.
 //!
 //! `cargo bench -p process-engine-process-control --bench start` (or `cargo xtask bench start`).
 //! The engine runs on a runtime of its own threads; each side's loop runs alone on a

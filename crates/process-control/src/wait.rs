@@ -24,7 +24,8 @@ impl<M: Mode> ProcessControlClient<M> {
     ///
     /// It polls the correlation's state, pausing 20 ms at first and doubling up to a second
     /// (with jitter): for instances started with callback type 1, or whose start answered
-    /// already.
+    /// already. The engine shows a correlation only to the identity that started it (and
+    /// everyone's to the development identity): wait for a user's instance as that user.
     ///
     /// [`ErrorKind::InstanceFailed`]: crate::ErrorKind::InstanceFailed
     /// [`ErrorKind::WaitLimitPassed`]: crate::ErrorKind::WaitLimitPassed

@@ -8,6 +8,7 @@
     reason = "a failed unwrap in a test is a failed test"
 )]
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use process_engine_process_control::blocking::ProcessControlClient;
@@ -17,10 +18,25 @@ use serde_json::json;
 
 const USER_TASK: &str = include_str!("models/pc_user_task.bpmn");
 
-/// The engine's URL, and what keeps a stand-in engine running until the test ends.
-fn engine() -> (String, Option<(tokio::runtime::Runtime, TestEngine)>) {
+/// A real engine stalls under concurrent writes (API.md 12.3): tests take turns on it.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// What a test holds while it runs: its turn on a real engine, or the stand-in engine and the
+/// runtime it runs on.
+enum Engine {
+    Real(#[allow(dead_code, reason = "held, not read")] MutexGuard<'static, ()>),
+    StandIn(
+        #[allow(dead_code, reason = "held, not read")] tokio::runtime::Runtime,
+        #[allow(dead_code, reason = "held, not read")] TestEngine,
+    ),
+}
+
+/// The engine's URL, and what keeps it to the test until the test ends.
+fn engine() -> (String, Engine) {
     if let Ok(url) = std::env::var("PROCESS_ENGINE_URL") {
-        return (url, None);
+        // A test that failed while holding the turn poisons the lock; the turn is still free.
+        let turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        return (url, Engine::Real(turn));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -28,7 +44,7 @@ fn engine() -> (String, Option<(tokio::runtime::Runtime, TestEngine)>) {
         .build()
         .unwrap();
     let engine = runtime.block_on(TestEngine::builder().start()).unwrap();
-    (engine.url().to_owned(), Some((runtime, engine)))
+    (engine.url().to_owned(), Engine::StandIn(runtime, engine))
 }
 
 fn unique_model(client: &ProcessControlClient) -> String {
@@ -80,14 +96,15 @@ fn a_blocking_start_hits_its_limit() {
         .unwrap()
         .with_wait_limit(Duration::from_millis(300));
     let model = unique_model(&client);
+    let correlation = format!("blocking-limit-{}", uuid::Uuid::new_v4());
     let error = client
         .start_process_instance(&model, "start")
-        .correlation_id("blocking-limit")
+        .correlation_id(&correlation)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .send()
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::WaitLimitPassed);
-    assert_eq!(error.correlation_id(), Some("blocking-limit"));
+    assert_eq!(error.correlation_id(), Some(correlation.as_str()));
 }
 
 #[test]
