@@ -128,3 +128,39 @@ impl<M: Mode> fmt::Debug for ProcessControlClient<M> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{EventScope, TaskRef, TaskScope};
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn the_futures_of_every_builder_are_send() {
+        let client = ProcessControlClient::new("http://localhost:8000").unwrap();
+        assert_send(&client.start_process_instance("m", "s").send());
+        assert_send(&client.process_models().send());
+        assert_send(&client.deploy_bpmn("<x/>").send());
+        assert_send(&client.wait_for_result("c", "m").send());
+        assert_send(&client.finish_user_task(TaskRef::new("p", "c", "f")).send());
+        assert_send(&client.trigger_message("m").send());
+        assert_send(&client.user_tasks(TaskScope::Own).send());
+        assert_send(&client.events(EventScope::correlation("c")).send());
+    }
+
+    #[test]
+    fn the_wait_limit_is_the_default_until_changed() {
+        let client = ProcessControlClient::new("http://localhost:8000").unwrap();
+        assert_eq!(client.wait_limit(), DEFAULT_WAIT_LIMIT);
+        let changed = client.clone().with_wait_limit(Duration::from_secs(1));
+        assert_eq!(changed.wait_limit(), Duration::from_secs(1));
+        assert_eq!(client.wait_limit(), DEFAULT_WAIT_LIMIT);
+        assert_eq!(
+            changed.transport().base_url(),
+            client.transport().base_url()
+        );
+    }
+}

@@ -378,6 +378,44 @@ mod tests {
     }
 
     #[test]
+    fn engine_answers_are_told_apart_by_status_and_message() {
+        let kind = |status, message: &str| {
+            let answer = EngineError::from_response(status, message.as_bytes());
+            Error::from(process_engine_transport::Error::from_engine_error(answer)).kind()
+        };
+        assert_eq!(
+            kind(404, "ProcessModel with id x not found!"),
+            ErrorKind::ProcessModelNotFound
+        );
+        assert_eq!(
+            kind(404, "StartEvent with ID 's' not found!"),
+            ErrorKind::NotFound
+        );
+        assert_eq!(kind(401, "No auth token provided!"), ErrorKind::NotAllowed);
+        assert_eq!(kind(403, "Access denied."), ErrorKind::NotAllowed);
+        assert_eq!(kind(400, "bad"), ErrorKind::BadRequest);
+        assert_eq!(kind(409, "exists"), ErrorKind::Conflict);
+        assert_eq!(kind(422, "unparsable"), ErrorKind::InvalidProcessModel);
+        assert_eq!(kind(503, ""), ErrorKind::Unreachable);
+        assert_eq!(kind(500, "boom"), ErrorKind::Engine);
+        assert_eq!(kind(410, "gone"), ErrorKind::Engine);
+    }
+
+    #[test]
+    fn the_engines_status_and_message_stay_reachable() {
+        let answer = EngineError::from_response(404, b"ProcessModel with id x not found!");
+        let error = Error::from(process_engine_transport::Error::from_engine_error(answer));
+        assert_eq!(error.status(), Some(404));
+        assert_eq!(error.message(), Some("ProcessModel with id x not found!"));
+        // The transport's message is the whole story; it is not said twice.
+        assert_eq!(
+            error.to_string(),
+            "the engine answered 404: ProcessModel with id x not found!"
+        );
+        assert!(error.correlation_id().is_none() && error.instance_error().is_none());
+    }
+
+    #[test]
     fn error_is_send_sync_static() {
         fn assert_bounds<T: Send + Sync + 'static>() {}
         assert_bounds::<Error>();
