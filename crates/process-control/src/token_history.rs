@@ -89,10 +89,33 @@ impl<M: Mode> ProcessControlClient<M> {
         let id = process_instance_id.into();
         self.request(|client, options| async move {
             let history = wire::correlations::token_history(&client, &id, &options).await?;
-            Ok(history
-                .into_iter()
-                .map(|(node, entries)| (node, entries.into_iter().map(Into::into).collect()))
-                .collect())
+            Ok(convert(history))
         })
     }
+
+    /// The token history of the instance of `process_model_id` in a correlation.
+    pub fn token_history_in_correlation(
+        &self,
+        correlation_id: impl Into<String>,
+        process_model_id: impl Into<String>,
+    ) -> Request<TokenHistory, M> {
+        let (correlation_id, model) = (correlation_id.into(), process_model_id.into());
+        self.request(|client, options| async move {
+            let history = wire::correlations::token_history_in_correlation(
+                &client,
+                &correlation_id,
+                &model,
+                &options,
+            )
+            .await?;
+            Ok(convert(history))
+        })
+    }
+}
+
+fn convert(history: models::TokenHistory) -> TokenHistory {
+    history
+        .into_iter()
+        .map(|(node, entries)| (node, entries.into_iter().map(Into::into).collect()))
+        .collect()
 }

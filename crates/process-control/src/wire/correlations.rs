@@ -6,7 +6,8 @@ use process_engine_api_types::models::{
 use process_engine_api_types::operations::{
     GetActiveCorrelations, GetAllCorrelations, GetCorrelationById,
     GetCorrelationByProcessInstanceId, GetCorrelationsByProcessModelId, GetOwnProcessInstances,
-    GetProcessResultsForCorrelation, GetTokenHistoryForProcessInstance, TerminateProcessInstance,
+    GetProcessResultsForCorrelation, GetTokenHistoryForCorrelationAndProcessModel,
+    GetTokenHistoryForProcessInstance, TerminateProcessInstance,
 };
 use process_engine_transport::{Client, Error, RequestOptions};
 
@@ -77,6 +78,17 @@ pub(crate) async fn token_history(
     options: &RequestOptions,
 ) -> Result<TokenHistory, Error> {
     let operation = GetTokenHistoryForProcessInstance::new(process_instance_id);
+    client.execute(&operation, options).await
+}
+
+pub(crate) async fn token_history_in_correlation(
+    client: &Client,
+    correlation_id: &str,
+    process_model_id: &str,
+    options: &RequestOptions,
+) -> Result<TokenHistory, Error> {
+    let operation =
+        GetTokenHistoryForCorrelationAndProcessModel::new(correlation_id, process_model_id);
     client.execute(&operation, options).await
 }
 

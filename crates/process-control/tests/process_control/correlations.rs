@@ -177,6 +177,13 @@ async fn the_token_history_of_an_instance() {
     );
     assert!(history.contains_key("end_a"));
     assert!(!history.contains_key("end_b"));
+    let in_correlation = harness
+        .client
+        .token_history_in_correlation(&started.correlation_id, &model)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_correlation, history);
 }
 
 #[tokio::test]
