@@ -6,6 +6,8 @@ use process_engine_process_control::{
     Client, ErrorKind, Identity, ProcessControlClient, RequestOptionsBuilder,
 };
 
+use process_engine_api_types::routes;
+
 use crate::support::{Harness, Model, unique};
 use crate::without_token::proxy_without_token;
 
@@ -99,4 +101,50 @@ async fn a_call_without_token_is_not_allowed() {
     assert_eq!(error.message(), Some("No auth token provided!"));
     // Global routes need none.
     assert_eq!(client.server_info().send().await.unwrap().version, "8.0.0");
+}
+
+#[tokio::test]
+async fn an_answer_of_the_wrong_shape_is_an_error_not_a_panic() {
+    let harness = Harness::start().await;
+    let Some(engine) = harness.stand_in() else {
+        return; // Faults can only be injected into the stand-in engine.
+    };
+    // A 200 whose body is the fault's text, not the JSON the operation promises.
+    engine.fail_next(&routes::GET_PROCESS_MODELS, 1, 200);
+    let error = harness.client.process_models().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::UnexpectedAnswer, "{error:?}");
+    assert!(error.to_string().contains("get_process_models"), "{error}");
+    // The next answer is fine again.
+    harness.client.process_models().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_engine_that_keeps_answering_503_is_unreachable() {
+    let harness = Harness::start().await;
+    let Some(engine) = harness.stand_in() else {
+        return; // Faults can only be injected into the stand-in engine.
+    };
+    engine.fail_next(&routes::GET_PROCESS_MODELS, 100, 503);
+    let error = harness.client.process_models().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unreachable, "{error:?}");
+    assert_eq!(error.status(), Some(503));
+}
+
+#[tokio::test]
+async fn an_answer_later_than_the_attempt_timeout_is_a_timeout() {
+    let harness = Harness::start().await;
+    let Some(engine) = harness.stand_in() else {
+        return; // Faults can only be injected into the stand-in engine.
+    };
+    let model = harness.deploy(Model::TwoEnds).await;
+    engine.delay(&routes::START_PROCESS_INSTANCE, Duration::from_secs(2));
+    let error = harness
+        .starting(&model)
+        .input(&serde_json::json!({"path": "a"}))
+        .attempt_timeout(Duration::from_millis(200))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
+    assert!(error.is_timeout() && !error.is_wait_limit_passed());
 }

@@ -79,8 +79,8 @@ pub(crate) fn user(user: &str) -> Identity {
 pub(crate) struct Harness {
     pub(crate) client: ProcessControlClient,
     pub(crate) url: String,
-    /// Kept for the test's length: dropping it stops the engine.
-    _engine: Option<TestEngine>,
+    /// The stand-in engine, kept for the test's length: dropping it stops the engine.
+    engine: Option<TestEngine>,
     _turn: Option<MutexGuard<'static, ()>>,
 }
 
@@ -92,7 +92,7 @@ impl Harness {
                 Harness {
                     client: ProcessControlClient::new(&url).unwrap(),
                     url,
-                    _engine: None,
+                    engine: None,
                     _turn: Some(turn),
                 }
             }
@@ -101,11 +101,17 @@ impl Harness {
                 Harness {
                     client: ProcessControlClient::new(engine.url()).unwrap(),
                     url: engine.url().to_owned(),
-                    _engine: Some(engine),
+                    engine: Some(engine),
                     _turn: None,
                 }
             }
         }
+    }
+
+    /// The in-process stand-in engine, `None` against a real one: faults can only be injected
+    /// into the stand-in.
+    pub(crate) fn stand_in(&self) -> Option<&TestEngine> {
+        self.engine.as_ref()
     }
 
     /// Deploys `model` under a unique id and answers it.
