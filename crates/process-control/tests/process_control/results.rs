@@ -158,6 +158,15 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
         .send()
         .await
         .unwrap();
+    // A second instance, started as if by a parent instance (a call activity does this).
+    let child = harness
+        .starting(&model)
+        .correlation_id(&correlation)
+        .caller_id(&started.process_instance_id)
+        .identity(alice.clone())
+        .send()
+        .await
+        .unwrap();
     let own = harness
         .client
         .own_process_instances()
@@ -174,6 +183,14 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
     assert_eq!(instance.process_model_id, model);
     assert_eq!(instance.owner_user_id, alice.user_id());
     assert_eq!(instance.parent_process_instance_id, None);
+    let child = own
+        .iter()
+        .find(|i| i.id == child.process_instance_id)
+        .unwrap();
+    assert_eq!(
+        child.parent_process_instance_id.as_deref(),
+        Some(started.process_instance_id.as_str())
+    );
 
     let bob = user(&unique("bob"));
     let theirs = harness

@@ -97,7 +97,6 @@ async fn a_start_waiting_for_an_end_event_answers_there() {
         .end_event("end_a")
         .callback(StartCallbackType::OnEndEventReached)
         .input(&json!({"path": "a", "order": 1}))
-        .caller_id("no-parent")
         .send()
         .await
         .unwrap();
