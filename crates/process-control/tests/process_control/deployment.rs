@@ -92,20 +92,32 @@ async fn xml_that_is_not_bpmn_is_refused_by_the_client() {
 #[tokio::test]
 async fn bpmn_the_engine_cannot_take_is_422() {
     let harness = Harness::start().await;
-    let id = unique("pc_broken");
-    // Well-formed XML, one process, but a sequence flow into nothing: the engine cannot build
-    // the process from it.
+    let (first, second) = (unique("pc_first"), unique("pc_second"));
+    // Two processes in one document: the client names it after the first, the engine refuses.
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{id}" isExecutable="true">
-    <bpmn:startEvent id="start"/>
-    <bpmn:sequenceFlow id="f" sourceRef="start" targetRef="nowhere"/>
-  </bpmn:process>
+  <bpmn:process id="{first}" isExecutable="true"><bpmn:startEvent id="s1"/></bpmn:process>
+  <bpmn:process id="{second}" isExecutable="true"><bpmn:startEvent id="s2"/></bpmn:process>
 </bpmn:definitions>"#
     );
     let error = harness.client.deploy_bpmn(xml).send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidProcessModel, "{error:?}");
     assert_eq!(error.status(), Some(422));
-    assert!(error.message().is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        error.message(),
+        Some(
+            format!(
+                "The XML for process \"{first}\" contains more than one ProcessModel. This is currently not supported."
+            )
+            .as_str()
+        )
+    );
+    let error = harness
+        .client
+        .process_model(&first)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_process_model_not_found());
 }
