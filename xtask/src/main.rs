@@ -4,6 +4,8 @@
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
 //! cargo xtask bench [engine]      run the benchmarks and print their figures
+//! cargo xtask release <version> [--dry-run]
+//!                                 bump all crates, check the changelog, package and verify
 //! ```
 
 #![allow(
@@ -13,11 +15,13 @@
 
 mod ci;
 mod codegen;
+mod release;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine]>";
+const USAGE: &str =
+    "usage: cargo xtask <codegen [--check] | ci | bench [engine] | release <version> [--dry-run]>";
 
 /// The stand-in engine's throughput: start + fetch_and_lock + finish cycles per second.
 fn bench_engine() -> anyhow::Result<()> {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
         ["bench"] | ["bench", "engine"] => bench_engine(),
+        ["release", rest @ ..] => release::run(rest),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -47,6 +47,21 @@ pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result
     Ok(())
 }
 
+/// Runs a command in the workspace root and returns what it printed, or fails if it fails. Its
+/// errors go to ours, so that the user sees them.
+pub(crate) fn output(program: &str, args: &[&str]) -> Result<Vec<u8>> {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("could not start `{program}`"))?;
+    if !output.status.success() {
+        bail!("`{program} {}` failed ({})", args.join(" "), output.status);
+    }
+    Ok(output.stdout)
+}
+
 /// The cargo that runs this task (the same toolchain).
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
