@@ -81,7 +81,7 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         workspace::run(&cargo(), &["update", "--workspace", "--offline"], &[])?;
     }
 
-    let packages = packages::publishable(&metadata()?)?;
+    let packages = packages::publishable(&workspace::members_metadata()?)?;
     packages::check(&packages, version)?;
     let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     eprintln!("publish order: {}", names.join(" -> "));
@@ -121,14 +121,6 @@ fn ensure_clean() -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn metadata() -> Result<serde_json::Value> {
-    let json = workspace::output(
-        &cargo(),
-        &["metadata", "--format-version", "1", "--no-deps", "--locked"],
-    )?;
-    serde_json::from_slice(&json).context("cargo metadata printed no JSON")
 }
 
 /// The files a release changes, as they were before it: written back when dropped, unless

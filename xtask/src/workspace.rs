@@ -62,6 +62,15 @@ pub(crate) fn output(program: &str, args: &[&str]) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+/// The workspace's own packages as `cargo metadata --no-deps` describes them.
+pub(crate) fn members_metadata() -> Result<serde_json::Value> {
+    let json = output(
+        &cargo(),
+        &["metadata", "--format-version", "1", "--no-deps", "--locked"],
+    )?;
+    serde_json::from_slice(&json).context("cargo metadata printed no JSON")
+}
+
 /// The cargo that runs this task (the same toolchain).
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())

@@ -28,3 +28,6 @@ pub use process_engine_transport as transport;
 
 pub use process_engine_api_types::{EngineError, ErrorKind};
 pub use process_engine_transport::{Client, ClientBuilder, Error, Identity};
+
+#[cfg(doctest)]
+mod doctests;
