@@ -10,7 +10,9 @@
 //! 5. runs `cargo publish --dry-run` for all of them at once: cargo packages each crate, and
 //!    builds it from its package with its workspace dependencies taken from their packages
 //!    (a local registry), so that a crate is checked against its dependencies as they will be
-//!    published, before any of them is on the registry.
+//!    published, before any of them is on the registry. It builds in a target directory of its
+//!    own (`<target>/release-check`), from which, and from cargo's source cache, what an
+//!    earlier run left of the crates is removed first (see `stale_sources`).
 //!
 //! Nothing is uploaded. On any failure the manifest and lock file are put back as they were;
 //! with `--dry-run` they are put back in any case. Publishing itself is a human's step: see
@@ -21,6 +23,7 @@ mod manifest;
 mod packages;
 #[cfg(test)]
 mod scratch;
+mod stale_sources;
 
 use std::path::{Path, PathBuf};
 
@@ -81,11 +84,29 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         workspace::run(&cargo(), &["update", "--workspace", "--offline"], &[])?;
     }
 
-    let packages = packages::publishable(&workspace::members_metadata()?)?;
+    let metadata = workspace::members_metadata()?;
+    let packages = packages::publishable(&metadata)?;
     packages::check(&packages, version)?;
     let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     eprintln!("publish order: {}", names.join(" -> "));
-    let mut args = vec!["publish", "--dry-run", "--locked", "--allow-dirty"];
+    let target_dir = Path::new(
+        metadata["target_directory"]
+            .as_str()
+            .context("cargo metadata names no target directory")?,
+    )
+    .join("release-check");
+    let target_dir = target_dir
+        .to_str()
+        .context("the target directory's path is not UTF-8")?;
+    stale_sources::forget(&names, &version.to_string(), target_dir)?;
+    let mut args = vec![
+        "publish",
+        "--dry-run",
+        "--locked",
+        "--allow-dirty",
+        "--target-dir",
+        target_dir,
+    ];
     for name in &names {
         args.extend(["--package", name]);
     }
