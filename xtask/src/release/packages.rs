@@ -17,6 +17,8 @@ pub(crate) struct Package {
     local_dependencies: Vec<(String, String)>,
     /// Metadata fields a registry page needs that the manifest leaves empty.
     missing_metadata: Vec<&'static str>,
+    /// Keywords the registry would refuse, each with the reason.
+    bad_keywords: Vec<String>,
 }
 
 /// The published members of the workspace `metadata` (the JSON of `cargo metadata
@@ -70,6 +72,13 @@ fn read(member: &Value, workspace: &[&str]) -> Result<Package> {
             missing_metadata.push(field);
         }
     }
+    let keywords: Vec<&str> = member["keywords"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let bad_keywords = keyword_problems(&keywords);
     let local_dependencies = member["dependencies"]
         .as_array()
         .into_iter()
@@ -90,7 +99,35 @@ fn read(member: &Value, workspace: &[&str]) -> Result<Package> {
         version,
         local_dependencies,
         missing_metadata,
+        bad_keywords,
     })
+}
+
+/// What the registry refuses in `keywords`: more than five, or one that is longer than 20
+/// characters, does not start with an ASCII letter, or holds anything but ASCII letters,
+/// digits, `_` and `-` (cargo's manifest reference). Cargo itself does not check this, so
+/// `cargo publish --dry-run` passes and the real upload would fail.
+fn keyword_problems(keywords: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if keywords.len() > 5 {
+        problems.push(format!(
+            "{} keywords, at most 5 are allowed",
+            keywords.len()
+        ));
+    }
+    for keyword in keywords {
+        let starts_with_letter = keyword.starts_with(|c: char| c.is_ascii_alphabetic());
+        let allowed = keyword
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if keyword.len() > 20 || !starts_with_letter || !allowed {
+            problems.push(format!(
+                "keyword `{keyword}` must be at most 20 ASCII letters, digits, `_` or `-`, \
+                 starting with a letter"
+            ));
+        }
+    }
+    problems
 }
 
 /// Sorts `packages` so that each comes after the crates it needs; ties in name order.
@@ -133,6 +170,9 @@ pub(crate) fn check(packages: &[Package], version: &Version) -> Result<()> {
                 "{name} is at {} instead of {version}: give it `version.workspace = true`",
                 package.version
             ));
+        }
+        for problem in &package.bad_keywords {
+            problems.push(format!("{name}: {problem}"));
         }
         if !package.missing_metadata.is_empty() {
             problems.push(format!(
@@ -251,6 +291,37 @@ mod tests {
             error
                 .to_string()
                 .contains("transport asks for types `^0.1.0`, which 0.2.0 does not match"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn keywords_the_registry_would_refuse_are_reported() {
+        assert!(keyword_problems(&["bpmn", "workflow-engine", "a_b", "x2"]).is_empty());
+        assert_eq!(
+            keyword_problems(&["5minds", "ok", "two words", "much-too-long-a-keyword"]),
+            [
+                "keyword `5minds` must be at most 20 ASCII letters, digits, `_` or `-`, \
+                 starting with a letter",
+                "keyword `two words` must be at most 20 ASCII letters, digits, `_` or `-`, \
+                 starting with a letter",
+                "keyword `much-too-long-a-keyword` must be at most 20 ASCII letters, digits, \
+                 `_` or `-`, starting with a letter",
+            ]
+        );
+        assert_eq!(
+            keyword_problems(&["a", "b", "c", "d", "e", "f"]),
+            ["6 keywords, at most 5 are allowed"]
+        );
+
+        let mut metadata = workspace();
+        metadata["packages"][4]["keywords"] = json!(["5minds"]);
+        let packages = publishable(&metadata).unwrap();
+        let error = check(&packages, &Version::parse("0.2.0").unwrap()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("types: keyword `5minds` must be"),
             "{error}"
         );
     }
