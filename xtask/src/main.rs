@@ -5,6 +5,8 @@
 //! cargo xtask ci                  run exactly what CI runs
 //! cargo xtask bench [engine]      run the benchmarks and print their figures
 //! cargo xtask bench start         a start through the process-control client vs a raw loop
+//! cargo xtask release <version> [--dry-run]
+//!                                 bump all crates, check the changelog, package and verify
 //! ```
 
 #![allow(
@@ -15,11 +17,13 @@
 mod bench_start;
 mod ci;
 mod codegen;
+mod release;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine | start]>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine | start] | \
+                     release <version> [--dry-run]>";
 
 /// The stand-in engine's throughput: start + fetch_and_lock + finish cycles per second.
 fn bench_engine() -> anyhow::Result<()> {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         ["ci"] => ci::run(),
         ["bench"] | ["bench", "engine"] => bench_engine(),
         ["bench", "start"] => bench_start::run(),
+        ["release", rest @ ..] => release::run(rest),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
