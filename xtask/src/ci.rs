@@ -16,11 +16,16 @@ pub(crate) fn run() -> Result<()> {
     eprintln!("$ cargo xtask codegen --check");
     codegen::run(codegen::Mode::Check)?;
     check_dependency_rust_versions(&cargo)?;
-    // The second run: the transport without TLS is a supported build (plain http to local
-    // engines). Then the facade with each of its features alone: features must be additive,
-    // and a user who turns the defaults off gets exactly what they name.
+    // Everything with every feature on (the blocking clients, the facade's testkit). Then the
+    // transport without TLS, a supported build (plain http to local engines). Then the facade
+    // with each of its features alone: features must be additive, and a user who turns the
+    // defaults off gets exactly what they name.
     let mut scopes: Vec<Vec<String>> = vec![
-        vec!["--workspace".into(), "--all-targets".into()],
+        vec![
+            "--workspace".into(),
+            "--all-targets".into(),
+            "--all-features".into(),
+        ],
         vec![
             "--package".into(),
             "process-engine-transport".into(),
@@ -37,7 +42,13 @@ pub(crate) fn run() -> Result<()> {
     let (passed, failed) = test(&cargo)?;
     workspace::run(
         &cargo,
-        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[
+            "doc",
+            "--workspace",
+            "--all-features",
+            "--no-deps",
+            "--locked",
+        ],
         &deny,
     )?;
     // The closing line CI reads.
@@ -78,7 +89,7 @@ fn facade_feature_scopes() -> Result<Vec<Vec<String>>> {
 
 /// Runs the workspace's tests, passing their output through, and adds up their results.
 fn test(cargo: &str) -> Result<(u64, u64)> {
-    let args = ["test", "--workspace", "--locked"];
+    let args = ["test", "--workspace", "--all-features", "--locked"];
     eprintln!("$ {cargo} {}", args.join(" "));
     let mut child = Command::new(cargo)
         .args(args)
