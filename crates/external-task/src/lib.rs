@@ -38,8 +38,10 @@
 //! - **Fetching**: each subscribed topic has a loop that fetches and locks only as many tasks as
 //!   it has free slots ([`TaskOptions::max_tasks`]), with a long poll whose HTTP timeout is the
 //!   long-polling timeout plus a margin. Each task runs as its own tokio task; a slow one never
-//!   holds up fetching for the others. A slot is freed when its task's future ends or is dropped,
-//!   even when the handler panics.
+//!   holds up fetching for the others. A slot is held from the fetch until the task's outcome
+//!   is delivered (or its lock is lost), so that the worker never holds more locks than
+//!   `max_tasks`; it is freed when the task's future ends or is dropped, even when the handler
+//!   panics.
 //! - **Handlers** are async functions of the payload, or of the payload and the
 //!   [`ExternalTask`] (see [`Handler`]). A result finishes the task; a [`BpmnError`] becomes a
 //!   BPMN error; any other error, a panic, and a payload that does not deserialize into the
