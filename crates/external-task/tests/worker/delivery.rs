@@ -16,8 +16,8 @@ const LIMIT: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
-    const TASKS: u32 = 12;
-    let pacing = Duration::from_millis(60);
+    const TASKS: u32 = 10;
+    let pacing = Duration::from_millis(100);
     let engine = support::engine().await;
     let test = support::client(&engine);
     for n in 0..TASKS {
@@ -53,7 +53,7 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
     // tolerance allows for that, far below what no pacing would give (a few ms for all).
     let finishes = recorder.times("finish_external_task");
     assert_eq!(finishes.len(), TASKS as usize);
-    let tolerance = Duration::from_millis(15);
+    let tolerance = Duration::from_millis(40);
     for (i, pair) in finishes.windows(2).enumerate() {
         let gap = pair[1] - pair[0];
         assert!(
