@@ -216,3 +216,28 @@ async fn an_engine_answering_empty_at_once_is_not_polled_in_a_tight_loop() {
         "{fetches} fetches in {window:?}"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_the_engine_refuses_is_not_sent_again() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let recorder = Recorder::default();
+    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
+        .no_result_pacing();
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async { Ok::<_, Infallible>(json!("refused")) },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 1, 400);
+    let (handle, running) = run(worker);
+    support::start(&test, "work", "refused", json!({})).await;
+    support::until("the refusal", || handle.stats().deliveries_refused == 1).await;
+    handle.shutdown();
+    let stats = running.await.unwrap();
+    assert_eq!((stats.completed, stats.deliveries_retried), (0, 0));
+    assert_eq!(recorder.times("finish_external_task").len(), 1);
+    assert!(support::results(&test, "refused", "work").await.is_empty());
+}

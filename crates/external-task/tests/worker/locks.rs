@@ -154,3 +154,38 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
     );
     assert!(support::results(&test, "lost", "work").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_failed_extension_is_tried_again_before_the_lock_runs_out() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let mut worker = ExternalTaskClient::new(engine.url())
+        .unwrap()
+        .no_result_pacing()
+        .delivery_backoff(Duration::from_millis(20), Duration::from_millis(50));
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async {
+                tokio::time::sleep(Duration::from_millis(1_500)).await;
+                Ok::<_, Infallible>(json!("kept"))
+            },
+            TaskOptions::default()
+                .long_polling_timeout(Duration::from_secs(1))
+                .lock_duration(Duration::from_secs(2))
+                .additional_lock_duration(Duration::from_secs(2))
+                .extend_lock_timeout(Duration::from_millis(300)),
+        )
+        .unwrap();
+    // The first two extensions fail; the retries keep the lock.
+    engine.fail_next(&routes::EXTEND_EXTERNAL_TASK_LOCK, 2, 500);
+    let (handle, running) = run(worker);
+    support::start(&test, "work", "extend-500s", json!({})).await;
+    support::until("the delivery", || handle.stats().completed == 1).await;
+    handle.shutdown();
+    let stats = running.await.unwrap();
+    assert_eq!(stats.locks_lost, 0);
+    assert!(stats.lock_extensions >= 1, "{stats:?}");
+    let results = support::results(&test, "extend-500s", "work").await;
+    assert_eq!(results[0].token_payload, json!("kept"));
+}

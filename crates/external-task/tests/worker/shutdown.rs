@@ -141,3 +141,36 @@ async fn handlers_still_running_at_the_deadline_can_be_reported_as_service_error
     let correlation = support::correlation(&test, "reported").await;
     assert_eq!(correlation.state, CorrelationState::Error);
 }
+
+#[tokio::test]
+async fn run_until_drains_when_its_future_resolves() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
+    worker
+        .subscribe(
+            "work",
+            |_: Value| async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Ok::<_, Infallible>(json!("drained"))
+            },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(30)),
+        )
+        .unwrap();
+    let handle = worker.handle();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run_until(async {
+        let _ = stopped.await;
+    }));
+    support::start(&test, "work", "signalled", json!({})).await;
+    support::until("the handler to run", || handle.stats().in_flight == 1).await;
+    stop.send(()).unwrap();
+    let stats = tokio::time::timeout(LIMIT, running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(stats.completed, 1);
+    let results = support::results(&test, "signalled", "work").await;
+    assert_eq!(results[0].token_payload, json!("drained"));
+}
