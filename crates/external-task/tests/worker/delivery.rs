@@ -9,8 +9,8 @@ use process_engine_external_task::{ExternalTaskClient, TaskOptions};
 use process_engine_transport::Client;
 use serde_json::{Value, json};
 
-use crate::run;
 use crate::support::{self, Recorder, wait_for};
+use crate::{answering, run};
 
 const LIMIT: Duration = Duration::from_secs(15);
 
@@ -87,16 +87,10 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let mut worker = ExternalTaskClient::from_client(impatient(&engine, &recorder))
+    let worker = ExternalTaskClient::from_client(impatient(&engine, &recorder))
         .no_result_pacing()
         .delivery_backoff(Duration::from_millis(50), Duration::from_millis(200));
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(json!("mine")) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = answering(worker, json!("mine"));
     // The engine finishes the task but answers after the worker stopped waiting.
     engine.delay(&routes::FINISH_EXTERNAL_TASK, Duration::from_millis(800));
     let (handle, running) = run(worker);
@@ -132,17 +126,11 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
 async fn a_finish_answered_with_500_is_sent_again() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
+    let worker = ExternalTaskClient::new(engine.url())
         .unwrap()
         .no_result_pacing()
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(json!("after 500s")) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = answering(worker, json!("after 500s"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 2, 500);
     let (handle, running) = run(worker);
     support::start(&test, "work", "500s", json!({})).await;
@@ -161,16 +149,10 @@ async fn failing_fetches_back_off_and_recover() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
+    let worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
         .no_result_pacing()
         .fetch_backoff(Duration::from_millis(40), Duration::from_millis(200));
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(json!("fetched at last")) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = answering(worker, json!("fetched at last"));
     engine.fail_next(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS, 4, 500);
     support::start(&test, "work", "fetch-500s", json!({})).await;
     let (handle, running) = run(worker);
@@ -222,15 +204,9 @@ async fn a_delivery_the_engine_refuses_is_not_sent_again() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
+    let worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
         .no_result_pacing();
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(json!("refused")) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = answering(worker, json!("refused"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 1, 400);
     let (handle, running) = run(worker);
     support::start(&test, "work", "refused", json!({})).await;

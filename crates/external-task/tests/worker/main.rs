@@ -16,8 +16,28 @@ mod observability;
 mod shutdown;
 mod support;
 
-use process_engine_external_task::{ExternalTaskClient, Stats, WorkerHandle};
+use std::convert::Infallible;
+use std::time::Duration;
+
+use process_engine_external_task::{ExternalTaskClient, Stats, TaskOptions, WorkerHandle};
+use serde_json::Value;
 use tokio::task::JoinHandle;
+
+/// Subscribes `worker` to the topic `work` with a handler that answers `result` at once, and
+/// long polls of 1 s.
+fn answering(mut worker: ExternalTaskClient, result: Value) -> ExternalTaskClient {
+    worker
+        .subscribe(
+            "work",
+            move |_: Value| {
+                let result = result.clone();
+                async move { Ok::<_, Infallible>(result) }
+            },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+        )
+        .unwrap();
+    worker
+}
 
 /// Starts `client` on its own tokio task; returns its handle and the run.
 fn run(client: ExternalTaskClient) -> (WorkerHandle, JoinHandle<Stats>) {

@@ -1,15 +1,14 @@
 //! The tracing span of each task, and the loop states.
 
-use std::convert::Infallible;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use process_engine_external_task::{ExternalTaskClient, LoopState, TaskOptions};
+use process_engine_external_task::{ExternalTaskClient, LoopState};
 use serde_json::{Value, json};
 
-use crate::run;
 use crate::support;
+use crate::{answering, run};
 
 /// Collects what the fmt subscriber writes.
 #[derive(Clone, Default)]
@@ -40,17 +39,11 @@ async fn each_task_runs_in_a_span_naming_it() {
 
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
+    let worker = ExternalTaskClient::new(engine.url())
         .unwrap()
         .worker_id("traced")
         .no_result_pacing();
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(json!("traced")) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = answering(worker, json!("traced"));
     let (handle, running) = run(worker);
     let instance = support::start(&test, "work", "spans", json!({})).await;
     support::until("the delivery", || handle.stats().completed == 1).await;
@@ -80,16 +73,10 @@ async fn each_task_runs_in_a_span_naming_it() {
 #[tokio::test]
 async fn the_loop_state_says_when_fetching_backs_off() {
     let engine = support::engine().await;
-    let mut worker = ExternalTaskClient::new(engine.url())
+    let worker = ExternalTaskClient::new(engine.url())
         .unwrap()
         .fetch_backoff(Duration::from_secs(5), Duration::from_secs(10));
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(Value::Null) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = answering(worker, Value::Null);
     assert_eq!(
         worker.handle().topic_state("work"),
         Some(LoopState::NotStarted)
