@@ -41,12 +41,13 @@ pub(crate) async fn run(worker: Arc<Worker>, topic: Arc<Topic>) {
     topic.state.set(LoopState::Draining);
 }
 
-/// `future`'s output, or `None` once the stop token has fired.
+/// `future`'s output, or `None` once the stop token has fired. A future that is ready wins over
+/// the stop: tasks that a fetch has locked for this worker are better run than left locked.
 async fn unless_stopped<T>(worker: &Worker, future: impl Future<Output = T>) -> Option<T> {
     tokio::select! {
         biased;
-        () = worker.shared.stop.cancelled() => None,
         output = future => Some(output),
+        () = worker.shared.stop.cancelled() => None,
     }
 }
 
@@ -59,7 +60,7 @@ async fn fetch_until_stopped(worker: &Arc<Worker>, topic: &Arc<Topic>) {
     let lock_ms = millis(options.lock_duration).unwrap_or(1);
     let mut errors = 0_u32;
     let mut empties = 0_u32;
-    loop {
+    while !worker.shared.stop.is_cancelled() {
         topic.state.set(LoopState::WaitingForSlot);
         let Some(permits) = unless_stopped(worker, free_slots(slots, options.max_tasks)).await
         else {
