@@ -65,7 +65,7 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
         }
         "fetch_and_lock_external_tasks" => fetch_and_lock(engine, &call).await,
         "extend_external_task_lock" => {
-            let additional = call.body_u64("additionalDuration").unwrap_or(0);
+            let additional = call.body_number("additionalDuration");
             no_content(engine.extend_lock(
                 call.param("external_task_id"),
                 worker(&call),
@@ -276,12 +276,13 @@ fn management_model(deployment: &Deployment) -> ManagementProcessModel {
 }
 
 async fn start(engine: &Engine, call: &Call) -> Reply {
-    // `parseInt` semantics: missing, 0 or not a number is the default, 1.
+    // `Number.parseInt(query.start_callback_type)`, and a falsy result (missing, NaN, 0) is the
+    // default, 1 (consumer_api_http 4.1.0, `consumer_api_controller.js`).
     let callback = call
         .query("start_callback_type")
         .and_then(parse_int)
-        .filter(|&c| c != 0)
-        .unwrap_or(1);
+        .filter(|&c| c != 0.0)
+        .unwrap_or(1.0);
     let input = match call.body.get("inputValues") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(value) => value.clone(),
@@ -359,7 +360,7 @@ async fn fetch_and_lock(engine: &Engine, call: &Call) -> Reply {
         topic: topic.to_owned(),
         max_tasks: call.body_u64("maxTasks").unwrap_or(0),
         long_polling: Duration::from_millis(call.body_u64("longPollingTimeout").unwrap_or(0)),
-        lock_ms: call.body_u64("lockDuration").unwrap_or(0),
+        lock_ms: call.body_number("lockDuration"),
     };
     Reply::json(&engine.fetch_and_lock(request).await)
 }
@@ -401,17 +402,35 @@ fn js_string(value: &Value) -> String {
     }
 }
 
-/// JavaScript's `parseInt(text, 10)`: leading whitespace, a sign, then as many digits as there are.
-fn parse_int(text: &str) -> Option<i64> {
-    let text = text.trim_start();
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, text.strip_prefix('+').unwrap_or(text)),
+/// JavaScript's `Number.parseInt(text)` without a radix: leading white space, a sign, an
+/// optional `0x` (then hexadecimal), then as many digits as there are; `None` for NaN. Digits
+/// beyond what a double holds give a rounded number or infinity, as in JavaScript.
+fn parse_int(text: &str) -> Option<f64> {
+    let text = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (radix, digits) = match rest.get(..2) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("0x") => (16, &rest[2..]),
+        _ => (10, rest),
     };
     let end = digits
-        .find(|c: char| !c.is_ascii_digit())
+        .find(|c: char| !c.is_digit(radix))
         .unwrap_or(digits.len());
-    digits[..end].parse::<i64>().ok().map(|n| sign * n)
+    let digits = &digits[..end];
+    if digits.is_empty() {
+        return None;
+    }
+    let magnitude = if radix == 10 {
+        digits.parse::<f64>().ok()?
+    } else {
+        digits
+            .chars()
+            .filter_map(|c| c.to_digit(16))
+            .fold(0.0, |n, d| n * 16.0 + f64::from(d))
+    };
+    Some(sign * magnitude)
 }
 
 #[cfg(test)]
@@ -466,10 +485,21 @@ mod tests {
 
     #[test]
     fn parse_int_reads_like_javascript() {
-        assert_eq!(parse_int("2"), Some(2));
-        assert_eq!(parse_int(" 3abc"), Some(3));
+        assert_eq!(parse_int("2"), Some(2.0));
+        assert_eq!(parse_int(" 3abc"), Some(3.0));
+        assert_eq!(parse_int("2.9"), Some(2.0));
+        assert_eq!(parse_int("1e3"), Some(1.0));
         assert_eq!(parse_int("abc"), None);
-        assert_eq!(parse_int("-4"), Some(-4));
+        assert_eq!(parse_int("-4"), Some(-4.0));
+        assert_eq!(parse_int("0x1F"), Some(31.0));
+        assert_eq!(parse_int("-0X2"), Some(-2.0));
+        assert_eq!(parse_int("0xg"), None);
         assert_eq!(parse_int(""), None);
+        assert_eq!(parse_int("-"), None);
+        assert_eq!(
+            parse_int("99999999999999999999999"),
+            Some(99_999_999_999_999_999_999_999.0)
+        );
+        assert_eq!(parse_int(&"9".repeat(400)), Some(f64::INFINITY));
     }
 }

@@ -64,7 +64,21 @@ impl Call {
         self.body.get(field).and_then(Value::as_str)
     }
 
-    /// A non-negative number of the body, as JavaScript would use it (fractions cut off).
+    /// A field of the body as the JavaScript number the engine computes with (`+value`):
+    /// numbers as they are, numeric strings read, `true` 1, `null` and a missing field 0 (moment
+    /// adds nothing for `undefined`), anything else NaN.
+    pub(crate) fn body_number(&self, field: &str) -> f64 {
+        match self.body.get(field) {
+            None | Some(Value::Null) => 0.0,
+            Some(Value::Number(number)) => number.as_f64().unwrap_or(f64::NAN),
+            Some(Value::Bool(flag)) => f64::from(u8::from(*flag)),
+            Some(Value::String(text)) => string_to_number(text),
+            Some(Value::Array(_) | Value::Object(_)) => f64::NAN,
+        }
+    }
+
+    /// A non-negative whole number of the body, fractions cut off; `None` when missing or not a
+    /// finite number.
     pub(crate) fn body_u64(&self, field: &str) -> Option<u64> {
         let number = self.body.get(field)?;
         number.as_u64().or_else(|| {
@@ -104,8 +118,9 @@ pub(crate) fn route(
     } else {
         None
     };
+    // Express serves HEAD with the GET route's handler; Node leaves the body out.
     let api_method = match *method {
-        http::Method::GET => Some(Method::Get),
+        http::Method::GET | http::Method::HEAD => Some(Method::Get),
         http::Method::POST => Some(Method::Post),
         _ => None,
     };
@@ -138,6 +153,23 @@ pub(crate) fn route(
         body,
         identity,
     })
+}
+
+/// JavaScript's `Number(text)` for the decimal forms (and `Infinity`): white space around is
+/// ignored, an empty text is 0, anything else that is not a number is NaN.
+fn string_to_number(text: &str) -> f64 {
+    let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if text.is_empty() {
+        return 0.0;
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    // Rust also reads `inf`, `nan` and `infinity` in any case; JavaScript only `Infinity`.
+    let alphabetic = unsigned.starts_with(|c: char| c.is_ascii_alphabetic());
+    match (unsigned, alphabetic) {
+        ("Infinity", _) => text.parse().unwrap_or(f64::NAN),
+        (_, true) => f64::NAN,
+        _ => text.parse().unwrap_or(f64::NAN),
+    }
 }
 
 fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
