@@ -3,7 +3,8 @@
 //! ```text
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
-//! cargo xtask bench [engine]      run the benchmarks and print their figures
+//! cargo xtask bench [engine|handout|soak [CYCLES]]
+//!                                 run a benchmark of the stand-in engine and print its figures
 //! ```
 
 #![allow(
@@ -11,28 +12,15 @@
     reason = "a command-line tool: printing is its output"
 )]
 
+mod bench;
 mod ci;
 mod codegen;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine]>";
-
-/// The stand-in engine's throughput: start + fetch_and_lock + finish cycles per second.
-fn bench_engine() -> anyhow::Result<()> {
-    workspace::run(
-        &workspace::cargo(),
-        &[
-            "bench",
-            "--package",
-            "process-engine-testkit",
-            "--bench",
-            "cycles",
-        ],
-        &[],
-    )
-}
+const USAGE: &str =
+    "usage: cargo xtask <codegen [--check] | ci | bench [engine | handout | soak [CYCLES]]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,7 +29,13 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
-        ["bench"] | ["bench", "engine"] => bench_engine(),
+        ["bench", rest @ ..] => match bench::Bench::parse(rest) {
+            Some(bench) => bench::run(&bench),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
