@@ -16,8 +16,7 @@ mod support;
 
 use std::time::Instant;
 
-use process_engine_testkit::TestEngine;
-use support::{client, cycle, deploy_bench_model};
+use support::cycle;
 
 const WORKERS: usize = 8;
 const CYCLES_PER_WORKER: usize = 2_500;
@@ -25,10 +24,7 @@ const WARM_UP_CYCLES: usize = 100;
 
 #[tokio::main]
 async fn main() {
-    let engine = TestEngine::builder().start().await.unwrap();
-    deploy_bench_model(&engine).await;
-    let base = engine.url().to_owned();
-    let client = client();
+    let (engine, base, client) = support::engine().await;
 
     for _ in 0..WARM_UP_CYCLES {
         cycle(&client, &base, "warm-up").await;

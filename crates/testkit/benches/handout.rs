@@ -16,8 +16,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use process_engine_testkit::TestEngine;
-use support::{client, deploy_bench_model, fetch, start};
+use support::{fetch, start};
 use tokio::sync::mpsc;
 
 const LOCKED: usize = 10_000;
@@ -27,10 +26,7 @@ const LONG_POLL_MS: u64 = 60_000;
 
 #[tokio::main]
 async fn main() {
-    let engine = TestEngine::builder().start().await.unwrap();
-    deploy_bench_model(&engine).await;
-    let base = engine.url().to_owned();
-    let client = client();
+    let (engine, base, client) = support::engine().await;
     for _ in 0..LOCKED {
         start(&client, &base).await;
     }

@@ -18,8 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use process_engine_testkit::TestEngine;
-use support::{client, cycle, deploy_bench_model, rss_kib};
+use support::{cycle, rss_kib};
 
 const WORKERS: usize = 8;
 const DEFAULT_CYCLES: usize = 1_000_000;
@@ -33,10 +32,7 @@ async fn main() {
         .skip(1)
         .find_map(|arg| arg.parse::<usize>().ok())
         .unwrap_or(DEFAULT_CYCLES);
-    let engine = TestEngine::builder().start().await.unwrap();
-    deploy_bench_model(&engine).await;
-    let base = engine.url().to_owned();
-    let client = client();
+    let (engine, base, client) = support::engine().await;
     let kib = |rss: Option<u64>| {
         rss.map_or_else(|| "unknown".to_owned(), |k| format!("{} MiB", k / 1024))
     };

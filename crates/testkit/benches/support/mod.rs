@@ -27,6 +27,14 @@ pub(crate) fn client() -> HttpClient {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
+/// An engine with default settings and the benchmark model, its URL, and a client.
+pub(crate) async fn engine() -> (TestEngine, String, HttpClient) {
+    let engine = TestEngine::builder().start().await.unwrap();
+    deploy_bench_model(&engine).await;
+    let base = engine.url().to_owned();
+    (engine, base, client())
+}
+
 /// Deploys the benchmark model, `bench`: start, one external task of [`TOPIC`], end.
 pub(crate) async fn deploy_bench_model(engine: &TestEngine) {
     let xml = include_str!("../../tests/models/external.bpmn")
