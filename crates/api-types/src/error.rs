@@ -13,7 +13,7 @@ use serde_json::Value;
 /// What kind of failure a status code stands for, as the engine's error classes name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ErrorKind {
+pub enum EngineErrorKind {
     /// 400: a request the engine refuses (bad callback type, missing start event id, bad form fields).
     BadRequest,
     /// 401: no `Authorization` header.
@@ -38,21 +38,21 @@ pub enum ErrorKind {
     Other,
 }
 
-impl ErrorKind {
+impl EngineErrorKind {
     /// The kind a status code stands for.
     pub const fn from_status(status: u16) -> Self {
         match status {
-            400 => ErrorKind::BadRequest,
-            401 => ErrorKind::Unauthorized,
-            403 => ErrorKind::Forbidden,
-            404 => ErrorKind::NotFound,
-            409 => ErrorKind::Conflict,
-            410 => ErrorKind::Gone,
-            422 => ErrorKind::UnprocessableEntity,
-            423 => ErrorKind::Locked,
-            500 => ErrorKind::InternalServerError,
-            502..=504 => ErrorKind::Unavailable,
-            _ => ErrorKind::Other,
+            400 => EngineErrorKind::BadRequest,
+            401 => EngineErrorKind::Unauthorized,
+            403 => EngineErrorKind::Forbidden,
+            404 => EngineErrorKind::NotFound,
+            409 => EngineErrorKind::Conflict,
+            410 => EngineErrorKind::Gone,
+            422 => EngineErrorKind::UnprocessableEntity,
+            423 => EngineErrorKind::Locked,
+            500 => EngineErrorKind::InternalServerError,
+            502..=504 => EngineErrorKind::Unavailable,
+            _ => EngineErrorKind::Other,
         }
     }
 }
@@ -61,7 +61,7 @@ impl ErrorKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineError {
     status: u16,
-    kind: ErrorKind,
+    kind: EngineErrorKind,
     message: String,
     class_name: Option<String>,
     additional_information: Option<Value>,
@@ -100,7 +100,7 @@ impl EngineError {
         let route_message = express_page_message(&message);
         EngineError {
             status,
-            kind: ErrorKind::from_status(status),
+            kind: EngineErrorKind::from_status(status),
             unknown_route: route_message.is_some(),
             message: route_message.unwrap_or(message),
             class_name,
@@ -121,7 +121,7 @@ impl EngineError {
     }
 
     /// The kind of failure the status stands for.
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> EngineErrorKind {
         self.kind
     }
 
@@ -177,7 +177,7 @@ mod tests {
     fn plain_text_body_is_the_message() {
         let error = EngineError::from_response(404, b"ProcessModel with id x not found!");
         assert_eq!(error.status(), 404);
-        assert_eq!(error.kind(), ErrorKind::NotFound);
+        assert_eq!(error.kind(), EngineErrorKind::NotFound);
         assert_eq!(error.message(), "ProcessModel with id x not found!");
         assert_eq!(error.class_name(), None);
         assert_eq!(
@@ -190,7 +190,7 @@ mod tests {
     fn json_body_of_later_engines_is_parsed() {
         let body = br#"{"message":"locked","additionalInformation":{"until":"x"}}"#;
         let error = EngineError::from_response(423, body);
-        assert_eq!(error.kind(), ErrorKind::Locked);
+        assert_eq!(error.kind(), EngineErrorKind::Locked);
         assert_eq!(error.message(), "locked");
         assert_eq!(
             error.additional_information(),
@@ -212,7 +212,7 @@ mod tests {
         let page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot GET /api/consumer/v2/x&amp;y</pre>\n</body>\n</html>\n";
         let error = EngineError::from_response(404, page.as_bytes());
         assert!(error.is_unknown_route());
-        assert_eq!(error.kind(), ErrorKind::NotFound);
+        assert_eq!(error.kind(), EngineErrorKind::NotFound);
         assert_eq!(error.message(), "Cannot GET /api/consumer/v2/x&y");
         assert!(
             !EngineError::from_response(404, b"ProcessModel with id x not found!")
@@ -238,6 +238,6 @@ mod tests {
             EngineError::from_response(503, b"").to_string(),
             "the engine answered 503"
         );
-        assert_eq!(ErrorKind::from_status(418), ErrorKind::Other);
+        assert_eq!(EngineErrorKind::from_status(418), EngineErrorKind::Other);
     }
 }

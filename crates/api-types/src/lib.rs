@@ -5,7 +5,10 @@
 //!   engine writes them (camelCase keys, snake_case query parameters), accept fields they do not
 //!   know, keep free-form payloads as [`serde_json::Value`] with typed accessors such as
 //!   [`models::ExternalTask::payload_as`], and enums keep values a newer engine may send.
-//! - [`routes`]: the operations (method, path template, retry class, kind of answer).
+//! - [`routes`]: the route of each operation (method, path template, retry class, kind of
+//!   answer).
+//! - [`operations`]: one typed [`Operation`] per route: its named path parameters, query, body
+//!   and the type its answer decodes to. A transport sends any of them.
 //! - [`EngineError`]: the engine's error answer (status, kind, message).
 //!
 //! This crate only describes the wire; it does no I/O.
@@ -31,14 +34,21 @@
 //! ```
 
 pub mod error;
+mod identity;
+pub mod operation;
 pub mod payload;
 pub mod route;
 
 #[path = "generated/models.rs"]
 pub mod models;
+#[path = "generated/operations.rs"]
+pub mod operations;
 #[path = "generated/routes.rs"]
 pub mod routes;
 
-pub use error::{EngineError, ErrorKind};
+pub use error::{EngineError, EngineErrorKind};
+pub use models::Identity;
+pub use operation::{DecodeError, Operation};
+pub use operations::OperationId;
 pub use payload::PayloadError;
 pub use route::Route;

@@ -105,12 +105,14 @@ impl Route {
     ///
     /// Matching is by segment and case-sensitive for the literal parts; a trailing slash is
     /// tolerated, as the engine tolerates it.
+    #[doc(hidden)] // Server-side matching: the stand-in engine's, not a client's concern.
     pub fn match_path<'p>(&self, method: Method, path: &'p str) -> Option<Vec<&'p str>> {
         self.match_literals(method, path, |template, actual| template == actual)
     }
 
     /// [`match_path`](Self::match_path), with the literal segments matching whatever their case,
     /// as the engine's router (Express) matches them. Parameter values are returned as sent.
+    #[doc(hidden)] // Server-side matching: the stand-in engine's, not a client's concern.
     pub fn match_path_ignore_ascii_case<'p>(
         &self,
         method: Method,
@@ -154,6 +156,7 @@ impl Route {
     ///
     /// Where several templates match (`correlations/active` and `correlations/{correlation_id}`),
     /// the most specific wins: the one with a literal segment where the others have a parameter.
+    #[doc(hidden)] // Server-side matching: the stand-in engine's, not a client's concern.
     pub fn find<'r, 'p>(
         routes: &'r [Route],
         method: Method,
@@ -167,6 +170,7 @@ impl Route {
     }
 
     /// [`find`](Self::find), with the literal segments matching whatever their case.
+    #[doc(hidden)] // Server-side matching: the stand-in engine's, not a client's concern.
     pub fn find_ignore_ascii_case<'r, 'p>(
         routes: &'r [Route],
         method: Method,

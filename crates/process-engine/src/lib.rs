@@ -10,12 +10,14 @@
 //! The process-control client and the external-task worker come next, as their own layers.
 //!
 //! ```no_run
-//! use process_engine::api_types::{models::ProcessModelList, routes};
-//! use process_engine::transport::{Call, Client};
+//! use process_engine::api_types::operations::GetProcessModels;
+//! use process_engine::transport::{Client, RequestOptions};
 //!
 //! # async fn run() -> Result<(), process_engine::transport::Error> {
 //! let client = Client::builder("http://127.0.0.1:8000").build()?;
-//! let models: ProcessModelList = client.json(Call::new(&routes::GET_PROCESS_MODELS)).await?;
+//! let models = client
+//!     .execute(&GetProcessModels::new(), &RequestOptions::new())
+//!     .await?;
 //! for model in &models.process_models {
 //!     println!("{}", model.id);
 //! }
@@ -26,5 +28,5 @@
 pub use process_engine_api_types as api_types;
 pub use process_engine_transport as transport;
 
-pub use process_engine_api_types::{EngineError, ErrorKind};
-pub use process_engine_transport::{Client, ClientBuilder, Error, Identity};
+pub use process_engine_api_types::{EngineError, EngineErrorKind};
+pub use process_engine_transport::{Client, ClientBuilder, Error, Identity, RequestOptions};

@@ -30,6 +30,21 @@ const LOOP: &str = include_str!("models/loop.bpmn");
 const DEAD_END: &str = include_str!("models/dead_end.bpmn");
 const TERMINATE: &str = include_str!("models/terminate.bpmn");
 
+/// Sends `call` and decodes the answer as `T`.
+async fn json<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    call: Call,
+) -> Result<T, process_engine_transport::Error> {
+    let answer = client.send(call).await?;
+    process_engine_api_types::operation::decode_json(answer.body())
+        .map_err(process_engine_transport::Error::from_decode_error)
+}
+
+/// Sends `call` and ignores the answer's body.
+async fn empty(client: &Client, call: Call) -> Result<(), process_engine_transport::Error> {
+    client.send(call).await.map(drop)
+}
+
 async fn engine(models: &[&str]) -> (TestEngine, Client) {
     let engine = TestEngine::builder().start().await.unwrap();
     for xml in models {
@@ -64,9 +79,9 @@ async fn try_start(
     let call = Call::new(&routes::START_PROCESS_INSTANCE)
         .param(model)
         .query(&query)
-        .json(&body)
+        .body(&body)
         .attempt_timeout(Duration::from_secs(30));
-    client.json(call).await
+    json(client, call).await
 }
 
 async fn fetch(
@@ -84,9 +99,9 @@ async fn fetch(
     body.long_polling_timeout = Some(poll_ms);
     body.lock_duration = Some(lock_ms);
     let call = Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS)
-        .json(&body)
+        .body(&body)
         .attempt_timeout(Duration::from_millis(poll_ms) + Duration::from_secs(10));
-    client.json(call).await.unwrap()
+    json(client, call).await.unwrap()
 }
 
 /// A long poll of 30 s that must come back within `within`: only a wake-up gets it there.
@@ -103,10 +118,9 @@ async fn fetch_woken(
     body.long_polling_timeout = Some(30_000);
     body.lock_duration = Some(60_000);
     let call = Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS)
-        .json(&body)
+        .body(&body)
         .attempt_timeout(within);
-    client
-        .json(call)
+    json(client, call)
         .await
         .expect("the long poll was woken before the client gave up")
 }
@@ -120,18 +134,17 @@ async fn finish(
     let mut body = FinishExternalTaskRequest::default();
     body.worker_id = worker.to_owned();
     body.result = result;
-    client
-        .empty(
-            Call::new(&routes::FINISH_EXTERNAL_TASK)
-                .param(&task.id)
-                .json(&body),
-        )
-        .await
+    empty(
+        client,
+        Call::new(&routes::FINISH_EXTERNAL_TASK)
+            .param(&task.id)
+            .body(&body),
+    )
+    .await
 }
 
 async fn correlation(client: &Client, id: &str) -> Correlation {
-    client
-        .json(Call::new(&routes::GET_CORRELATION_BY_ID).param(id))
+    json(client, Call::new(&routes::GET_CORRELATION_BY_ID).param(id))
         .await
         .unwrap()
 }
@@ -251,7 +264,7 @@ async fn blocking_starts_answer_when_the_instance_ends() {
                 let call = Call::new(&routes::START_PROCESS_INSTANCE)
                     .param("external")
                     .query(&query);
-                client.json::<ProcessStartResponse>(call).await
+                json::<ProcessStartResponse>(&client, call).await
             })
         };
         let tasks = fetch(&client, "w", "external_topic", 1, 10_000, 10_000).await;
@@ -288,14 +301,14 @@ async fn a_blocking_start_fails_when_the_instance_fails() {
     body.worker_id = "w".to_owned();
     body.error_message = "the printer is on fire".to_owned();
     body.error_details = Some(json!({"printer": 3}));
-    client
-        .empty(
-            Call::new(&routes::HANDLE_EXTERNAL_TASK_SERVICE_ERROR)
-                .param(&tasks[0].id)
-                .json(&body),
-        )
-        .await
-        .unwrap();
+    empty(
+        &client,
+        Call::new(&routes::HANDLE_EXTERNAL_TASK_SERVICE_ERROR)
+            .param(&tasks[0].id)
+            .body(&body),
+    )
+    .await
+    .unwrap();
     let error = blocked.await.unwrap().unwrap_err();
     assert_eq!(error.status(), Some(500));
     assert_eq!(
@@ -367,7 +380,7 @@ async fn a_parallel_join_waits_for_every_branch() {
             .param(&a[0].correlation_id)
             .param("gateways")
     };
-    let results: CorrelationResultList = client.json(results_call()).await.unwrap();
+    let results: CorrelationResultList = json(&client, results_call()).await.unwrap();
     assert!(results.is_empty(), "one branch done: the join still waits");
     assert_eq!(
         correlation(&client, &a[0].correlation_id).await.state,
@@ -380,7 +393,7 @@ async fn a_parallel_join_waits_for_every_branch() {
         answer.token_payload,
         Some(json!({"task_a": {"a": 1}, "task_b": {"b": 2}}))
     );
-    let results: CorrelationResultList = client.json(results_call()).await.unwrap();
+    let results: CorrelationResultList = json(&client, results_call()).await.unwrap();
     assert_eq!(results.len(), 1);
 }
 
@@ -410,14 +423,14 @@ async fn an_error_boundary_event_catches_its_error_code_only() {
         let mut body = HandleBpmnErrorRequest::default();
         body.worker_id = "w".to_owned();
         body.error_code = code.to_owned();
-        client
-            .empty(
-                Call::new(&routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR)
-                    .param(&tasks[0].id)
-                    .json(&body),
-            )
-            .await
-            .unwrap();
+        empty(
+            &client,
+            Call::new(&routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR)
+                .param(&tasks[0].id)
+                .body(&body),
+        )
+        .await
+        .unwrap();
         answers.push(blocked.await.unwrap());
     }
     let caught = answers.remove(0).unwrap();
@@ -440,18 +453,19 @@ async fn unsupported_bpmn_is_refused_at_deploy_time_naming_the_element() {
     body.name = "external".to_owned();
     body.xml = xml;
     body.overwrite_existing = Some(true);
-    let error = client
-        .empty(Call::new(&routes::IMPORT_PROCESS_MODEL).json(&body))
-        .await
-        .unwrap_err();
+    let error = empty(
+        &client,
+        Call::new(&routes::IMPORT_PROCESS_MODEL).body(&body),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.status(), Some(422));
     let message = error.engine_error().unwrap().message().to_owned();
     assert!(
         message.contains("scriptTask") && message.contains("external_task"),
         "{message}"
     );
-    let models: ProcessModelList = client
-        .json(Call::new(&routes::GET_PROCESS_MODELS))
+    let models: ProcessModelList = json(&client, Call::new(&routes::GET_PROCESS_MODELS))
         .await
         .unwrap();
     assert!(models.process_models.is_empty(), "nothing was deployed");
@@ -474,11 +488,11 @@ async fn a_restart_refuses_connections_drops_open_ones_and_keeps_the_state() {
             body.worker_id = "w".to_owned();
             body.topic_name = "nothing_here".to_owned();
             body.long_polling_timeout = Some(30_000);
-            client
-                .json::<ExternalTaskList>(
-                    Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS).json(&body),
-                )
-                .await
+            json::<ExternalTaskList>(
+                &client,
+                Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS).body(&body),
+            )
+            .await
         })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -488,8 +502,7 @@ async fn a_restart_refuses_connections_drops_open_ones_and_keeps_the_state() {
         dropped.is_transport() || dropped.is_connect(),
         "{dropped:?}"
     );
-    let refused = client
-        .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+    let refused = json::<ProcessModelList>(&client, Call::new(&routes::GET_PROCESS_MODELS))
         .await
         .unwrap_err();
     assert!(refused.is_connect(), "{refused:?}");
@@ -506,33 +519,31 @@ async fn injected_failures_and_delays_hit_only_their_route() {
     let (engine, client) = engine(&[EXTERNAL]).await;
     engine.fail_next(&routes::GET_PROCESS_MODELS, 2, 503);
     for _ in 0..2 {
-        let error = client
-            .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+        let error = json::<ProcessModelList>(&client, Call::new(&routes::GET_PROCESS_MODELS))
             .await
             .unwrap_err();
         assert_eq!(error.status(), Some(503));
     }
-    client
-        .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+    json::<ProcessModelList>(&client, Call::new(&routes::GET_PROCESS_MODELS))
         .await
         .unwrap();
 
     engine.fail_next(&routes::GET_PROCESS_MODELS, 5, 503);
-    let other: process_engine_api_types::models::ProcessModel = client
-        .json(Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("external"))
-        .await
-        .unwrap();
+    let other: process_engine_api_types::models::ProcessModel = json(
+        &client,
+        Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("external"),
+    )
+    .await
+    .unwrap();
     assert_eq!(other.id, "external", "another route is not affected");
     engine.clear_faults();
-    client
-        .json::<ProcessModelList>(Call::new(&routes::GET_PROCESS_MODELS))
+    json::<ProcessModelList>(&client, Call::new(&routes::GET_PROCESS_MODELS))
         .await
         .unwrap();
 
     engine.delay(&routes::GET_PROCESS_MODELS, Duration::from_millis(300));
     let before = Instant::now();
-    let models: ProcessModelList = client
-        .json(Call::new(&routes::GET_PROCESS_MODELS))
+    let models: ProcessModelList = json(&client, Call::new(&routes::GET_PROCESS_MODELS))
         .await
         .unwrap();
     assert!(
@@ -541,10 +552,12 @@ async fn injected_failures_and_delays_hit_only_their_route() {
     );
     assert_eq!(models.process_models.len(), 1);
     engine.clear_faults();
-    let model: process_engine_api_types::models::ProcessModel = client
-        .json(Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("external"))
-        .await
-        .unwrap();
+    let model: process_engine_api_types::models::ProcessModel = json(
+        &client,
+        Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("external"),
+    )
+    .await
+    .unwrap();
     assert_eq!(model.id, "external");
 }
 
@@ -602,13 +615,13 @@ async fn the_token_history_records_every_flow_node_and_its_predecessor() {
     finish(&client, &tasks[0], "w", json!({"out": 2}))
         .await
         .unwrap();
-    let history: process_engine_api_types::models::TokenHistory = client
-        .json(
-            Call::new(&routes::GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE)
-                .param(&started.process_instance_id),
-        )
-        .await
-        .unwrap();
+    let history: process_engine_api_types::models::TokenHistory = json(
+        &client,
+        Call::new(&routes::GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE)
+            .param(&started.process_instance_id),
+    )
+    .await
+    .unwrap();
     let events = |node: &str| -> Vec<(String, Value)> {
         history[node]
             .iter()
@@ -693,8 +706,7 @@ async fn an_endless_loop_fails_its_instance_not_the_engine() {
         error.engine_error().unwrap().message().contains("loops"),
         "{error}"
     );
-    let models: ProcessModelList = client
-        .json(Call::new(&routes::GET_PROCESS_MODELS))
+    let models: ProcessModelList = json(&client, Call::new(&routes::GET_PROCESS_MODELS))
         .await
         .unwrap();
     assert_eq!(models.process_models.len(), 1, "the engine still answers");
@@ -711,18 +723,18 @@ async fn callback_two_answers_at_the_first_end_event_and_a_dead_end_finishes_the
         CorrelationState::Running,
         "the other branch still waits at its empty activity"
     );
-    let activities: process_engine_api_types::models::EmptyActivityList = client
-        .json(
-            Call::new(&routes::GET_EMPTY_ACTIVITIES_FOR_CORRELATION).param(&started.correlation_id),
-        )
-        .await
-        .unwrap();
+    let activities: process_engine_api_types::models::EmptyActivityList = json(
+        &client,
+        Call::new(&routes::GET_EMPTY_ACTIVITIES_FOR_CORRELATION).param(&started.correlation_id),
+    )
+    .await
+    .unwrap();
     let check = &activities.empty_activities[0];
     let finish_check = Call::new(&routes::FINISH_EMPTY_ACTIVITY)
         .param(&started.process_instance_id)
         .param(&started.correlation_id)
         .param(&check.flow_node_instance_id);
-    client.empty(finish_check).await.unwrap();
+    empty(&client, finish_check).await.unwrap();
     assert_eq!(
         correlation_of(&client, &started).await.state,
         CorrelationState::Finished,
@@ -752,21 +764,23 @@ async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
         correlation_of(&client, &started).await.state,
         CorrelationState::Error
     );
-    let tasks: process_engine_api_types::models::UserTaskList = client
-        .json(Call::new(&routes::GET_USER_TASKS_FOR_CORRELATION).param(&started.correlation_id))
-        .await
-        .unwrap();
+    let tasks: process_engine_api_types::models::UserTaskList = json(
+        &client,
+        Call::new(&routes::GET_USER_TASKS_FOR_CORRELATION).param(&started.correlation_id),
+    )
+    .await
+    .unwrap();
     assert!(
         tasks.user_tasks.is_empty(),
         "the waiting user task went with the instance"
     );
-    let results: CorrelationResultList = client
-        .json(
-            Call::new(&routes::GET_PROCESS_RESULTS_FOR_CORRELATION)
-                .param(&started.correlation_id)
-                .param("terminate"),
-        )
-        .await
-        .unwrap();
+    let results: CorrelationResultList = json(
+        &client,
+        Call::new(&routes::GET_PROCESS_RESULTS_FOR_CORRELATION)
+            .param(&started.correlation_id)
+            .param("terminate"),
+    )
+    .await
+    .unwrap();
     assert!(results.is_empty());
 }

@@ -6,12 +6,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use process_engine_api_types::Operation;
 use process_engine_api_types::route::{Retry, Route};
 use serde::Serialize;
 
 use crate::error::RequestError;
 use crate::layers::auth;
-use crate::{Error, Identity};
+use crate::{Error, Identity, RequestOptions};
 
 /// What a path parameter leaves as it is: RFC 3986's unreserved characters. Everything else,
 /// `/` above all, is percent-encoded, so a value is always exactly one path segment.
@@ -94,8 +95,13 @@ impl fmt::Debug for CallAuthorization {
     }
 }
 
-/// One call of an operation: its route, path parameters, query, body, time limits and,
+/// One call of a route, built by hand: its path parameters, query, body, time limits and,
 /// optionally, the identity it is made as.
+///
+/// The typed way to call the engine is [`Client::execute`](crate::Client::execute) with one of
+/// the generated [`operations`](process_engine_api_types::operations); a `Call` is what it
+/// builds underneath, and what [`Client::send`](crate::Client::send) takes for a route of your
+/// own.
 ///
 /// Building never fails on the spot: a mistake (the wrong number of path parameters, a body that
 /// does not serialize) is kept and returned as an [`Error`] when the call is sent.
@@ -167,8 +173,24 @@ impl Call {
         self
     }
 
-    /// Sets the body to `body` as JSON, with `Content-Type: application/json`.
-    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+    /// The call of a typed operation: its route, path parameters, query and body.
+    pub fn from_operation<O: Operation + ?Sized>(operation: &O) -> Self {
+        let mut call = operation
+            .path_params()
+            .into_iter()
+            .fold(Call::new(operation.route()), Call::param);
+        if let Some(query) = operation.query() {
+            call = call.query(query);
+        }
+        if let Some(body) = operation.body() {
+            call = call.body(body);
+        }
+        call
+    }
+
+    /// Sets the request body to `body` serialized as JSON, with
+    /// `Content-Type: application/json`.
+    pub fn body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some(Bytes::from(bytes)),
             Err(error) => self.fail(RequestError::Body(error)),
@@ -223,6 +245,21 @@ impl Call {
     /// ```
     pub fn identity(mut self, identity: Identity) -> Self {
         self.identity = Some(identity);
+        self
+    }
+
+    /// Applies what `options` sets (time limits, identity); what it leaves unset stays as it
+    /// is.
+    pub fn options(mut self, options: &RequestOptions) -> Self {
+        if let Some(timeout) = options.attempt_timeout {
+            self = self.attempt_timeout(timeout);
+        }
+        if let Some(deadline) = options.deadline {
+            self = self.deadline(deadline);
+        }
+        if let Some(identity) = &options.identity {
+            self = self.identity(identity.clone());
+        }
         self
     }
 
@@ -473,13 +510,13 @@ mod tests {
         let unserializable = std::collections::BTreeMap::from([(vec![1_u8], 1)]);
         let call = Call::new(&FINISH).param("w").param("t");
         let error = call
-            .json(&unserializable)
+            .body(&unserializable)
             .into_request(&agent())
             .unwrap_err();
         assert_eq!(error.to_string(), "could not serialize the body");
         let call = Call::new(&FINISH)
             .query(&Nested { inner: vec![1] })
-            .json(&unserializable);
+            .body(&unserializable);
         let error = call.into_request(&agent()).unwrap_err();
         assert_eq!(error.to_string(), "could not serialize the query");
     }
@@ -527,11 +564,55 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_operation_becomes_its_call() {
+        use process_engine_api_types::models::{
+            FinishExternalTaskRequest, ProcessStartRequest, StartCallbackType,
+            StartProcessInstanceQuery,
+        };
+        use process_engine_api_types::operations::{FinishExternalTask, StartProcessInstance};
+
+        let body = FinishExternalTaskRequest::new("w 1", serde_json::json!({"ok": true}));
+        let request = Call::from_operation(&FinishExternalTask::new("t/1", body))
+            .into_request(&agent())
+            .unwrap();
+        assert_eq!(request.uri(), "/api/external_task/v1/task/t%2F1/finish");
+        assert_eq!(
+            request.body().as_ref(),
+            br#"{"workerId":"w 1","result":{"ok":true}}"#
+        );
+
+        let query = StartProcessInstanceQuery::new()
+            .with_start_callback_type(StartCallbackType::OnEndEventReached)
+            .with_start_event_id("start")
+            .with_end_event_id("end");
+        let op = StartProcessInstance::new("m", ProcessStartRequest::new()).with_query(query);
+        let request = Call::from_operation(&op).into_request(&agent()).unwrap();
+        assert_eq!(
+            request.uri(),
+            "/api/consumer/v1/process_models/m/start?start_callback_type=3&start_event_id=start&end_event_id=end"
+        );
+        assert_eq!(request.body().as_ref(), b"{}");
+    }
+
+    #[test]
+    fn options_set_only_what_they_set() {
+        let options = RequestOptions::new().with_attempt_timeout(Duration::from_secs(3));
+        let call = Call::new(&FINISH)
+            .deadline(Duration::from_secs(9))
+            .options(&options);
+        assert_eq!(call.info.attempt_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(call.info.deadline, Some(Duration::from_secs(9)));
+        assert!(call.identity.is_none());
+        let call = call.options(&RequestOptions::new().with_identity(Identity::dummy()));
+        assert_eq!(call.identity, Some(Identity::dummy()));
+    }
+
+    #[test]
     fn json_body_sets_the_content_type() {
         let request = Call::new(&FINISH)
             .param("w")
             .param("t")
-            .json(&serde_json::json!({"result": 1}))
+            .body(&serde_json::json!({"result": 1}))
             .into_request(&agent())
             .unwrap();
         assert_eq!(request.headers()[CONTENT_TYPE], "application/json");

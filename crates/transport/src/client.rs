@@ -6,12 +6,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::Response;
 use http::header::HeaderValue;
+use process_engine_api_types::Operation;
 use process_engine_api_types::error::EngineError;
-use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
-use crate::error::Kind;
-use crate::{BoxedService, Call, ClientBuilder, Error};
+use crate::{BoxedService, Call, ClientBuilder, Error, RequestOptions};
 
 /// A client of one engine. Cheap to clone: clones share the connection pool, the retry budget
 /// and the configuration.
@@ -49,9 +48,43 @@ impl Client {
         &self.shared.base_url
     }
 
-    /// Sends `call` and returns the engine's answer, body read whole.
+    /// Sends `operation` with `options` and decodes the answer to the operation's response type.
     ///
-    /// An answer outside 2xx is an error: [`Error::engine_error`] holds its status and message.
+    /// An answer outside 2xx is an [`Error::is_status`] error holding the engine's status,
+    /// message and headers; a body that does not fit the response type is an
+    /// [`Error::is_decode`] error naming the failing field (`processModels[0].id`).
+    ///
+    /// ```no_run
+    /// use process_engine_api_types::operations::GetProcessModelById;
+    /// use process_engine_transport::{Client, RequestOptions};
+    ///
+    /// # async fn run(client: &Client) -> Result<(), process_engine_transport::Error> {
+    /// let op = GetProcessModelById::new("order_process");
+    /// match client.execute(&op, &RequestOptions::new()).await {
+    ///     Ok(model) => println!("{} has {} start events", model.id, model.start_events.len()),
+    ///     Err(error) if error.status() == Some(404) => println!("no such model"),
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute<O: Operation + ?Sized>(
+        &self,
+        operation: &O,
+        options: &RequestOptions,
+    ) -> Result<O::Response, Error> {
+        let call = Call::from_operation(operation).options(options);
+        let operation_name = call.route().operation;
+        let response = self.send(call).await?;
+        O::decode(response.body())
+            .map_err(|error| Error::from_decode_error(error).with_operation(operation_name))
+    }
+
+    /// Sends `call` and returns the engine's answer, body read whole: the raw way, for a route
+    /// that has no typed [`Operation`].
+    ///
+    /// An answer outside 2xx is an error: [`Error::engine_error`] holds its status and message,
+    /// [`Error::headers`] its headers.
     pub async fn send(&self, call: Call) -> Result<Response<Bytes>, Error> {
         let operation = call.route().operation;
         self.exchange(call)
@@ -65,38 +98,11 @@ impl Client {
         if response.status().is_success() {
             Ok(response)
         } else {
-            let error = EngineError::from_response(response.status().as_u16(), response.body());
-            Err(Error::new(Kind::Status(error)))
+            let (parts, body) = response.into_parts();
+            let error = EngineError::from_response(parts.status.as_u16(), &body);
+            Err(Error::from_answer(error, parts.headers))
         }
     }
-
-    /// Sends `call` and decodes the JSON answer as `T`. A body that does not match names the
-    /// failing field ([`Error::decode_path`], e.g. `processModels[0].id`).
-    pub async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let operation = call.route().operation;
-        let response = self.send(call).await?;
-        decode(response.body()).map_err(|(path, source)| {
-            Error::new(Kind::Decode { path, source }).with_operation(operation)
-        })
-    }
-
-    /// Sends `call` and ignores the answer's body: for routes that answer `200` with an empty
-    /// body or `204`.
-    pub async fn empty(&self, call: Call) -> Result<(), Error> {
-        self.send(call).await.map(drop)
-    }
-}
-
-/// Decodes `body` as `T`, or says where and why it does not match.
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, serde_json::Error)> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| (error.path().to_string(), error.into_inner()))?;
-    // Trailing garbage after the value is as wrong as a missing field.
-    deserializer
-        .end()
-        .map_err(|error| (".".to_owned(), error))?;
-    Ok(value)
 }
 
 impl fmt::Debug for Client {
@@ -111,31 +117,9 @@ impl fmt::Debug for Client {
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
+    use process_engine_api_types::operations::{GetProcessModels, StartProcessInstance};
 
     use super::*;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code, reason = "only decoded")]
-    struct List {
-        process_models: Vec<Model>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code, reason = "only decoded")]
-    struct Model {
-        id: String,
-    }
-
-    #[test]
-    fn decode_names_the_failing_field() {
-        let (path, _) = decode::<List>(br#"{"processModels":[{"id":1}]}"#).unwrap_err();
-        assert_eq!(path, "processModels[0].id");
-        let (path, _) = decode::<List>(br#"{"processModels":[]} x"#).unwrap_err();
-        assert_eq!(path, ".");
-        assert!(decode::<List>(br#"{"processModels":[{"id":"a"}]}"#).is_ok());
-    }
 
     #[test]
     fn debug_shows_the_base_url_and_user_agent_only() {
@@ -165,8 +149,10 @@ mod tests {
                 process_engine_api_types::route::Success::Json,
                 None,
             );
+        let options = RequestOptions::new();
         assert_send(&client.send(Call::new(&ROUTE)));
-        assert_send(&client.json::<List>(Call::new(&ROUTE)));
-        assert_send(&client.empty(Call::new(&ROUTE)));
+        assert_send(&client.execute(&GetProcessModels::new(), &options));
+        let start = StartProcessInstance::new("m", Default::default());
+        assert_send(&client.execute(&start, &options));
     }
 }

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use http::HeaderMap;
 use http::header::InvalidHeaderValue;
+use process_engine_api_types::DecodeError;
 use process_engine_api_types::error::EngineError;
 
 use crate::BoxError;
@@ -41,9 +43,10 @@ pub(crate) enum Kind {
     #[error("the call's deadline of {0:?} passed")]
     Deadline(Duration),
     /// The engine's own error is the whole story: its display is this error's display and
-    /// there is no source, so that the message is not said twice.
+    /// there is no source, so that the message is not said twice. The answer's headers are
+    /// kept beside it (a `Retry-After` of a proxy, a request id).
     #[error("{0}")]
-    Status(EngineError),
+    Status(EngineError, HeaderMap),
     /// The operation is not kept here but in [`Inner`], like for every other kind; the
     /// display of [`Error`] names it.
     #[error("could not decode the answer at `{path}`")]
@@ -140,6 +143,26 @@ impl Error {
         Error::new(Kind::Request(error))
     }
 
+    pub(crate) fn from_answer(error: EngineError, headers: HeaderMap) -> Self {
+        Error::new(Kind::Status(error, headers))
+    }
+
+    /// An error answer of the engine, for a layer above the transport that reads one itself
+    /// (an answer it got through [`Client::send`](crate::Client::send), a status that only it
+    /// knows to be an error): [`is_status`](Error::is_status) and
+    /// [`engine_error`](Error::engine_error) then work as for the client's own.
+    pub fn from_engine_error(error: EngineError) -> Self {
+        Error::from_answer(error, HeaderMap::new())
+    }
+
+    /// An answer whose body did not fit the expected type, for a layer above the transport that
+    /// decodes a payload itself: [`is_decode`](Error::is_decode) and
+    /// [`decode_path`](Error::decode_path) then work as for the client's own.
+    pub fn from_decode_error(error: DecodeError) -> Self {
+        let (path, source) = error.into_parts();
+        Error::new(Kind::Decode { path, source })
+    }
+
     /// Takes back an error that went through a user's layer: ours stay what they were, any
     /// other is the layer's own.
     pub(crate) fn from_boxed(error: BoxError) -> Self {
@@ -149,8 +172,9 @@ impl Error {
         }
     }
 
-    /// Names the operation, unless a layer further in already did.
-    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+    /// Names the operation (`start_process_instance`) the error is about, unless a layer
+    /// further in already did: the innermost name is kept.
+    pub fn with_operation(mut self, operation: &'static str) -> Self {
         self.inner.operation.get_or_insert(operation);
         self
     }
@@ -180,7 +204,7 @@ impl Error {
 
     /// The engine answered with a status outside 2xx; see [`engine_error`](Error::engine_error).
     pub fn is_status(&self) -> bool {
-        matches!(self.inner.kind, Kind::Status(_))
+        matches!(self.inner.kind, Kind::Status(..))
     }
 
     /// The answer's body did not have the expected shape; see
@@ -214,7 +238,7 @@ impl Error {
             Kind::Transport(_) => "transport",
             Kind::AttemptTimeout(_) => "attempt_timeout",
             Kind::Deadline(_) => "deadline",
-            Kind::Status(_) => "status",
+            Kind::Status(..) => "status",
             Kind::Decode { .. } => "decode",
             Kind::TooLarge(_) => "too_large",
             Kind::Auth(_) => "auth",
@@ -233,7 +257,7 @@ impl Error {
             Kind::Connect(_) | Kind::Transport(_) | Kind::AttemptTimeout(_) | Kind::Deadline(_) => {
                 true
             }
-            Kind::Status(error) => matches!(error.status(), 502..=504),
+            Kind::Status(error, _) => matches!(error.status(), 502..=504),
             _ => false,
         }
     }
@@ -247,7 +271,17 @@ impl Error {
     /// errors.
     pub fn engine_error(&self) -> Option<&EngineError> {
         match &self.inner.kind {
-            Kind::Status(error) => Some(error),
+            Kind::Status(error, _) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The headers of the engine's error answer, for [`is_status`](Error::is_status) errors
+    /// the client received (empty for one made with
+    /// [`from_engine_error`](Error::from_engine_error)).
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match &self.inner.kind {
+            Kind::Status(_, headers) => Some(headers),
             _ => None,
         }
     }
@@ -302,8 +336,9 @@ mod tests {
 
     #[test]
     fn status_error_says_the_engine_message_once_and_has_no_source() {
-        let error = Error::new(Kind::Status(EngineError::from_response(404, b"not found!")));
+        let error = Error::from_engine_error(EngineError::from_response(404, b"not found!"));
         assert_eq!(error.to_string(), "the engine answered 404: not found!");
+        assert!(error.headers().is_some_and(HeaderMap::is_empty));
         assert!(error.source().is_none());
         assert_eq!(error.status(), Some(404));
         assert!(!error.is_retryable());
@@ -312,10 +347,10 @@ mod tests {
     #[test]
     fn unavailable_statuses_are_retryable() {
         for status in [502, 503, 504] {
-            let error = Error::new(Kind::Status(EngineError::from_response(status, b"")));
+            let error = Error::from_engine_error(EngineError::from_response(status, b""));
             assert!(error.is_retryable(), "{status}");
         }
-        let error = Error::new(Kind::Status(EngineError::from_response(500, b"")));
+        let error = Error::from_engine_error(EngineError::from_response(500, b""));
         assert!(!error.is_retryable());
     }
 
@@ -367,6 +402,19 @@ mod tests {
         );
         assert_eq!(error.operation(), Some("get_process_models"));
         assert!(error.is_decode() && error.source().is_some());
+    }
+
+    #[test]
+    fn a_higher_layers_decode_error_reads_like_the_clients_own() {
+        let error =
+            process_engine_api_types::operation::decode_json::<Vec<u8>>(b"[1, \"x\"]").unwrap_err();
+        let error = Error::from_decode_error(error).with_operation("my_operation");
+        assert!(error.is_decode());
+        assert_eq!(error.decode_path(), Some("[1]"));
+        assert_eq!(
+            error.to_string(),
+            "could not decode the answer of my_operation at `[1]`"
+        );
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! The HTTP transport of the 5Minds ProcessEngine client: a [`Client`] that sends one [`Call`]
-//! per operation of the engine's API through a tower stack over hyper-util.
+//! The HTTP transport of the 5Minds ProcessEngine client: a [`Client`] that executes the typed
+//! [`operations`](process_engine_api_types::operations) of the engine's API through a tower
+//! stack over hyper-util.
 //!
 //! # Quick start
 //!
 //! ```no_run
 //! use std::time::Duration;
 //!
-//! use process_engine_api_types::models::ProcessModel;
-//! use process_engine_api_types::routes;
-//! use process_engine_transport::{Call, Client, Identity};
+//! use process_engine_api_types::operations::GetProcessModelById;
+//! use process_engine_transport::{Client, Identity, RequestOptions};
 //!
 //! # async fn run() -> Result<(), process_engine_transport::Error> {
 //! let client = Client::builder("http://localhost:8000")
@@ -16,10 +16,10 @@
 //!     .attempt_timeout(Duration::from_secs(10))
 //!     .build()?;
 //!
-//! // One call per operation: its route (method, path template, retry class), then the path
-//! // parameters in order, a query struct and a JSON body where the route takes them.
-//! let call = Call::new(&routes::GET_PROCESS_MODEL_BY_ID).param("order_process");
-//! match client.json::<ProcessModel>(call).await {
+//! // One operation per route: its named path parameters, query and body, and the type its
+//! // answer decodes to; the per-call options (time limits, identity) apart from it.
+//! let op = GetProcessModelById::new("order_process");
+//! match client.execute(&op, &RequestOptions::new()).await {
 //!     Ok(model) => println!("{} has {} start events", model.id, model.start_events.len()),
 //!     Err(error) if error.status() == Some(404) => println!("no such model"),
 //!     Err(error) => return Err(error),
@@ -39,14 +39,15 @@
 //!    event with the error;
 //! 2. the layers added with [`ClientBuilder::layer`], in the order they were added;
 //! 3. **deadline**: the overall time limit of the call, every attempt and backoff included
-//!    ([`ClientBuilder::deadline`], [`Call::deadline`]; a call whose attempt timeout override
-//!    is longer than the client's deadline gets one whole attempt);
+//!    ([`ClientBuilder::deadline`], [`RequestOptions::with_deadline`]; a call whose attempt
+//!    timeout override is longer than the client's deadline gets one whole attempt);
 //! 4. **retry**: decides whether to send the call again, with backoff and a retry budget
 //!    ([`RetryConfig`]);
 //! 5. **attempt timeout**: the time limit of one attempt, the whole answer body included
-//!    ([`ClientBuilder::attempt_timeout`], [`Call::attempt_timeout`]);
+//!    ([`ClientBuilder::attempt_timeout`], [`RequestOptions::with_attempt_timeout`]);
 //! 6. **auth**: sets `Authorization: Bearer ...` on every attempt, from the call's own
-//!    [identity](Call::identity) if it has one, else from the [`TokenSource`], asked each time;
+//!    [identity](RequestOptions::with_identity) if it has one, else from the [`TokenSource`],
+//!    asked each time;
 //! 7. **base URI**: makes the request's URI absolute from the configured base URL, so
 //!    credentials only ever go to that host;
 //! 8. the hyper-util client: connection pool, connect timeout (shorter than the attempt
@@ -64,11 +65,12 @@
 //! connection pool, one retry budget) and gives each call the identity of its user:
 //!
 //! ```no_run
-//! # use process_engine_api_types::routes;
-//! # use process_engine_transport::{Call, Client, Identity};
+//! # use process_engine_api_types::operations::GetOwnUserTasks;
+//! # use process_engine_transport::{Client, Identity, RequestOptions};
 //! # async fn run(client: &Client, jwt: String) -> Result<(), process_engine_transport::Error> {
-//! let as_alice = Call::new(&routes::GET_OWN_USER_TASKS).identity(Identity::new(jwt, "alice"));
-//! client.send(as_alice).await?;
+//! let as_alice = RequestOptions::new().with_identity(Identity::new(jwt, "alice"));
+//! let tasks = client.execute(&GetOwnUserTasks::new(), &as_alice).await?;
+//! # let _ = tasks;
 //! # Ok(())
 //! # }
 //! ```
@@ -113,9 +115,10 @@ mod capture;
 mod client;
 mod error;
 mod hyper_service;
-mod identity;
 mod layers;
+mod request_options;
 mod retry_config;
+mod token_source;
 
 use bytes::Bytes;
 use tower::util::BoxCloneSyncService;
@@ -124,8 +127,10 @@ pub use builder::ClientBuilder;
 pub use call::{Call, CallInfo};
 pub use client::Client;
 pub use error::Error;
-pub use identity::{Identity, TokenSource};
+pub use process_engine_api_types::Identity;
+pub use request_options::{RequestOptions, RequestOptionsBuilder};
 pub use retry_config::RetryConfig;
+pub use token_source::TokenSource;
 
 /// The attribute for implementing [`TokenSource`], re-exported so that implementors need no
 /// dependency of their own.

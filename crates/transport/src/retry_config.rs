@@ -28,7 +28,7 @@ pub struct RetryConfig {
     pub(crate) max_attempts: u32,
     pub(crate) budget_ttl: Duration,
     pub(crate) min_retries_per_sec: u32,
-    pub(crate) retry_percent: f32,
+    pub(crate) retry_ratio: f32,
 }
 
 impl Default for RetryConfig {
@@ -41,7 +41,7 @@ impl Default for RetryConfig {
             max_attempts: 4,
             budget_ttl: Duration::from_secs(10),
             min_retries_per_sec: 10,
-            retry_percent: 0.2,
+            retry_ratio: 0.2,
         }
     }
 }
@@ -92,8 +92,8 @@ impl RetryConfig {
     ///
     /// Valid from 0.0 to 1000.0 (the range of tower's budget); anything else, NaN included,
     /// makes [`ClientBuilder::build`](crate::ClientBuilder::build) fail.
-    pub fn retry_percent(mut self, percent: f32) -> Self {
-        self.retry_percent = percent;
+    pub fn retry_ratio(mut self, ratio: f32) -> Self {
+        self.retry_ratio = ratio;
         self
     }
 
@@ -105,9 +105,9 @@ impl RetryConfig {
         if !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&self.budget_ttl) {
             return Err("the budget ttl must be between 1 s and 60 s");
         }
-        if !(0.0..=1000.0).contains(&self.retry_percent) {
+        if !(0.0..=1000.0).contains(&self.retry_ratio) {
             return Err(
-                "retry_percent is a fraction (0.2 = 20 %) and must be between 0.0 and 1000.0",
+                "retry_ratio is a fraction (0.2 = 20 %) and must be between 0.0 and 1000.0",
             );
         }
         // `TpsBudget` wants it below `i32::MAX`.
@@ -119,11 +119,7 @@ impl RetryConfig {
 
     /// The budget these settings describe. Call [`validate`](Self::validate) first.
     pub(crate) fn budget(&self) -> TpsBudget {
-        TpsBudget::new(
-            self.budget_ttl,
-            self.min_retries_per_sec,
-            self.retry_percent,
-        )
+        TpsBudget::new(self.budget_ttl, self.min_retries_per_sec, self.retry_ratio)
     }
 
     /// The longest wait before retry number `retry` (1 for the first):
@@ -204,23 +200,18 @@ mod tests {
         );
         assert!(
             RetryConfig::default()
-                .retry_percent(f32::NAN)
+                .retry_ratio(f32::NAN)
                 .validate()
                 .is_err()
         );
-        assert!(
-            RetryConfig::default()
-                .retry_percent(-1.0)
-                .validate()
-                .is_err()
-        );
+        assert!(RetryConfig::default().retry_ratio(-1.0).validate().is_err());
         assert_eq!(
-            RetryConfig::default().retry_percent(1001.0).validate(),
-            Err("retry_percent is a fraction (0.2 = 20 %) and must be between 0.0 and 1000.0")
+            RetryConfig::default().retry_ratio(1001.0).validate(),
+            Err("retry_ratio is a fraction (0.2 = 20 %) and must be between 0.0 and 1000.0")
         );
         assert!(
             RetryConfig::default()
-                .retry_percent(1000.0)
+                .retry_ratio(1000.0)
                 .validate()
                 .is_ok()
         );

@@ -6,7 +6,7 @@ use super::doc;
 use super::operation::{Operation, Success};
 use super::schema::{Field, Item, Kind, Presence, Ty, Variant};
 
-fn header(out: &mut String, what: &str, source: &str) {
+pub(super) fn header(out: &mut String, what: &str, source: &str) {
     let _ = writeln!(out, "//! {what}");
     let _ = writeln!(out, "//!");
     let _ = writeln!(
@@ -26,10 +26,23 @@ pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> 
         source,
     );
     out.push_str("use serde::{Deserialize, Serialize};\n\n");
+    // What callers build and send gets constructors for what the engine requires.
+    let requests: Vec<&str> = operations
+        .iter()
+        .flat_map(|o| {
+            let query = o.query.as_ref().map(|q| q.name.as_str());
+            query.into_iter().chain(o.request_body.as_deref())
+        })
+        .collect();
     for item in items {
         out.push_str(&doc::comment(&item.doc, ""));
         match &item.kind {
-            Kind::Struct(fields) => structure(&mut out, &item.name, fields),
+            Kind::Struct(fields) => {
+                structure(&mut out, &item.name, fields, item.default);
+                if requests.contains(&item.name.as_str()) {
+                    constructors(&mut out, &item.name, fields);
+                }
+            }
             Kind::StringEnum(variants) => string_enum(&mut out, &item.name, variants),
             Kind::IntEnum(variants) => int_enum(&mut out, &item.name, variants),
             Kind::Alias(ty) => {
@@ -52,19 +65,23 @@ pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> 
             .map(|o| format!("[`{0}`](crate::routes::{0})", o.id.to_uppercase()))
             .collect();
         let _ = writeln!(out, "/// The query parameters of {}.", shared.join(", "));
-        structure(&mut out, &query.name, &query.fields);
+        structure(&mut out, &query.name, &query.fields, true);
+        constructors(&mut out, &query.name, &query.fields);
     }
     out
 }
 
-fn structure(out: &mut String, name: &str, fields: &[Field]) {
+fn structure(out: &mut String, name: &str, fields: &[Field], default: bool) {
     let redacts = fields.iter().any(|f| f.secret);
-    if redacts {
-        // `Debug` is written below, without the secret.
-        out.push_str("#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]\n");
-    } else {
-        out.push_str("#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]\n");
-    }
+    // `Debug` of a struct with a secret is written below, without the secret.
+    let debug = if redacts { "" } else { "Debug, " };
+    // A type whose empty value would be a trap (an identity without a token) has its `Default`
+    // written by hand, or none.
+    let derive_default = if default { "Default, " } else { "" };
+    let _ = writeln!(
+        out,
+        "#[derive({debug}Clone, PartialEq, {derive_default}Serialize, Deserialize)]"
+    );
     out.push_str("#[non_exhaustive]\n");
     let _ = writeln!(out, "pub struct {name} {{");
     for field in fields {
@@ -118,6 +135,73 @@ fn structure(out: &mut String, name: &str, fields: &[Field]) {
             "    pub fn {ident}_as<T: serde::de::DeserializeOwned>(&self) -> \
              Result<T, crate::payload::PayloadError> {{\n        \
              crate::payload::payload_as({value})\n    }}"
+        );
+    }
+    out.push_str("}\n\n");
+}
+
+/// `new` with the fields the engine requires, and a `with_` setter for each optional one: request
+/// bodies and queries are `#[non_exhaustive]`, so callers outside the crate cannot write them as
+/// literals.
+fn constructors(out: &mut String, name: &str, fields: &[Field]) {
+    let param = |field: &Field| -> String {
+        match field.ty {
+            Ty::String => "impl Into<String>".to_owned(),
+            _ => field.ty.rust(),
+        }
+    };
+    let value = |field: &Field, ident: &str| -> String {
+        match field.ty {
+            Ty::String => format!("{ident}.into()"),
+            _ => ident.to_owned(),
+        }
+    };
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.presence == Presence::Required)
+        .collect();
+    let _ = writeln!(out, "impl {name} {{");
+    if required.is_empty() {
+        out.push_str("    /// An empty value: every field is optional.\n");
+    } else {
+        let names: Vec<String> = required
+            .iter()
+            .map(|f| format!("`{}`", f.ident.trim_start_matches("r#")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    /// A value with what the engine requires ({}); the optional fields are left out.",
+            names.join(", ")
+        );
+    }
+    let params: Vec<String> = required
+        .iter()
+        .map(|f| format!("{}: {}", f.ident, param(f)))
+        .collect();
+    let inits: Vec<String> = fields
+        .iter()
+        .map(|f| match f.presence {
+            Presence::Required if f.ty == Ty::String => format!("{0}: {0}.into()", f.ident),
+            Presence::Required => f.ident.clone(),
+            Presence::Nullable | Presence::Optional => format!("{}: None", f.ident),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "    pub fn new({}) -> Self {{\n        {name} {{ {} }}\n    }}",
+        params.join(", "),
+        inits.join(", ")
+    );
+    for field in fields.iter().filter(|f| f.presence != Presence::Required) {
+        let ident = field.ident.trim_start_matches("r#");
+        let _ = writeln!(
+            out,
+            "\n    /// The same value with [`{ident}`](Self::{ident}) set.\n    \
+             pub fn with_{ident}(mut self, {ident}: {}) -> Self {{\n        \
+             self.{} = Some({});\n        self\n    }}",
+            param(field),
+            field.ident,
+            value(field, ident)
         );
     }
     out.push_str("}\n\n");

@@ -6,6 +6,7 @@
 
 mod doc;
 mod emit;
+mod emit_operations;
 mod operation;
 mod schema;
 
@@ -86,9 +87,14 @@ fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     let rustfmt_config = root.join("rustfmt.toml");
     let models = emit::models(DESCRIPTION, &items, &operations);
     let routes = emit::routes(DESCRIPTION, &operations);
+    let typed = emit_operations::operations(DESCRIPTION, &operations);
     Ok(vec![
         (output.join("models.rs"), rustfmt(&models, &rustfmt_config)?),
         (output.join("routes.rs"), rustfmt(&routes, &rustfmt_config)?),
+        (
+            output.join("operations.rs"),
+            rustfmt(&typed, &rustfmt_config)?,
+        ),
     ])
 }
 

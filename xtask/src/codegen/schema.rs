@@ -13,6 +13,9 @@ pub(super) struct Item {
     pub(super) name: String,
     pub(super) doc: String,
     pub(super) kind: Kind,
+    /// Whether the type derives `Default` (`x-derive-default: false` turns it off, for types
+    /// whose empty value would be a trap, such as an identity without a token).
+    pub(super) default: bool,
 }
 
 #[derive(Debug)]
@@ -157,10 +160,16 @@ fn item(name: &str, schema: &Schema, raw: &Value, names: &[&str]) -> Result<Item
         }
         _ => Kind::Alias(ty(schema, names)?),
     };
+    let default = match schema.schema_data.extensions.get("x-derive-default") {
+        None => true,
+        Some(Value::Bool(derive)) => *derive,
+        Some(other) => bail!("x-derive-default {other} is not a boolean"),
+    };
     Ok(Item {
         name: name.to_owned(),
         doc,
         kind,
+        default,
     })
 }
 

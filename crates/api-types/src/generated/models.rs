@@ -66,8 +66,8 @@ pub struct Authority {
     pub authority: String,
 }
 
-/// An identity as the engine stores it with instances and tasks.
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+/// Who a call is made as: a bearer token and the id of the user it stands for, as the engine also stores it with instances and tasks. `Debug` never shows the token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Identity {
     /// The bearer token the identity came with (a secret: it is echoed back by the engine).
@@ -230,6 +230,35 @@ impl ProcessStartRequest {
         &self,
     ) -> Result<T, crate::payload::PayloadError> {
         crate::payload::payload_as(self.input_values.as_ref())
+    }
+}
+
+impl ProcessStartRequest {
+    /// An empty value: every field is optional.
+    pub fn new() -> Self {
+        ProcessStartRequest {
+            correlation_id: None,
+            input_values: None,
+            caller_id: None,
+        }
+    }
+
+    /// The same value with [`correlation_id`](Self::correlation_id) set.
+    pub fn with_correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
+        self.correlation_id = Some(correlation_id.into());
+        self
+    }
+
+    /// The same value with [`input_values`](Self::input_values) set.
+    pub fn with_input_values(mut self, input_values: serde_json::Value) -> Self {
+        self.input_values = Some(input_values);
+        self
+    }
+
+    /// The same value with [`caller_id`](Self::caller_id) set.
+    pub fn with_caller_id(mut self, caller_id: impl Into<String>) -> Self {
+        self.caller_id = Some(caller_id.into());
+        self
     }
 }
 
@@ -445,6 +474,21 @@ impl EventTriggerRequest {
     }
 }
 
+impl EventTriggerRequest {
+    /// An empty value: every field is optional.
+    pub fn new() -> Self {
+        EventTriggerRequest {
+            current_token: None,
+        }
+    }
+
+    /// The same value with [`current_token`](Self::current_token) set.
+    pub fn with_current_token(mut self, current_token: serde_json::Value) -> Self {
+        self.current_token = Some(current_token);
+        self
+    }
+}
+
 /// A user task waiting to be finished.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -639,6 +683,13 @@ pub struct UserTaskResult {
     pub form_fields: serde_json::Map<String, serde_json::Value>,
 }
 
+impl UserTaskResult {
+    /// A value with what the engine requires (`form_fields`); the optional fields are left out.
+    pub fn new(form_fields: serde_json::Map<String, serde_json::Value>) -> Self {
+        UserTaskResult { form_fields }
+    }
+}
+
 /// A manual task (`bpmn:ManualTask`) waiting to be finished.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -752,6 +803,37 @@ pub struct FetchAndLockRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub lock_duration: Option<u64>,
+}
+
+impl FetchAndLockRequest {
+    /// A value with what the engine requires (`worker_id`, `topic_name`); the optional fields are left out.
+    pub fn new(worker_id: impl Into<String>, topic_name: impl Into<String>) -> Self {
+        FetchAndLockRequest {
+            worker_id: worker_id.into(),
+            topic_name: topic_name.into(),
+            max_tasks: None,
+            long_polling_timeout: None,
+            lock_duration: None,
+        }
+    }
+
+    /// The same value with [`max_tasks`](Self::max_tasks) set.
+    pub fn with_max_tasks(mut self, max_tasks: u64) -> Self {
+        self.max_tasks = Some(max_tasks);
+        self
+    }
+
+    /// The same value with [`long_polling_timeout`](Self::long_polling_timeout) set.
+    pub fn with_long_polling_timeout(mut self, long_polling_timeout: u64) -> Self {
+        self.long_polling_timeout = Some(long_polling_timeout);
+        self
+    }
+
+    /// The same value with [`lock_duration`](Self::lock_duration) set.
+    pub fn with_lock_duration(mut self, lock_duration: u64) -> Self {
+        self.lock_duration = Some(lock_duration);
+        self
+    }
 }
 
 /// The state of an external task. `fetch_and_lock` only returns `pending` tasks.
@@ -887,6 +969,16 @@ pub struct ExtendLockRequest {
     pub additional_duration: u64,
 }
 
+impl ExtendLockRequest {
+    /// A value with what the engine requires (`worker_id`, `additional_duration`); the optional fields are left out.
+    pub fn new(worker_id: impl Into<String>, additional_duration: u64) -> Self {
+        ExtendLockRequest {
+            worker_id: worker_id.into(),
+            additional_duration,
+        }
+    }
+}
+
 /// The body of an external task's `finish`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -907,6 +999,16 @@ impl FinishExternalTaskRequest {
     }
 }
 
+impl FinishExternalTaskRequest {
+    /// A value with what the engine requires (`worker_id`, `result`); the optional fields are left out.
+    pub fn new(worker_id: impl Into<String>, result: serde_json::Value) -> Self {
+        FinishExternalTaskRequest {
+            worker_id: worker_id.into(),
+            result,
+        }
+    }
+}
+
 /// The body of `handle_bpmn_error`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -917,6 +1019,16 @@ pub struct HandleBpmnErrorRequest {
     /// The BPMN error code. It only ends up in the error's message; boundary events match on the error class name, not on this code.
     #[serde(rename = "errorCode")]
     pub error_code: String,
+}
+
+impl HandleBpmnErrorRequest {
+    /// A value with what the engine requires (`worker_id`, `error_code`); the optional fields are left out.
+    pub fn new(worker_id: impl Into<String>, error_code: impl Into<String>) -> Self {
+        HandleBpmnErrorRequest {
+            worker_id: worker_id.into(),
+            error_code: error_code.into(),
+        }
+    }
 }
 
 /// The body of `handle_service_error`.
@@ -939,6 +1051,23 @@ pub struct HandleServiceErrorRequest {
     pub error_details: Option<serde_json::Value>,
 }
 
+impl HandleServiceErrorRequest {
+    /// A value with what the engine requires (`worker_id`, `error_message`); the optional fields are left out.
+    pub fn new(worker_id: impl Into<String>, error_message: impl Into<String>) -> Self {
+        HandleServiceErrorRequest {
+            worker_id: worker_id.into(),
+            error_message: error_message.into(),
+            error_details: None,
+        }
+    }
+
+    /// The same value with [`error_details`](Self::error_details) set.
+    pub fn with_error_details(mut self, error_details: serde_json::Value) -> Self {
+        self.error_details = Some(error_details);
+        self
+    }
+}
+
 /// The body of `import_process_model`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -956,6 +1085,23 @@ pub struct ImportProcessModelRequest {
     pub overwrite_existing: Option<bool>,
 }
 
+impl ImportProcessModelRequest {
+    /// A value with what the engine requires (`name`, `xml`); the optional fields are left out.
+    pub fn new(name: impl Into<String>, xml: impl Into<String>) -> Self {
+        ImportProcessModelRequest {
+            name: name.into(),
+            xml: xml.into(),
+            overwrite_existing: None,
+        }
+    }
+
+    /// The same value with [`overwrite_existing`](Self::overwrite_existing) set.
+    pub fn with_overwrite_existing(mut self, overwrite_existing: bool) -> Self {
+        self.overwrite_existing = Some(overwrite_existing);
+        self
+    }
+}
+
 /// The body of the management API's `update`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -969,6 +1115,22 @@ pub struct UpdateProcessModelRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub overwrite_existing: Option<bool>,
+}
+
+impl UpdateProcessModelRequest {
+    /// A value with what the engine requires (`xml`); the optional fields are left out.
+    pub fn new(xml: impl Into<String>) -> Self {
+        UpdateProcessModelRequest {
+            xml: xml.into(),
+            overwrite_existing: None,
+        }
+    }
+
+    /// The same value with [`overwrite_existing`](Self::overwrite_existing) set.
+    pub fn with_overwrite_existing(mut self, overwrite_existing: bool) -> Self {
+        self.overwrite_existing = Some(overwrite_existing);
+        self
+    }
 }
 
 /// The state of a correlation or of one of its instances. A correlation is `running` while any instance runs and `error` if any failed or was terminated.
@@ -1231,4 +1393,33 @@ pub struct StartProcessInstanceQuery {
     /// BPMN id of the end event to wait for; required with callback type 3, ignored otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_event_id: Option<String>,
+}
+
+impl StartProcessInstanceQuery {
+    /// An empty value: every field is optional.
+    pub fn new() -> Self {
+        StartProcessInstanceQuery {
+            start_callback_type: None,
+            start_event_id: None,
+            end_event_id: None,
+        }
+    }
+
+    /// The same value with [`start_callback_type`](Self::start_callback_type) set.
+    pub fn with_start_callback_type(mut self, start_callback_type: StartCallbackType) -> Self {
+        self.start_callback_type = Some(start_callback_type);
+        self
+    }
+
+    /// The same value with [`start_event_id`](Self::start_event_id) set.
+    pub fn with_start_event_id(mut self, start_event_id: impl Into<String>) -> Self {
+        self.start_event_id = Some(start_event_id.into());
+        self
+    }
+
+    /// The same value with [`end_event_id`](Self::end_event_id) set.
+    pub fn with_end_event_id(mut self, end_event_id: impl Into<String>) -> Self {
+        self.end_event_id = Some(end_event_id.into());
+        self
+    }
 }

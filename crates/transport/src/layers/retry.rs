@@ -336,7 +336,7 @@ mod tests {
     async fn an_empty_budget_refuses_retries() {
         let config = RetryConfig::default()
             .min_retries_per_sec(0)
-            .retry_percent(0.0);
+            .retry_ratio(0.0);
         let mut policy = policy_of(config);
         assert!(policy.retry(&mut request(&START), &mut connect()).is_none());
     }

@@ -12,8 +12,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use process_engine_api_types::operation::decode_json;
 use process_engine_api_types::route::{Method, Retry, Route, Success};
-use process_engine_transport::{Client, ClientBuilder, RetryConfig};
+use process_engine_transport::{Call, Client, ClientBuilder, Error, RetryConfig};
+use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 #[cfg(target_os = "linux")]
 use tokio::net::{TcpSocket, TcpStream};
@@ -271,22 +273,9 @@ pub(crate) static FETCH_AND_LOCK: Route = Route::new(
     Some("ExternalTaskList"),
 );
 
-pub(crate) static FINISH: Route = Route::new(
-    "finish_external_task",
-    Method::Post,
-    "/api/external_task/v1/task/{external_task_id}/finish",
-    &["external_task_id"],
-    Retry::Idempotent,
-    Success::NoContent,
-    None,
-);
-
-pub(crate) static IMPORT: Route = Route::new(
-    "import_process_model",
-    Method::Post,
-    "/api/deployment/v1/import_process_model",
-    &[],
-    Retry::NotIdempotent,
-    Success::Empty,
-    None,
-);
+/// Sends `call` and decodes its answer as `T`: for the fake routes of these tests, which have no
+/// typed operation.
+pub(crate) async fn json<T: DeserializeOwned>(client: &Client, call: Call) -> Result<T, Error> {
+    let answer = client.send(call).await?;
+    decode_json(answer.body()).map_err(Error::from_decode_error)
+}

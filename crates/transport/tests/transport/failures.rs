@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use process_engine_api_types::error::ErrorKind;
-use process_engine_transport::{BoxError, Call, Client, Identity, TokenSource, async_trait};
-use serde::Deserialize;
+use process_engine_api_types::error::EngineErrorKind;
+use process_engine_api_types::operations::{GetProcessModelById, GetProcessModels};
+use process_engine_transport::{
+    BoxError, Call, Client, Identity, RequestOptions, TokenSource, async_trait,
+};
 use serde_json::Value;
 
 #[cfg(target_os = "linux")]
 use crate::support::unaccepting_url;
 use crate::support::{
-    Action, FETCH_AND_LOCK, GET_MODEL, LIST_MODELS, START, Server, quick_retries, refused_url,
+    Action, FETCH_AND_LOCK, LIST_MODELS, START, Server, json, quick_retries, refused_url,
 };
 
 /// Counts attempts, even those that never reach a server: the auth layer asks on each one.
@@ -108,25 +110,6 @@ async fn a_connection_closed_without_answer_is_a_transport_error_retried_only_wh
     assert_eq!(server.hits(), 2);
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ProcessModelList {
-    process_models: Vec<ProcessModel>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ProcessModel {
-    id: String,
-    start_events: Vec<StartEvent>,
-}
-
-#[derive(Debug, Deserialize)]
-struct StartEvent {
-    #[allow(dead_code, reason = "only decoded")]
-    id: String,
-}
-
 #[tokio::test]
 async fn a_wrong_type_names_the_failing_field() {
     let body = r#"{"processModels":[{"id":"m","startEvents":"StartEvent_1"}]}"#;
@@ -134,7 +117,7 @@ async fn a_wrong_type_names_the_failing_field() {
     let client = server.client().build().unwrap();
 
     let error = client
-        .json::<ProcessModelList>(Call::new(&LIST_MODELS))
+        .execute(&GetProcessModels::new(), &RequestOptions::new())
         .await
         .unwrap_err();
 
@@ -162,7 +145,7 @@ async fn malformed_json_is_a_decode_error() {
     let client = server.client().build().unwrap();
 
     let error = client
-        .json::<ProcessModelList>(Call::new(&LIST_MODELS))
+        .execute(&GetProcessModels::new(), &RequestOptions::new())
         .await
         .unwrap_err();
 
@@ -174,12 +157,13 @@ async fn malformed_json_is_a_decode_error() {
 
 #[tokio::test]
 async fn a_good_answer_decodes() {
-    let body = r#"{"processModels":[{"id":"m","startEvents":[{"id":"s"}],"extra":1}]}"#;
+    let body =
+        r#"{"processModels":[{"id":"m","startEvents":[{"id":"s"}],"endEvents":[],"extra":1}]}"#;
     let server = Server::start([Action::json(200, body)]).await;
     let client = server.client().build().unwrap();
 
     let list = client
-        .json::<ProcessModelList>(Call::new(&LIST_MODELS))
+        .execute(&GetProcessModels::new(), &RequestOptions::new())
         .await
         .unwrap();
 
@@ -193,14 +177,20 @@ async fn a_plain_text_404_is_the_engine_error() {
     let client = server.client().build().unwrap();
 
     let error = client
-        .json::<Value>(Call::new(&GET_MODEL).param("x"))
+        .execute(&GetProcessModelById::new("x"), &RequestOptions::new())
         .await
         .unwrap_err();
 
     assert!(error.is_status(), "{error:?}");
+    // The answer's headers stay with the error.
+    let headers = error.headers().unwrap();
+    assert_eq!(
+        headers[http::header::CONTENT_TYPE],
+        "text/html; charset=utf-8"
+    );
     assert_eq!(error.status(), Some(404));
     let engine = error.engine_error().unwrap();
-    assert_eq!(engine.kind(), ErrorKind::NotFound);
+    assert_eq!(engine.kind(), EngineErrorKind::NotFound);
     assert_eq!(engine.message(), "ProcessModel with id x not found!");
     assert_eq!(
         error.to_string(),
@@ -220,7 +210,7 @@ async fn a_json_error_body_is_read_too() {
     let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
 
     let engine = error.engine_error().unwrap();
-    assert_eq!(engine.kind(), ErrorKind::Locked);
+    assert_eq!(engine.kind(), EngineErrorKind::Locked);
     assert_eq!(engine.message(), "locked by another worker");
     assert_eq!(
         engine.additional_information(),
@@ -259,6 +249,6 @@ async fn an_answer_longer_than_the_limit_is_an_error_that_is_not_retried() {
         .max_response_size(body.len())
         .build()
         .unwrap();
-    let answer: Value = client.json(Call::new(&LIST_MODELS)).await.unwrap();
+    let answer: Value = json(&client, Call::new(&LIST_MODELS)).await.unwrap();
     assert_eq!(answer, serde_json::json!({"processModels": []}));
 }

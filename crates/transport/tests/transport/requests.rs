@@ -7,35 +7,33 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use process_engine_transport::{BoxError, BoxedService, Call, CallInfo, Client, Error};
+use process_engine_api_types::models::{FinishExternalTaskRequest, ImportProcessModelRequest};
+use process_engine_api_types::operations::{FinishExternalTask, ImportProcessModel};
+use process_engine_transport::{
+    BoxError, BoxedService, Call, CallInfo, Client, Error, RequestOptions,
+};
 use serde::Serialize;
+use serde_json::json;
 use tower::{Layer, ServiceExt, service_fn};
 
-use crate::support::{Action, FINISH, GET_MODEL, IMPORT, LIST_MODELS, START, Server};
+use crate::support::{Action, GET_MODEL, LIST_MODELS, START, Server};
 
 #[tokio::test]
-async fn empty_accepts_a_200_with_an_empty_body_and_a_204() {
+async fn operations_without_an_answer_body_accept_a_200_with_an_empty_body_and_a_204() {
     let server = Server::start([Action::status(200), Action::status(204)]).await;
     let client = server.client().build().unwrap();
+    let options = RequestOptions::new();
 
-    client
-        .empty(Call::new(&IMPORT).json(&serde_json::json!({"name": "m"})))
-        .await
-        .unwrap();
-    client
-        .empty(
-            Call::new(&FINISH)
-                .param("t")
-                .json(&serde_json::json!({"result": {}})),
-        )
-        .await
-        .unwrap();
+    let import = ImportProcessModel::new(ImportProcessModelRequest::new("m", "<xml/>"));
+    let () = client.execute(&import, &options).await.unwrap();
+    let finish = FinishExternalTask::new("t", FinishExternalTaskRequest::new("w", json!({})));
+    let () = client.execute(&finish, &options).await.unwrap();
 
     assert_eq!(server.hits(), 2);
 }
 
 #[tokio::test]
-async fn empty_never_parses_the_body() {
+async fn an_operation_without_an_answer_body_never_parses_it() {
     let server = Server::start([Action::Respond {
         status: 200,
         content_type: Some("text/plain"),
@@ -44,11 +42,15 @@ async fn empty_never_parses_the_body() {
     .await;
     let client = server.client().build().unwrap();
 
-    client.empty(Call::new(&IMPORT)).await.unwrap();
+    let import = ImportProcessModel::new(ImportProcessModelRequest::new("m", "<xml/>"));
+    client
+        .execute(&import, &RequestOptions::new())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
-async fn empty_still_reports_the_engine_error() {
+async fn an_operation_without_an_answer_body_still_reports_the_engine_error() {
     let server = Server::start([Action::text(
         410,
         "External Task with ID 't' has already been finished!",
@@ -56,8 +58,9 @@ async fn empty_still_reports_the_engine_error() {
     .await;
     let client = server.client().build().unwrap();
 
+    let finish = FinishExternalTask::new("t", FinishExternalTaskRequest::new("w", json!({})));
     let error = client
-        .empty(Call::new(&FINISH).param("t"))
+        .execute(&finish, &RequestOptions::new())
         .await
         .unwrap_err();
 
@@ -150,7 +153,7 @@ async fn the_query_leaves_out_none_and_the_body_is_json() {
     };
     let body = serde_json::json!({"correlationId": "c", "inputValues": {"order": 1}});
     client
-        .send(Call::new(&START).param("m").query(&query).json(&body))
+        .send(Call::new(&START).param("m").query(&query).body(&body))
         .await
         .unwrap();
 
@@ -210,7 +213,7 @@ async fn building_mistakes_surface_when_sent_and_nothing_goes_out() {
     // JSON object keys must be strings.
     let unserializable = BTreeMap::from([(vec![1_u8], "value")]);
     let error = client
-        .send(Call::new(&START).param("m").json(&unserializable))
+        .send(Call::new(&START).param("m").body(&unserializable))
         .await
         .unwrap_err();
     assert!(error.is_request(), "{error:?}");

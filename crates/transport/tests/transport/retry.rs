@@ -6,7 +6,7 @@ use process_engine_transport::{Call, Client, RetryConfig};
 use serde_json::Value;
 
 use crate::support::{
-    Action, FETCH_AND_LOCK, GET_MODEL, LIST_MODELS, START, Server, quick_retries,
+    Action, FETCH_AND_LOCK, GET_MODEL, LIST_MODELS, START, Server, json, quick_retries,
 };
 
 #[tokio::test]
@@ -19,7 +19,7 @@ async fn a_get_answered_503_then_502_then_200_succeeds_on_the_third_request() {
     .await;
     let client = server.client().build().unwrap();
 
-    let answer: Value = client.json(Call::new(&LIST_MODELS)).await.unwrap();
+    let answer: Value = json(&client, Call::new(&LIST_MODELS)).await.unwrap();
 
     assert_eq!(answer, serde_json::json!({"processModels": []}));
     assert_eq!(server.hits(), 3);
@@ -47,7 +47,7 @@ async fn a_start_answered_503_is_not_retried() {
     let client = server.client().build().unwrap();
 
     let error = client
-        .send(Call::new(&START).param("m").json(&serde_json::json!({})))
+        .send(Call::new(&START).param("m").body(&serde_json::json!({})))
         .await
         .unwrap_err();
 
@@ -95,7 +95,7 @@ async fn disabled_retries_send_once() {
 #[tokio::test]
 async fn an_empty_budget_allows_no_retry() {
     let server = Server::start([Action::status(503), Action::json(200, "{}")]).await;
-    let empty = quick_retries().min_retries_per_sec(0).retry_percent(0.0);
+    let empty = quick_retries().min_retries_per_sec(0).retry_ratio(0.0);
     let client = server.client().retry(empty).build().unwrap();
 
     assert_eq!(
@@ -117,7 +117,7 @@ async fn a_small_budget_runs_out_across_calls_and_clones() {
         .max_attempts(4)
         .budget_ttl(Duration::from_secs(1))
         .min_retries_per_sec(1)
-        .retry_percent(0.0);
+        .retry_ratio(0.0);
     let client = server.client().retry(small).build().unwrap();
     let clone = client.clone();
 
@@ -157,11 +157,11 @@ async fn a_small_budget_runs_out_across_calls_and_clones() {
 async fn calls_that_are_never_retried_deposit_nothing() {
     let server = Server::start([Action::status(503)]).await;
     // Nothing in reserve, and every deposit earns half a retry.
-    let half = quick_retries().min_retries_per_sec(0).retry_percent(0.5);
+    let half = quick_retries().min_retries_per_sec(0).retry_ratio(0.5);
     let client = server.client().retry(half).build().unwrap();
 
     for _ in 0..3 {
-        let long_poll = Call::new(&FETCH_AND_LOCK).json(&serde_json::json!({}));
+        let long_poll = Call::new(&FETCH_AND_LOCK).body(&serde_json::json!({}));
         assert_eq!(
             client.send(long_poll).await.unwrap_err().status(),
             Some(503)

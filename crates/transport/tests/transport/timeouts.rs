@@ -5,7 +5,7 @@ use std::time::Duration;
 use process_engine_transport::Call;
 use serde_json::Value;
 
-use crate::support::{Action, FETCH_AND_LOCK, LIST_MODELS, START, Server, quick_retries};
+use crate::support::{Action, FETCH_AND_LOCK, LIST_MODELS, START, Server, json, quick_retries};
 
 const SLOW: Duration = Duration::from_secs(2);
 const ATTEMPT: Duration = Duration::from_millis(100);
@@ -35,7 +35,7 @@ async fn a_timed_out_get_is_sent_again() {
     .await;
     let client = server.client().attempt_timeout(ATTEMPT).build().unwrap();
 
-    let answer: Value = client.json(Call::new(&LIST_MODELS)).await.unwrap();
+    let answer: Value = json(&client, Call::new(&LIST_MODELS)).await.unwrap();
 
     assert_eq!(answer, serde_json::json!([1]));
     assert_eq!(server.hits(), 2);
@@ -67,9 +67,9 @@ async fn a_long_poll_overrides_the_attempt_timeout() {
     let client = server.client().attempt_timeout(ATTEMPT).build().unwrap();
 
     let call = Call::new(&FETCH_AND_LOCK)
-        .json(&serde_json::json!({}))
+        .body(&serde_json::json!({}))
         .attempt_timeout(Duration::from_secs(5));
-    let tasks: Vec<Value> = client.json(call).await.unwrap();
+    let tasks: Vec<Value> = json(&client, call).await.unwrap();
 
     assert!(tasks.is_empty());
     assert_eq!(server.hits(), 1);
