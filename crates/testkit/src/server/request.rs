@@ -1,13 +1,14 @@
 //! One request, after the engine's middleware: body read, caller identified, route found.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use percent_encoding::percent_decode_str;
 use process_engine_api_types::route::Method;
-use process_engine_api_types::{Route, routes};
+use process_engine_api_types::{OperationId, Route, routes};
 use serde_json::Value;
 
 use super::body;
@@ -18,12 +19,21 @@ use crate::engine::Reject;
 /// A routed request, as the handlers see it.
 #[derive(Debug)]
 pub(crate) struct Call {
+    pub(crate) operation: OperationId,
     pub(crate) route: &'static Route,
     params: Vec<String>,
     query: Vec<(String, String)>,
     pub(crate) body: Value,
     identity: Option<Identity>,
 }
+
+/// The operations by name, for the routes the router finds.
+static OPERATIONS: LazyLock<HashMap<&'static str, OperationId>> = LazyLock::new(|| {
+    OperationId::ALL
+        .iter()
+        .map(|&id| (id.route().operation, id))
+        .collect()
+});
 
 static ANONYMOUS: LazyLock<Identity> = LazyLock::new(|| Identity {
     token: DUMMY_TOKEN.to_owned(),
@@ -132,6 +142,13 @@ pub(crate) fn route(
             path: path.to_owned(),
         });
     };
+    let Some(&operation) = OPERATIONS.get(route.operation) else {
+        // The router's table and the operations come from one API description.
+        return Err(Reply::Error(Reject::new(
+            500,
+            format!("The stand-in engine does not serve {}.", route.operation),
+        )));
+    };
     let params = raw.iter().map(|p| decode(p, false).into_owned()).collect();
     let query = uri
         .query()
@@ -147,6 +164,7 @@ pub(crate) fn route(
         })
         .collect();
     Ok(Call {
+        operation,
         route,
         params,
         query,
@@ -181,20 +199,6 @@ fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
         )
     } else {
         percent_decode_str(text).decode_utf8_lossy()
-    }
-}
-
-#[cfg(test)]
-impl Call {
-    /// A call of `route` without parameters, body or caller.
-    pub(crate) fn bare(route: &'static Route) -> Call {
-        Call {
-            route,
-            params: Vec::new(),
-            query: Vec::new(),
-            body: Value::Null,
-            identity: None,
-        }
     }
 }
 
@@ -237,15 +241,39 @@ mod tests {
         );
     }
 
+    /// The route's path with `value` for each parameter.
+    fn concrete(route: &Route) -> String {
+        route
+            .path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "value" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    #[test]
+    fn every_route_of_the_api_description_is_routed_to_its_operation() {
+        for &id in OperationId::ALL {
+            let route = id.route();
+            let path = concrete(route);
+            let method = match route.method {
+                Method::Get => http::Method::GET,
+                _ => http::Method::POST,
+            };
+            let mut headers = http::HeaderMap::new();
+            headers.insert(AUTHORIZATION, "Bearer ZHVtbXlfdG9rZW4=".parse().unwrap());
+            let uri = path.parse::<http::Uri>().unwrap();
+            match super::route(&method, &uri, &headers, &Bytes::new()) {
+                Ok(call) => assert_eq!(call.operation, id, "{path}"),
+                Err(reply) => panic!("{path}: {reply:?}"),
+            }
+        }
+    }
+
     #[test]
     fn it_finds_what_route_find_finds() {
         for route in routes::ALL {
-            let path = route
-                .path
-                .split('/')
-                .map(|s| if s.starts_with('{') { "value" } else { s })
-                .collect::<Vec<_>>()
-                .join("/");
+            let path = concrete(route);
             let expected = Route::find(routes::ALL, route.method, &path).map(|(r, _)| r.operation);
             assert_eq!(
                 found(route.method, &path).map(|(operation, _)| operation),
