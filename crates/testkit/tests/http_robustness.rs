@@ -110,9 +110,9 @@ async fn a_head_over_16_kib_is_refused_with_431_and_one_within_is_served() {
             .status,
         200
     );
-    // Many small headers within the size are fine, as in Node.
+    // Up to 100 header lines are fine (Node takes more; see the README).
     let mut many = String::from("GET / HTTP/1.1\r\nHost: e\r\nConnection: close\r\n");
-    for n in 0..500 {
+    for n in 0..97 {
         many.push_str(&format!("X-{n}: {n}\r\n"));
     }
     many.push_str("\r\n");

@@ -215,6 +215,10 @@ impl Tasks {
             }
             handed.push(entry.task.handed_out());
         }
+        if topic.needs_compaction() {
+            let by_id = &self.by_id;
+            topic.compact(|id, seq, until| lock_stands(by_id, id, seq, until));
+        }
         // What is left free is for the next waiting poll; it passes on what it leaves in turn.
         // The poll watching the lock ends looks again when a lock ends earlier than it knew.
         if topic.has_free() || wake_watcher {
@@ -273,6 +277,10 @@ impl Tasks {
             if topic.add_expiry(until, entry.seq, id.to_owned()) {
                 topic.wake_one();
             }
+        }
+        if topic.needs_compaction() {
+            let by_id = &self.by_id;
+            topic.compact(|id, seq, until| lock_stands(by_id, id, seq, until));
         }
     }
 
@@ -538,5 +546,22 @@ mod tests {
         );
         // Nobody is locked out by it.
         assert!(tasks.access("a", "x", NOW).is_ok());
+    }
+
+    #[test]
+    fn entries_of_finished_and_extended_locks_do_not_pile_up() {
+        let mut tasks = Tasks::default();
+        // One task stays open (and extended again and again); thousands come and go.
+        tasks.insert(task("kept", "t", "i"));
+        tasks.fetch("t", "w", 1, LockEnd::At(1_000_000), 0);
+        for n in 0..5_000 {
+            let id = format!("t{n}");
+            tasks.insert(task(&id, "t", "i"));
+            tasks.fetch("t", "w", 1, LockEnd::At(1_000_000 + n), 0);
+            tasks.relock("kept", "w", LockEnd::At(2_000_000 + n));
+            tasks.finish(&id);
+        }
+        // One open task: at most twice that and 64 entries, and the one just added.
+        assert!(tasks.topics["t"].expiries_len() <= 2 + 64 + 1);
     }
 }

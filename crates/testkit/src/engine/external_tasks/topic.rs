@@ -58,12 +58,15 @@ impl Topic {
             .peek()
             .is_none_or(|Reverse(first)| until < first.until);
         self.expiries.push(Reverse(Expiry { until, seq, id }));
-        // Extended locks leave their old entries behind; drop them before they outnumber the
-        // live ones, so a task extended for hours does not grow the heap.
-        if self.expiries.len() > 2 * self.open + 64 {
-            self.compact(|_, _, _| true);
-        }
         earliest
+    }
+
+    /// Whether entries of extended or finished locks may outnumber the live ones: then they
+    /// are dropped ([`compact`](Self::compact)), so that a task extended for hours, or many
+    /// finished before their locks ran out, do not grow the heap. Amortised, a constant cost
+    /// per entry.
+    pub(super) fn needs_compaction(&self) -> bool {
+        self.expiries.len() > 2 * self.open + 64
     }
 
     /// Keeps only the heap entries `live` says still stand.
@@ -156,5 +159,10 @@ impl Topic {
     #[cfg(test)]
     pub(super) fn pollers(&self) -> usize {
         self.pollers.len()
+    }
+
+    #[cfg(test)]
+    pub(super) fn expiries_len(&self) -> usize {
+        self.expiries.len()
     }
 }
