@@ -35,9 +35,10 @@ async fn main() {
 
     // Each poll reports when it got a task and polls again.
     let (got, mut received) = mpsc::unbounded_channel::<Instant>();
+    let mut polls = Vec::with_capacity(POLLS);
     for p in 0..POLLS {
         let (client, base, got) = (client.clone(), base.clone(), got.clone());
-        tokio::spawn(async move {
+        polls.push(tokio::spawn(async move {
             let worker = format!("poll-{p}");
             loop {
                 if !fetch(&client, &base, &worker, 1, LONG_POLL_MS)
@@ -48,7 +49,7 @@ async fn main() {
                     return;
                 }
             }
-        });
+        }));
     }
     // Let every poll be waiting before the first round.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -66,6 +67,9 @@ async fn main() {
         ms(latencies[ROUNDS / 2]),
         ms(latencies[ROUNDS - 1]),
     );
-    drop(received);
+    // The polls end before the engine does, which would break their connections.
+    for poll in &polls {
+        poll.abort();
+    }
     engine.shutdown().await;
 }
