@@ -37,7 +37,7 @@ async fn main() {
         rss.map_or_else(|| "unknown".to_owned(), |k| format!("{} MiB", k / 1024))
     };
     println!(
-        "soak: {cycles} cycles, {WORKERS} workers; RSS at start {}",
+        "soak: {cycles} cycles, {WORKERS} workers, default retention (the last 10,000 stopped instances); RSS at start {}",
         kib(rss_kib())
     );
 
