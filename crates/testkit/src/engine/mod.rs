@@ -4,8 +4,8 @@
 //! machine of its own, see [`instance`]), correlations, the external task table and the waiters
 //! of blocked starts. Every operation takes the lock, changes the state synchronously and
 //! releases it; nothing awaits while holding it. What must wait (a long poll, a start with
-//! callback type 2 or 3) takes a `watch` receiver or a `oneshot` receiver under the lock and
-//! awaits it after releasing the lock, so no wake-up can be missed.
+//! callback type 2 or 3) registers a `oneshot` receiver under the lock and awaits it after
+//! releasing the lock, so no wake-up can be missed.
 //!
 //! Instances that stopped running are kept for queries only up to a [`Retention`] bound, then
 //! forgotten with their tasks and, once empty, their correlations: a soak of a million
