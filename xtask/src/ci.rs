@@ -16,25 +16,39 @@ pub(crate) fn run() -> Result<()> {
     eprintln!("$ cargo xtask codegen --check");
     codegen::run(codegen::Mode::Check)?;
     check_dependency_rust_versions(&cargo)?;
-    // The second run: the transport without TLS is a supported build (plain http to local
-    // engines).
-    for scope in [
-        &["--workspace", "--all-targets"][..],
-        &[
-            "--package",
-            "process-engine-transport",
-            "--no-default-features",
-        ][..],
-    ] {
+    // Everything with every feature on (the blocking clients, the facade's testkit). Then the
+    // transport without TLS, a supported build (plain http to local engines). Then the facade
+    // with each of its features alone: features must be additive, and a user who turns the
+    // defaults off gets exactly what they name.
+    let mut scopes: Vec<Vec<String>> = vec![
+        vec![
+            "--workspace".into(),
+            "--all-targets".into(),
+            "--all-features".into(),
+        ],
+        vec![
+            "--package".into(),
+            "process-engine-transport".into(),
+            "--no-default-features".into(),
+        ],
+    ];
+    scopes.extend(facade_feature_scopes()?);
+    for scope in &scopes {
         let mut args = vec!["clippy"];
-        args.extend_from_slice(scope);
+        args.extend(scope.iter().map(String::as_str));
         args.extend_from_slice(&["--locked", "--", "-D", "warnings"]);
         workspace::run(&cargo, &args, &[])?;
     }
     let (passed, failed) = test(&cargo)?;
     workspace::run(
         &cargo,
-        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[
+            "doc",
+            "--workspace",
+            "--all-features",
+            "--no-deps",
+            "--locked",
+        ],
         &deny,
     )?;
     // The closing line CI reads.
@@ -42,9 +56,40 @@ pub(crate) fn run() -> Result<()> {
     Ok(())
 }
 
+/// The facade's builds with no feature and with each feature alone (`default` aside), read
+/// from its manifest so that a new feature is checked without touching this file.
+fn facade_feature_scopes() -> Result<Vec<Vec<String>>> {
+    let metadata = workspace::members_metadata()?;
+    let facade = metadata["packages"]
+        .as_array()
+        .and_then(|packages| {
+            packages
+                .iter()
+                .find(|package| package["name"] == "process-engine")
+        })
+        .context("the workspace has no process-engine package")?;
+    let features = facade["features"]
+        .as_object()
+        .map(|features| features.keys().filter(|name| *name != "default").cloned())
+        .into_iter()
+        .flatten();
+    let base = || -> Vec<String> {
+        ["--package", "process-engine", "--no-default-features"]
+            .map(String::from)
+            .to_vec()
+    };
+    let mut scopes = vec![base()];
+    for feature in features {
+        let mut scope = base();
+        scope.extend(["--features".to_owned(), feature]);
+        scopes.push(scope);
+    }
+    Ok(scopes)
+}
+
 /// Runs the workspace's tests, passing their output through, and adds up their results.
 fn test(cargo: &str) -> Result<(u64, u64)> {
-    let args = ["test", "--workspace", "--locked"];
+    let args = ["test", "--workspace", "--all-features", "--locked"];
     eprintln!("$ {cargo} {}", args.join(" "));
     let mut child = Command::new(cargo)
         .args(args)

@@ -5,6 +5,9 @@
 //! cargo xtask ci                  run exactly what CI runs
 //! cargo xtask bench [engine|handout|soak [CYCLES]]
 //!                                 run a benchmark of the stand-in engine and print its figures
+//! cargo xtask bench start         a start through the process-control client vs a raw loop
+//! cargo xtask release <version> [--dry-run]
+//!                                 bump all crates, check the changelog, package and verify
 //! ```
 
 #![allow(
@@ -13,14 +16,17 @@
 )]
 
 mod bench;
+mod bench_start;
 mod ci;
 mod codegen;
+mod release;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | ci | bench [engine | handout | soak [CYCLES]]>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | \
+                     bench [engine | handout | soak [CYCLES] | start] | \
+                     release <version> [--dry-run]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +35,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
+        ["bench", "start"] => bench_start::run(),
         ["bench", rest @ ..] => match bench::Bench::parse(rest) {
             Some(bench) => bench::run(&bench),
             None => {
@@ -36,6 +43,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        ["release", rest @ ..] => release::run(rest),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

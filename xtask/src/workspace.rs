@@ -47,6 +47,30 @@ pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result
     Ok(())
 }
 
+/// Runs a command in the workspace root and returns what it printed, or fails if it fails. Its
+/// errors go to ours, so that the user sees them.
+pub(crate) fn output(program: &str, args: &[&str]) -> Result<Vec<u8>> {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("could not start `{program}`"))?;
+    if !output.status.success() {
+        bail!("`{program} {}` failed ({})", args.join(" "), output.status);
+    }
+    Ok(output.stdout)
+}
+
+/// The workspace's own packages as `cargo metadata --no-deps` describes them.
+pub(crate) fn members_metadata() -> Result<serde_json::Value> {
+    let json = output(
+        &cargo(),
+        &["metadata", "--format-version", "1", "--no-deps", "--locked"],
+    )?;
+    serde_json::from_slice(&json).context("cargo metadata printed no JSON")
+}
+
 /// The cargo that runs this task (the same toolchain).
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())

@@ -30,3 +30,6 @@ pub use process_engine_transport as transport;
 
 pub use process_engine_api_types::{EngineError, EngineErrorKind};
 pub use process_engine_transport::{Client, ClientBuilder, Error, Identity, RequestOptions};
+
+#[cfg(doctest)]
+mod doctests;

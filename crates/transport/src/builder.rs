@@ -246,12 +246,11 @@ impl ClientBuilder {
         }
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|error| Error::request(RequestError::UserAgent(error)))?;
-        let token_source: Arc<dyn TokenSource> = match self.credentials {
+        let credentials = match self.credentials {
             Credentials::Static(identity) => {
-                auth::bearer(identity.token())?;
-                Arc::new(identity)
+                auth::Credentials::Header(auth::bearer(identity.token())?)
             }
-            Credentials::Source(source) => source,
+            Credentials::Source(source) => auth::Credentials::Source(source),
         };
         let http = HyperService::new(ConnectionSettings {
             connect_timeout: connect_limit(self.connect_timeout, self.attempt_timeout),
@@ -265,7 +264,7 @@ impl ClientBuilder {
             .layer(TimeLimitLayer::new(Scope::Call, self.deadline))
             .layer(retry::layer(self.retry))
             .layer(TimeLimitLayer::new(Scope::Attempt, self.attempt_timeout))
-            .layer(AuthLayer::new(token_source))
+            .layer(AuthLayer::new(credentials))
             .layer(BaseUriLayer::new(base))
             .service(http);
         let users = self

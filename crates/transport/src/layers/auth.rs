@@ -15,26 +15,38 @@ use crate::call::CallAuthorization;
 use crate::error::AuthError;
 use crate::{Error, TokenSource};
 
-/// Sets `Authorization: Bearer <token>` (marked sensitive) on every attempt: the call's own
-/// (see [`Call::identity`](crate::Call::identity)) if it has one, else the token source's,
-/// asked before every attempt so that a retry uses a refreshed token.
+/// Where the header comes from when the call has no identity of its own.
 #[derive(Clone)]
-pub(crate) struct AuthLayer {
-    source: Arc<dyn TokenSource>,
+pub(crate) enum Credentials {
+    /// A fixed identity: its header is made once, when the client is built, and every attempt
+    /// sends a copy, without awaiting anything.
+    Header(HeaderValue),
+    /// Asked before every attempt, so that a retry uses a refreshed token.
+    Source(Arc<dyn TokenSource>),
 }
 
-impl AuthLayer {
-    pub(crate) fn new(source: Arc<dyn TokenSource>) -> Self {
-        AuthLayer { source }
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // A sensitive HeaderValue's Debug shows `Sensitive`, never the token.
+            Credentials::Header(value) => f.debug_tuple("Header").field(value).finish(),
+            // Identity's Debug redacts the token; so must users' sources.
+            Credentials::Source(source) => f.debug_tuple("Source").field(source).finish(),
+        }
     }
 }
 
-impl fmt::Debug for AuthLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Identity's Debug redacts the token; so must users' sources.
-        f.debug_struct("AuthLayer")
-            .field("source", &self.source)
-            .finish()
+/// Sets `Authorization: Bearer <token>` (marked sensitive) on every attempt: the call's own
+/// (see [`RequestOptions::with_identity`](crate::RequestOptions::with_identity)) if it has one,
+/// else the client's [`Credentials`].
+#[derive(Clone, Debug)]
+pub(crate) struct AuthLayer {
+    credentials: Credentials,
+}
+
+impl AuthLayer {
+    pub(crate) fn new(credentials: Credentials) -> Self {
+        AuthLayer { credentials }
     }
 }
 
@@ -44,25 +56,16 @@ impl<S> Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         Auth {
             inner,
-            source: Arc::clone(&self.source),
+            credentials: self.credentials.clone(),
         }
     }
 }
 
 /// See [`AuthLayer`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct Auth<S> {
     inner: S,
-    source: Arc<dyn TokenSource>,
-}
-
-impl<S: fmt::Debug> fmt::Debug for Auth<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth")
-            .field("inner", &self.inner)
-            .field("source", &self.source)
-            .finish()
-    }
+    credentials: Credentials,
 }
 
 /// `Bearer <token>`, or an error (never a panic) for a token that cannot be a header value.
@@ -89,16 +92,21 @@ where
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
         // The call's own identity wins over the source, on every attempt (the retry layer
         // copies the extensions); it was checked when the request was built.
-        if let Some(CallAuthorization(value)) = request.extensions().get::<CallAuthorization>() {
-            let value = value.clone();
-            request.headers_mut().insert(AUTHORIZATION, value);
-            return Box::pin(self.inner.call(request));
-        }
+        let source = match request.extensions().get::<CallAuthorization>() {
+            Some(CallAuthorization(value)) => Credentials::Header(value.clone()),
+            None => self.credentials.clone(),
+        };
+        let source = match source {
+            Credentials::Header(value) => {
+                request.headers_mut().insert(AUTHORIZATION, value);
+                return Box::pin(self.inner.call(request));
+            }
+            Credentials::Source(source) => source,
+        };
         // The inner service is called after an await: take the one that was polled ready and
         // leave a fresh clone in its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let source = Arc::clone(&self.source);
         Box::pin(async move {
             let identity = source
                 .identity()

@@ -1,0 +1,170 @@
+//! Waiting for an instance's result by polling its state: the builder behind
+//! [`ProcessControlClient::wait_for_result`].
+
+use std::time::Duration;
+
+use process_engine_api_types::models::{CorrelationProcessInstance, CorrelationState};
+
+use crate::error::Repr;
+use crate::mode::{Async, Mode};
+use crate::wire::correlations::Which;
+use crate::{Error, ProcessControlClient, ProcessResult, wire};
+use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
+
+/// The first pause between polls; it doubles up to [`MAX_POLL_DELAY`].
+const FIRST_POLL_DELAY: Duration = Duration::from_millis(20);
+/// The longest pause between polls: how late at most the client notices the end.
+const MAX_POLL_DELAY: Duration = Duration::from_secs(1);
+
+impl<M: Mode> ProcessControlClient<M> {
+    /// Waits until the instance of `process_model_id` in a correlation has finished (answering
+    /// its results), has failed ([`ErrorKind::InstanceFailed`] with the engine's error), or the
+    /// wait limit passed ([`ErrorKind::WaitLimitPassed`]; the client's
+    /// [`wait_limit`](Self::wait_limit) unless [`WaitForResult::limit`] is set).
+    ///
+    /// It polls the correlation's state, pausing 20 ms at first and doubling up to a second
+    /// (with jitter): for instances started with callback type 1, or whose start answered
+    /// already. The engine shows a correlation only to the identity that started it (and
+    /// everyone's to the development identity): wait for a user's instance as that user.
+    ///
+    /// [`ErrorKind::InstanceFailed`]: crate::ErrorKind::InstanceFailed
+    /// [`ErrorKind::WaitLimitPassed`]: crate::ErrorKind::WaitLimitPassed
+    pub fn wait_for_result(
+        &self,
+        correlation_id: impl Into<String>,
+        process_model_id: impl Into<String>,
+    ) -> WaitForResult<M> {
+        WaitForResult {
+            client: self.clone(),
+            wait: Wait {
+                correlation_id: correlation_id.into(),
+                process_model_id: process_model_id.into(),
+                limit: None,
+                options: RequestOptions::default(),
+            },
+        }
+    }
+}
+
+/// A wait for an instance's result; set a [`limit`](WaitForResult::limit) if needed, then
+/// `send()`. The per-call options apply to each poll.
+#[must_use = "a wait does nothing until it is sent"]
+#[derive(Debug)]
+pub struct WaitForResult<M: Mode = Async> {
+    pub(crate) client: ProcessControlClient<M>,
+    pub(crate) wait: Wait,
+}
+
+#[derive(Debug)]
+pub(crate) struct Wait {
+    correlation_id: String,
+    process_model_id: String,
+    limit: Option<Duration>,
+    options: RequestOptions,
+}
+
+impl<M: Mode> WaitForResult<M> {
+    /// How long to wait at most.
+    pub fn limit(mut self, limit: Duration) -> Self {
+        self.wait.limit = Some(limit);
+        self
+    }
+}
+
+impl<M: Mode> RequestOptionsBuilder for WaitForResult<M> {
+    fn request_options(&mut self) -> &mut RequestOptions {
+        &mut self.wait.options
+    }
+}
+
+/// Where the polled instances stand.
+enum Progress {
+    Running,
+    Finished,
+    Failed(Box<CorrelationProcessInstance>),
+}
+
+fn progress(instances: &[CorrelationProcessInstance]) -> Progress {
+    if let Some(failed) = instances
+        .iter()
+        .find(|instance| instance.state == CorrelationState::Error)
+    {
+        return Progress::Failed(Box::new(failed.clone()));
+    }
+    if instances
+        .iter()
+        .all(|instance| instance.state == CorrelationState::Finished)
+    {
+        Progress::Finished
+    } else {
+        Progress::Running
+    }
+}
+
+impl WaitForResult<Async> {
+    /// Waits, and answers the results of the finished instance (one per end event reached).
+    pub async fn send(self) -> Result<Vec<ProcessResult>, Error> {
+        let wait = self.wait;
+        let limit = wait.limit.unwrap_or_else(|| self.client.wait_limit());
+        let transport = self.client.transport();
+        // The limit covers the polls themselves too: one that hangs must not outlast it.
+        match tokio::time::timeout(limit, poll(transport, &wait)).await {
+            Ok(answer) => answer,
+            Err(_elapsed) => Err(Error::new(Repr::WaitLimit {
+                process_model_id: wait.process_model_id,
+                correlation_id: wait.correlation_id,
+                limit,
+            })),
+        }
+    }
+}
+
+async fn poll(
+    transport: &process_engine_transport::Client,
+    wait: &Wait,
+) -> Result<Vec<ProcessResult>, Error> {
+    let mut delay = FIRST_POLL_DELAY;
+    loop {
+        let correlation = wire::correlations::correlation(
+            transport,
+            Which::ById(&wait.correlation_id),
+            &wait.options,
+        )
+        .await?;
+        let instances: Vec<_> = correlation
+            .process_instances
+            .into_iter()
+            .filter(|instance| instance.process_model_id == wait.process_model_id)
+            .collect();
+        if instances.is_empty() {
+            return Err(Error::new(Repr::NoInstance {
+                process_model_id: wait.process_model_id.clone(),
+                correlation_id: wait.correlation_id.clone(),
+            }));
+        }
+        match progress(&instances) {
+            Progress::Failed(instance) => {
+                return Err(Error::new(Repr::InstanceFailed {
+                    process_model_id: wait.process_model_id.clone(),
+                    correlation_id: wait.correlation_id.clone(),
+                    process_instance_id: instance.process_instance_id,
+                    error: instance.error.map(Into::into),
+                }));
+            }
+            Progress::Finished => {
+                let results = wire::correlations::results(
+                    transport,
+                    &wait.correlation_id,
+                    &wait.process_model_id,
+                    &wait.options,
+                )
+                .await?;
+                return Ok(results.into_iter().map(Into::into).collect());
+            }
+            Progress::Running => {}
+        }
+        // Full jitter on the upper half, so that many waiters do not poll in step.
+        tokio::time::sleep(delay.mul_f64(0.5 + fastrand::f64() / 2.0)).await;
+        delay = (delay * 2).min(MAX_POLL_DELAY);
+    }
+}

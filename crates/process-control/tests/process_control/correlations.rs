@@ -1,0 +1,200 @@
+//! Correlations, instance state, token history, terminate.
+
+use process_engine_process_control::{
+    ErrorKind, InstanceState, StartCallbackType, TaskScope, TokenEvent,
+};
+use serde_json::json;
+
+use crate::support::{Harness, Model, unique};
+
+#[tokio::test]
+async fn a_correlation_runs_then_finishes() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::UserTask).await;
+    let correlation = unique("corr");
+    let started = harness
+        .starting(&model)
+        .correlation_id(&correlation)
+        .send()
+        .await
+        .unwrap();
+    let client = &harness.client;
+
+    let read = client.correlation(&correlation).send().await.unwrap();
+    assert_eq!(read.id, correlation);
+    assert_eq!(read.state, InstanceState::Running);
+    assert_eq!(read.process_instances.len(), 1);
+    let instance = &read.process_instances[0];
+    assert_eq!(instance.process_instance_id, started.process_instance_id);
+    assert_eq!(instance.process_model_id, model);
+    assert_eq!(instance.state, InstanceState::Running);
+    assert!(instance.xml.contains(&model));
+
+    let by_instance = client
+        .correlation_of_process_instance(&started.process_instance_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_instance.id, correlation);
+    let by_model = client
+        .correlations_of_process_model(&model)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_model.len(), 1);
+    assert_eq!(by_model[0].id, correlation);
+    let all = client.all_correlations().send().await.unwrap();
+    assert!(all.iter().any(|c| c.id == correlation));
+    let active = client.active_correlations().send().await.unwrap();
+    assert!(active.iter().any(|c| c.id == correlation));
+    assert_eq!(
+        client
+            .process_instance_state(&started.process_instance_id)
+            .send()
+            .await
+            .unwrap(),
+        InstanceState::Running
+    );
+
+    let tasks = client
+        .user_tasks(TaskScope::correlation(&correlation))
+        .send()
+        .await
+        .unwrap();
+    client.finish_user_task(&tasks[0]).send().await.unwrap();
+    let finished = client.correlation(&correlation).send().await.unwrap();
+    assert_eq!(finished.state, InstanceState::Finished);
+    assert_eq!(
+        client
+            .process_instance_state(&started.process_instance_id)
+            .send()
+            .await
+            .unwrap(),
+        InstanceState::Finished
+    );
+    let active = client.active_correlations().send().await.unwrap();
+    assert!(active.iter().all(|c| c.id != correlation));
+}
+
+#[tokio::test]
+async fn a_failed_instance_has_the_engines_error() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::TwoEnds).await;
+    // No flow of the gateway matches the input: the instance fails.
+    let error = harness
+        .starting(&model)
+        .callback(StartCallbackType::OnProcessInstanceFinished)
+        .input(&json!({"path": "nowhere"}))
+        .send()
+        .await
+        .unwrap_err();
+    // A start that waits fails with the instance: the engine's 500.
+    assert_eq!(error.kind(), ErrorKind::Engine, "{error:?}");
+    assert_eq!(error.status(), Some(500));
+
+    let started = harness
+        .starting(&model)
+        .input(&json!({"path": "nowhere"}))
+        .send()
+        .await
+        .unwrap();
+    let state = settled_state(&harness, &started.process_instance_id).await;
+    let InstanceState::Error(Some(failure)) = state else {
+        panic!("{state:?}");
+    };
+    assert_eq!(failure.code, 500);
+    let correlation = harness
+        .client
+        .correlation(&started.correlation_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(correlation.state, InstanceState::Error(_)));
+}
+
+/// The state of an instance once it no longer runs (the engine fails and terminates
+/// asynchronously).
+async fn settled_state(harness: &Harness, process_instance_id: &str) -> InstanceState {
+    loop {
+        let state = harness
+            .client
+            .process_instance_state(process_instance_id)
+            .send()
+            .await
+            .unwrap();
+        if state != InstanceState::Running {
+            return state;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn terminate_ends_an_instance_in_error() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::UserTask).await;
+    let started = harness.start_instance(&model).await;
+    harness
+        .client
+        .terminate_process_instance(&started.process_instance_id)
+        .send()
+        .await
+        .unwrap();
+    let state = settled_state(&harness, &started.process_instance_id).await;
+    let InstanceState::Error(error) = state else {
+        panic!("{state:?}");
+    };
+    assert_eq!(error.map(|e| e.code), Some(500));
+    let tasks = harness
+        .user_tasks(TaskScope::process_instance(&started.process_instance_id))
+        .await;
+    assert!(tasks.is_empty());
+}
+
+#[tokio::test]
+async fn the_token_history_of_an_instance() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::TwoEnds).await;
+    let started = harness
+        .starting(&model)
+        .callback(StartCallbackType::OnProcessInstanceFinished)
+        .input(&json!({"path": "a"}))
+        .send()
+        .await
+        .unwrap();
+    let history = harness
+        .client
+        .token_history(&started.process_instance_id)
+        .send()
+        .await
+        .unwrap();
+    let start = &history["start"];
+    assert_eq!(start[0].event, TokenEvent::Enter);
+    assert_eq!(start[0].previous_flow_node_instance_id, None);
+    assert_eq!(
+        start[0].payload_as::<serde_json::Value>().unwrap(),
+        json!({"path": "a"})
+    );
+    assert!(history.contains_key("end_a"));
+    assert!(!history.contains_key("end_b"));
+    let in_correlation = harness
+        .client
+        .token_history_in_correlation(&started.correlation_id, &model)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_correlation, history);
+}
+
+#[tokio::test]
+async fn an_unknown_correlation_is_not_found() {
+    let harness = Harness::start().await;
+    let error = harness
+        .client
+        .correlation(unique("corr"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+    assert_eq!(error.status(), Some(404));
+}

@@ -1,0 +1,77 @@
+//! Waiting message and signal events: every scope, and triggering them with a payload.
+
+use process_engine_process_control::{EventKind, EventScope};
+use serde_json::json;
+
+use crate::support::{Harness, Model, unique};
+
+async fn waits_and_is_triggered(model_kind: Model, kind: EventKind) {
+    let harness = Harness::start().await;
+    let model = harness.deploy(model_kind).await;
+    let name = format!("{model}_go");
+    let correlation = unique("corr");
+    let started = harness
+        .starting(&model)
+        .correlation_id(&correlation)
+        .send()
+        .await
+        .unwrap();
+    let client = &harness.client;
+    for scope in [
+        EventScope::process_model(&model),
+        EventScope::correlation(&correlation),
+        EventScope::process_model_in_correlation(&model, &correlation),
+    ] {
+        let events = client.events(scope).send().await.unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].kind, kind);
+        assert_eq!(events[0].name, name);
+        assert_eq!(events[0].process_instance_id, started.process_instance_id);
+        assert_eq!(events[0].bpmn_type, "bpmn:IntermediateCatchEvent");
+    }
+    let trigger = match kind {
+        EventKind::Message => client.trigger_message(&name),
+        _ => client.trigger_signal(&name),
+    };
+    trigger
+        .payload(&json!({"approved": true}))
+        .send()
+        .await
+        .unwrap();
+    let results = client
+        .wait_for_result(&correlation, &model)
+        .send()
+        .await
+        .unwrap();
+    // The payload is what the waiting token continues with.
+    assert_eq!(results[0].token_payload, json!({"approved": true}));
+    assert!(
+        client
+            .events(EventScope::correlation(&correlation))
+            .send()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_message_reaches_the_waiting_token_with_its_payload() {
+    waits_and_is_triggered(Model::Message, EventKind::Message).await;
+}
+
+#[tokio::test]
+async fn a_signal_reaches_the_waiting_token_with_its_payload() {
+    waits_and_is_triggered(Model::Signal, EventKind::Signal).await;
+}
+
+#[tokio::test]
+async fn a_message_nobody_waits_for_is_fine() {
+    let harness = Harness::start().await;
+    harness
+        .client
+        .trigger_message(unique("nobody_waits"))
+        .send()
+        .await
+        .unwrap();
+}

@@ -1,0 +1,27 @@
+//! The guides in `docs/`, compiled and run as doctests (`cargo test --doc -p process-engine`),
+//! so that every Rust block in them keeps compiling and stays true to the API. Built only when
+//! rustdoc collects doctests: the published crate neither contains nor needs these files.
+
+/// `docs/architecture.md`.
+#[doc = include_str!("../../../docs/architecture.md")]
+struct Architecture;
+
+/// `docs/errors-and-retries.md`.
+#[doc = include_str!("../../../docs/errors-and-retries.md")]
+struct ErrorsAndRetries;
+
+/// `docs/auth.md`.
+#[doc = include_str!("../../../docs/auth.md")]
+struct Auth;
+
+/// `docs/testing-with-the-testkit.md`.
+#[doc = include_str!("../../../docs/testing-with-the-testkit.md")]
+struct TestingWithTheTestkit;
+
+/// `docs/releasing.md`.
+#[doc = include_str!("../../../docs/releasing.md")]
+struct Releasing;
+
+/// `docs/api-description.md`.
+#[doc = include_str!("../../../docs/api-description.md")]
+struct ApiDescription;
