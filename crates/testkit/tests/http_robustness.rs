@@ -85,6 +85,34 @@ async fn a_json_body_after_a_byte_order_mark_is_read() {
     assert_eq!(answer.json()["endEventId"], "end");
 }
 
+/// body-parser decodes in the content type's charset and refuses one that is not UTF
+/// (`lib/types/json.js`), which the engine's error handler answers with 500.
+#[tokio::test]
+async fn a_json_body_is_decoded_in_its_charset_and_other_charsets_are_refused() {
+    let engine = engine().await;
+    let addr = engine.local_addr();
+    let send = |charset: &str, body: Vec<u8>| {
+        let head = format!(
+            "POST /api/consumer/v1/process_models/quick/start HTTP/1.1\r\nHost: e\r\n\
+             Authorization: {}\r\nContent-Type: application/json; charset={charset}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            support::TOKEN,
+            body.len()
+        );
+        let mut request = head.into_bytes();
+        request.extend_from_slice(&body);
+        async move { exchange(addr, &request).await }
+    };
+    let text = r#"{"correlationId": "sixteen"}"#;
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let answer = send("utf-16le", utf16).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.json()["correlationId"], "sixteen");
+    let refused = send("latin1", text.as_bytes().to_vec()).await;
+    assert_eq!(refused.status, 500);
+    assert_eq!(refused.text(), "unsupported charset \"LATIN1\"");
+}
+
 /// Node refuses a head of more than 16 KiB (`--max-http-header-size`) with 431.
 #[tokio::test]
 async fn a_head_over_16_kib_is_refused_with_431_and_one_within_is_served() {

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::json_errors;
+use super::{charset, json_errors};
 
 /// The largest JSON body the engine reads: the shipped `http_extension` configuration's `50mb`,
 /// which body-parser counts in binary megabytes.
@@ -36,14 +36,15 @@ pub(crate) fn is_json(content_type: Option<&str>) -> bool {
 /// neither object nor array are errors whose message is the one the engine's JavaScript runtime
 /// gives (the engine answers them with 500).
 ///
-/// As body-parser 1.18.3 does: the bytes are decoded by iconv-lite, which drops one leading
-/// byte-order mark (`lib/bom-handling.js`, on by default); what is then empty is `{}`; the first
-/// character after JSON white space must open an object or array (`lib/types/json.js`).
+/// As body-parser 1.18.3 does: the bytes are decoded in the content type's charset
+/// ([`charset`]) by iconv-lite, which drops one leading byte-order mark (`lib/bom-handling.js`,
+/// on by default); what is then empty is `{}`; the first character after JSON white space must
+/// open an object or array (`lib/types/json.js`).
 pub(crate) fn read(content_type: Option<&str>, body: &[u8]) -> Result<Value, String> {
     if !is_json(content_type) {
         return Ok(Value::Object(Map::new()));
     }
-    let decoded = String::from_utf8_lossy(body);
+    let decoded = charset::decode(charset::of(content_type)?, body);
     let text = decoded.strip_prefix('\u{feff}').unwrap_or(&decoded);
     if text.is_empty() {
         return Ok(Value::Object(Map::new()));

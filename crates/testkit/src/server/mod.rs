@@ -2,6 +2,7 @@
 //! handlers, and obeys the test's controls (stop accepting and drop connections, resume, stop).
 
 mod body;
+mod charset;
 mod handlers;
 mod json_errors;
 mod reply;
@@ -193,6 +194,12 @@ async fn answer(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let json = body::is_json(content_type);
+    // body-parser refuses a charset before it reads the body, so before the size limit too.
+    if json {
+        if let Err(message) = charset::of(content_type) {
+            return Reject::new(500, message).into();
+        }
+    }
     let read = tokio::time::timeout_at(deadline, read_body(body, json, shared.limits.body));
     let bytes = match read.await {
         Ok(Ok(bytes)) => bytes,
