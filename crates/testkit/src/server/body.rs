@@ -114,6 +114,14 @@ mod tests {
     }
 
     #[test]
+    fn json_nested_beyond_the_parsers_bound_is_refused_saying_so() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(read(JSON, nested(127).as_bytes()).is_ok());
+        assert_eq!(error(&nested(128)), json_errors::NESTED_TOO_DEEP);
+        assert_eq!(error(&nested(100_000)), json_errors::NESTED_TOO_DEEP);
+    }
+
+    #[test]
     fn ignores_bodies_of_other_content_types() {
         assert_eq!(read(Some("text/plain"), br#"{"a":1}"#).unwrap(), json!({}));
         assert_eq!(read(None, b"{garbage").unwrap(), json!({}));
