@@ -3,7 +3,8 @@
 //! ```text
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
-//! cargo xtask bench [engine]      run the benchmarks and print their figures
+//! cargo xtask bench [engine|handout|soak [CYCLES]]
+//!                                 run a benchmark of the stand-in engine and print its figures
 //! cargo xtask bench worker        the external-task worker against a raw hyper loop
 //! cargo xtask bench start         a start through the process-control client vs a raw loop
 //! cargo xtask release <version> [--dry-run]
@@ -15,6 +16,7 @@
     reason = "a command-line tool: printing is its output"
 )]
 
+mod bench;
 mod bench_start;
 mod bench_worker;
 mod ci;
@@ -24,23 +26,9 @@ mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | bench [engine | start | worker] | \
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | \
+                     bench [engine | handout | soak [CYCLES] | start | worker] | \
                      release <version> [--dry-run]>";
-
-/// The stand-in engine's throughput: start + fetch_and_lock + finish cycles per second.
-fn bench_engine() -> anyhow::Result<()> {
-    workspace::run(
-        &workspace::cargo(),
-        &[
-            "bench",
-            "--package",
-            "process-engine-testkit",
-            "--bench",
-            "cycles",
-        ],
-        &[],
-    )
-}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,9 +37,15 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
-        ["bench"] | ["bench", "engine"] => bench_engine(),
         ["bench", "start"] => bench_start::run(),
         ["bench", "worker"] => bench_worker::run(),
+        ["bench", rest @ ..] => match bench::Bench::parse(rest) {
+            Some(bench) => bench::run(&bench),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         ["release", rest @ ..] => release::run(rest),
         _ => {
             eprintln!("{USAGE}");

@@ -12,13 +12,23 @@ pub(crate) fn now_ms() -> u64 {
         })
 }
 
-/// `ms` since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub(crate) fn iso(ms: u64) -> String {
-    let days = ms / 86_400_000;
-    let in_day = ms % 86_400_000;
+/// `ms` since the epoch as JavaScript's `Date#toISOString` writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ`,
+/// and outside the years 0..=9999 with a sign and six digits (`+010000-01-01T00:00:00.000Z`).
+pub(crate) fn iso(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
     let (year, month, day) = civil_from_days(days);
+    let year = if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!(
+            "{}{:06}",
+            if year < 0 { '-' } else { '+' },
+            year.unsigned_abs()
+        )
+    };
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{year}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
         in_day / 3_600_000,
         in_day / 60_000 % 60,
         in_day / 1000 % 60,
@@ -28,22 +38,22 @@ pub(crate) fn iso(ms: u64) -> String {
 
 /// The current time in ISO-8601.
 pub(crate) fn now_iso() -> String {
-    iso(now_ms())
+    iso(i64::try_from(now_ms()).unwrap_or(i64::MAX))
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`, for non-negative day counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
     let year_of_era =
         (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
 
@@ -57,5 +67,11 @@ mod tests {
         assert_eq!(iso(1_795_466_492_536), "2026-11-23T20:41:32.536Z");
         assert_eq!(iso(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso(4_107_542_399_999), "2100-02-28T23:59:59.999Z");
+        // Beyond four-digit years and before the epoch, as `new Date(ms).toISOString()`.
+        assert_eq!(iso(8_640_000_000_000_000), "+275760-09-13T00:00:00.000Z");
+        assert_eq!(iso(-8_640_000_000_000_000), "-271821-04-20T00:00:00.000Z");
+        assert_eq!(iso(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(iso(-62_198_755_200_000), "-000001-01-01T00:00:00.000Z");
+        assert_eq!(iso(253_402_300_800_000), "+010000-01-01T00:00:00.000Z");
     }
 }

@@ -9,7 +9,8 @@ use process_engine_api_types::Route;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::server::{self, Command, Shared};
+use crate::engine::{Engine, Retention};
+use crate::server::{self, Command, Limits, Shared};
 
 /// Why the engine could not start or take a model.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +56,8 @@ pub enum Error {
 pub struct TestEngineBuilder {
     addr: SocketAddr,
     deploy: Vec<PathBuf>,
+    retention: Retention,
+    limits: Limits,
 }
 
 impl TestEngineBuilder {
@@ -76,6 +79,32 @@ impl TestEngineBuilder {
         self
     }
 
+    /// How many process instances that stopped running (finished, failed or terminated) the
+    /// engine keeps, with their token history, results and external tasks; beyond that the
+    /// longest stopped are forgotten, and their ids answer as unknown ones do (404). Default
+    /// 10,000. The real engine keeps them until their model is undeployed; a bound keeps the
+    /// stand-in's memory flat over millions of instances.
+    pub fn keep_finished(mut self, instances: usize) -> Self {
+        self.retention.finished = instances;
+        self
+    }
+
+    /// Forgets stopped instances also once they stopped longer ago than `age` (default: only
+    /// the bound of [`keep_finished`](Self::keep_finished) applies). Checked whenever an
+    /// instance moves.
+    pub fn keep_finished_for(mut self, age: Duration) -> Self {
+        self.retention.age = Some(age);
+        self
+    }
+
+    /// How long a client may take to send a whole request, head and body, before the engine
+    /// answers `408` and closes the connection. Default 300 s, Node's `server.requestTimeout`;
+    /// shorter in tests of a slow client.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request_timeout = timeout;
+        self
+    }
+
     /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
     /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
     pub async fn start(self) -> Result<TestEngine, Error> {
@@ -85,7 +114,11 @@ impl TestEngineBuilder {
                 addr: self.addr,
                 source,
             })?;
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            engine: Engine::new(self.retention),
+            limits: self.limits,
+            ..Shared::default()
+        });
         let (commands, receiver) = mpsc::channel(8);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         let engine = TestEngine {
@@ -119,6 +152,8 @@ impl TestEngine {
         TestEngineBuilder {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             deploy: Vec::new(),
+            retention: Retention::default(),
+            limits: Limits::default(),
         }
     }
 

@@ -22,6 +22,10 @@
 //! [`TestEngine::fail_next`] (the next requests of a route answer an error status),
 //! [`TestEngine::delay`] (a route answers late).
 //!
+//! Instances that stopped running are kept for queries up to a bound (the last 10,000 by
+//! default; [`TestEngineBuilder::keep_finished`], [`TestEngineBuilder::keep_finished_for`]), so
+//! an engine that runs for millions of instances keeps flat memory.
+//!
 //! What it executes, where it deliberately differs from the real engine, and how its state is
 //! kept: see the crate's README.
 

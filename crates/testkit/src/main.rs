@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! process-engine-testkit [--host 127.0.0.1] [--port 56000] [--deploy FILE_OR_DIR]...
+//!                        [--keep-finished N] [--keep-finished-for SECONDS]
+//!                        [--request-timeout SECONDS]
 //! ```
 //!
 //! Prints `listening on http://HOST:PORT` once it accepts requests; stops on Ctrl-C or SIGTERM,
@@ -9,15 +11,21 @@
 
 use std::net::IpAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use process_engine_testkit::TestEngine;
 
 const USAGE: &str =
     "usage: process-engine-testkit [--host ADDR] [--port PORT] [--deploy FILE_OR_DIR]...
+                              [--keep-finished N] [--keep-finished-for SECONDS]
+                              [--request-timeout SECONDS]
 
-  --host ADDR          address to listen on (default 127.0.0.1)
-  --port PORT          port to listen on (default 56000; 0 picks a free one)
-  --deploy PATH        deploy a BPMN file, or every .bpmn file of a folder (repeatable)";
+  --host ADDR                  address to listen on (default 127.0.0.1)
+  --port PORT                  port to listen on (default 56000; 0 picks a free one)
+  --deploy PATH                deploy a BPMN file, or every .bpmn file of a folder (repeatable)
+  --keep-finished N            keep at most N stopped process instances (default 10000)
+  --keep-finished-for SECONDS  also forget stopped instances older than this
+  --request-timeout SECONDS    time a client has to send a whole request (default 300)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,6 +45,21 @@ async fn main() -> ExitCode {
                     .map_err(|e| format!("--port {v}: {e}"))
             }),
             "--deploy" => value("--deploy").map(|path| builder.clone().deploy(path)),
+            "--keep-finished" => value("--keep-finished").and_then(|v| {
+                v.parse::<usize>()
+                    .map(|n| builder.clone().keep_finished(n))
+                    .map_err(|e| format!("--keep-finished {v}: {e}"))
+            }),
+            "--keep-finished-for" => value("--keep-finished-for").and_then(|v| {
+                seconds(&v)
+                    .map(|age| builder.clone().keep_finished_for(age))
+                    .map_err(|e| format!("--keep-finished-for {v}: {e}"))
+            }),
+            "--request-timeout" => value("--request-timeout").and_then(|v| {
+                seconds(&v)
+                    .map(|timeout| builder.clone().request_timeout(timeout))
+                    .map_err(|e| format!("--request-timeout {v}: {e}"))
+            }),
             "-h" | "--help" => {
                 eprintln!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -115,6 +138,12 @@ async fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     })
 }
 
+/// A non-negative number of seconds, fractions allowed.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string())
+}
+
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -124,4 +153,18 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_non_negative_numbers_with_fractions() {
+        assert_eq!(seconds("300"), Ok(Duration::from_secs(300)));
+        assert_eq!(seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert!(seconds("-1").is_err());
+        assert!(seconds("soon").is_err());
+        assert!(seconds("inf").is_err());
+    }
 }

@@ -4,15 +4,20 @@
 //! machine of its own, see [`instance`]), correlations, the external task table and the waiters
 //! of blocked starts. Every operation takes the lock, changes the state synchronously and
 //! releases it; nothing awaits while holding it. What must wait (a long poll, a start with
-//! callback type 2 or 3) takes a `watch` receiver or a `oneshot` receiver under the lock and
-//! awaits it after releasing the lock, so no wake-up can be missed.
+//! callback type 2 or 3) registers a `oneshot` receiver under the lock and awaits it after
+//! releasing the lock, so no wake-up can be missed.
+//!
+//! Instances that stopped running are kept for queries only up to a [`Retention`] bound, then
+//! forgotten with their tasks and, once empty, their correlations: a soak of a million
+//! instances runs in the memory of the bound.
 
 mod deployment;
 mod external_tasks;
 pub(crate) mod instance;
+mod retention;
 mod views;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -22,8 +27,10 @@ use tokio::sync::oneshot;
 use crate::auth::Identity;
 use crate::clock;
 pub(crate) use deployment::Deployment;
-use external_tasks::{ExternalTask, Tasks};
+pub(crate) use external_tasks::HandedOut;
+use external_tasks::{ExternalTask, LockEnd, Tasks};
 use instance::{Effects, Instance, NotWaiting, Outcome, RunState, TaskError, Wait};
+pub(crate) use retention::Retention;
 pub(crate) use views::Scope;
 
 /// A refusal in the engine's words: status and plain-text message.
@@ -70,13 +77,22 @@ struct State {
     /// Model ids in the order of their first deployment.
     model_order: Vec<String>,
     deployments: HashMap<String, Arc<Deployment>>,
-    /// Instance ids in creation order.
+    /// Instance ids in creation order. Ids of forgotten instances are dropped lazily
+    /// ([`State::compact_orders`]): readers skip ids that are no longer in `instances`.
     instance_order: Vec<String>,
     instances: HashMap<String, Instance>,
+    /// Correlation ids in creation order; forgotten ones dropped lazily, as above.
     correlation_order: Vec<String>,
     correlations: HashMap<String, Correlation>,
     tasks: Tasks,
     waiters: HashMap<String, Vec<Waiter>>,
+    /// How many stopped instances to keep, and for how long.
+    retention: Retention,
+    /// Stopped instances, the longest stopped first, with when they stopped (ms since the
+    /// epoch).
+    stopped: VecDeque<(String, u64)>,
+    /// Forgotten correlations whose ids are still in `correlation_order`.
+    forgotten_correlations: HashSet<String>,
 }
 
 /// The stand-in engine's state. Shared by the HTTP server's connections.
@@ -89,7 +105,8 @@ pub(crate) struct Engine {
 #[derive(Debug)]
 pub(crate) struct StartRequest {
     pub(crate) model: String,
-    pub(crate) callback: i64,
+    /// The callback type as the JavaScript number the engine checks.
+    pub(crate) callback: f64,
     pub(crate) start_event: Option<String>,
     pub(crate) end_event: Option<String>,
     pub(crate) correlation_id: Option<String>,
@@ -112,10 +129,22 @@ pub(crate) struct FetchRequest {
     pub(crate) topic: String,
     pub(crate) max_tasks: u64,
     pub(crate) long_polling: Duration,
-    pub(crate) lock_ms: u64,
+    /// The lock duration as the JavaScript number the engine computes with (ms; NaN for a
+    /// value that is not a number).
+    pub(crate) lock_ms: f64,
 }
 
 impl Engine {
+    /// An engine that keeps stopped instances as `retention` says.
+    pub(crate) fn new(retention: Retention) -> Self {
+        Engine {
+            state: Mutex::new(State {
+                retention,
+                ..State::default()
+            }),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock would be a bug in the engine; its state is still the
         // best there is, so go on with it rather than fail every later request.
@@ -180,7 +209,10 @@ impl Engine {
             }
         }
         state.instance_order.retain(|i| !gone.contains(i));
-        state.tasks.remove_instances(&gone);
+        state.stopped.retain(|(i, _)| !gone.contains(i));
+        state
+            .tasks
+            .remove_instances(gone.iter().map(String::as_str));
         for correlation in state.correlations.values_mut() {
             correlation.instances.retain(|i| !gone.contains(i));
         }
@@ -228,10 +260,11 @@ impl Engine {
 
     /// Starts an instance, with the checks and messages of the engine.
     pub(crate) fn start(&self, request: StartRequest) -> Result<Started, Reject> {
+        // JavaScript's `includes` compares exactly.
         let until = match request.callback {
-            1 => None,
-            2 => Some(Until::Finished),
-            3 => match request.end_event.as_deref().filter(|e| !e.is_empty()) {
+            1.0 => None,
+            2.0 => Some(Until::Finished),
+            3.0 => match request.end_event.as_deref().filter(|e| !e.is_empty()) {
                 Some(end) => Some(Until::EndEvent(end.to_owned())),
                 None => {
                     return Err(Reject::new(
@@ -243,7 +276,7 @@ impl Engine {
             other => {
                 return Err(Reject::new(
                     400,
-                    format!("{other} is not a valid return option!"),
+                    format!("{} is not a valid return option!", js_number(other)),
                 ));
             }
         };
@@ -324,7 +357,7 @@ impl Engine {
             });
         correlation.instances.push(instance_id.clone());
         if correlation.instances.len() == 1 {
-            state.correlation_order.push(correlation_id.clone());
+            state.order_correlation(&correlation_id);
         }
         state.instance_order.push(instance_id.clone());
         state.instances.insert(instance_id.clone(), instance);
@@ -419,53 +452,71 @@ impl Engine {
     // ---- external tasks ---------------------------------------------------------------------
 
     /// Locks free tasks of a topic for a worker; with none, waits up to the long-polling timeout
-    /// for one to be added (or for a lock to run out).
-    pub(crate) async fn fetch_and_lock(
-        &self,
-        request: FetchRequest,
-    ) -> Vec<process_engine_api_types::models::ExternalTask> {
+    /// for one to be free (added, or its lock ran out).
+    ///
+    /// A waiting poll is woken only when a task is free for it ([`external_tasks`]); its
+    /// registration is undone when it ends, also when its client goes away mid-wait.
+    pub(crate) async fn fetch_and_lock(&self, request: FetchRequest) -> Vec<HandedOut> {
         let deadline = tokio::time::Instant::now() + request.long_polling;
+        let mut poll = Poll {
+            engine: self,
+            topic: &request.topic,
+            id: None,
+            woken: None,
+        };
         loop {
-            let (mut added, next_expiry) = {
+            let next_expiry = {
                 let mut state = self.lock();
                 let now = clock::now_ms();
+                if let Some(id) = poll.id {
+                    // Woken or timed out: off the waiting list while it looks.
+                    state.tasks.stop_waiting(&request.topic, id);
+                }
+                poll.woken = None;
+                let end = LockEnd::after(now, request.lock_ms);
                 let fetched = state.tasks.fetch(
                     &request.topic,
                     &request.worker_id,
                     request.max_tasks,
-                    request.lock_ms,
+                    end,
                     now,
                 );
-                if !fetched.tasks.is_empty() || tokio::time::Instant::now() >= deadline {
-                    return fetched.tasks;
+                if !fetched.is_empty() || tokio::time::Instant::now() >= deadline {
+                    drop(state);
+                    return fetched;
                 }
-                let next_expiry = fetched.next_expiry_ms.map(|at| {
-                    tokio::time::Instant::now() + Duration::from_millis(at.saturating_sub(now))
-                });
-                (state.tasks.watch(&request.topic), next_expiry)
+                let id = *poll.id.get_or_insert_with(|| state.tasks.new_poller());
+                let (woken, next_expiry) = state.tasks.wait(&request.topic, id);
+                poll.woken = Some(woken);
+                next_expiry.map(|at| {
+                    let wait_ms = u64::try_from(at).unwrap_or(0).saturating_sub(now);
+                    tokio::time::Instant::now() + Duration::from_millis(wait_ms)
+                })
             };
             let wake = next_expiry.map_or(deadline, |at| at.min(deadline));
+            let Some(woken) = poll.woken.as_mut() else {
+                continue;
+            };
             tokio::select! {
-                _ = added.changed() => {}
+                _ = woken => poll.woken = None,
                 () = tokio::time::sleep_until(wake) => {}
             }
         }
     }
 
-    /// Extends a task's lock to now + `additional_ms`.
+    /// Extends a task's lock to now + `additional_ms` (a JavaScript number, as for the fetch).
     pub(crate) fn extend_lock(
         &self,
         task_id: &str,
         worker_id: &str,
-        additional_ms: u64,
+        additional_ms: f64,
     ) -> Result<(), Reject> {
         let mut state = self.lock();
         let now = clock::now_ms();
-        let task = state.tasks.access(task_id, worker_id, now)?;
-        task.lock = Some(external_tasks::Lock {
-            worker_id: worker_id.to_owned(),
-            until_ms: now.saturating_add(additional_ms),
-        });
+        state.tasks.access(task_id, worker_id, now)?;
+        state
+            .tasks
+            .relock(task_id, worker_id, LockEnd::after(now, additional_ms));
         Ok(())
     }
 
@@ -501,11 +552,11 @@ impl Engine {
     ) -> Result<(), Reject> {
         let mut state = self.lock();
         let task = state.tasks.access(task_id, worker_id, clock::now_ms())?;
-        task.finished = true;
         let (instance_id, fni) = (
             task.process_instance_id.clone(),
             task.flow_node_instance_id.clone(),
         );
+        state.tasks.finish(task_id);
         let mut fx = Effects::default();
         if let Some(instance) = state.instances.get_mut(&instance_id) {
             // An instance that no longer waits (terminated) just keeps the task finished.
@@ -555,7 +606,9 @@ impl State {
                 let _ = waiter.tx.send(Ok((end.clone(), payload.clone())));
             }
         }
+        let now = clock::now_ms();
         for id in fx.stopped {
+            self.stopped.push_back((id.clone(), now));
             let Some(waiters) = self.waiters.remove(&id) else {
                 continue;
             };
@@ -575,9 +628,75 @@ impl State {
                 let _ = waiter.tx.send(ending);
             }
         }
+        self.forget_stopped(now);
     }
+}
+
+/// A long poll in progress: takes itself off its topic's waiting list when it ends, however it
+/// ends (its future may be dropped mid-wait when the client goes away), and passes on a wake-up
+/// it got but did not act on.
+struct Poll<'a> {
+    engine: &'a Engine,
+    topic: &'a str,
+    /// Its number once it waited.
+    id: Option<u64>,
+    /// Its wake-up while it waits.
+    woken: Option<oneshot::Receiver<()>>,
+}
+
+impl Drop for Poll<'_> {
+    fn drop(&mut self) {
+        let Some(id) = self.id else {
+            return;
+        };
+        let unused_wake_up = self
+            .woken
+            .take()
+            .is_some_and(|mut woken| woken.try_recv().is_ok());
+        self.engine
+            .lock()
+            .tasks
+            .leave(self.topic, id, unused_wake_up);
+    }
+}
+
+/// A number as JavaScript's template literals write it: whole numbers in full below 1e21,
+/// exponent notation (`1e+21`) from there, `Infinity`, `NaN`.
+fn js_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".to_owned();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    if n == 0.0 {
+        // -0 too.
+        return "0".to_owned();
+    }
+    if n.abs() < 1e21 {
+        // Both write the shortest digits that read back as `n`, in full.
+        return format!("{n}");
+    }
+    // Rust: `1e21`, `1.5e300`; JavaScript: `1e+21`, `1.5e+300`.
+    format!("{n:e}").replacen('e', "e+", 1)
 }
 
 fn model_not_found(id: &str) -> Reject {
     Reject::new(404, format!("ProcessModel with id {id} not found!"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_number;
+
+    #[test]
+    fn numbers_are_written_as_javascript_writes_them() {
+        assert_eq!(js_number(4.0), "4");
+        assert_eq!(js_number(-5.0), "-5");
+        assert_eq!(js_number(1e20), "100000000000000000000");
+        assert_eq!(js_number(99_999_999_999_999_999_999_999.0), "1e+23");
+        assert_eq!(js_number(1.5e300), "1.5e+300");
+        assert_eq!(js_number(f64::INFINITY), "Infinity");
+        assert_eq!(js_number(-0.0), "0");
+    }
 }

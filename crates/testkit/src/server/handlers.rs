@@ -1,12 +1,12 @@
-//! One handler per family of operations; [`dispatch`] picks it by the route's operation.
+//! One handler per family of operations; [`dispatch`] picks it by the request's operation.
 //!
-//! The operations of the API description are named systematically
-//! (`get_user_tasks_for_correlation`, `management_finish_manual_task`, ...), so the list and
-//! finish routes of the consumer and management APIs share their handlers: the path parameters
-//! a route has say which scope a list covers.
+//! The match is exhaustive over [`OperationId`]: an operation of the API description without a
+//! handler does not compile. The list and finish routes of the consumer and management APIs
+//! share their handlers: the path parameters a route has say which scope a list covers.
 
 use std::time::Duration;
 
+use process_engine_api_types::OperationId;
 use process_engine_api_types::models::{
     self, EventReference, ManagementProcessModel, ManagementProcessModelList, ProcessModelList,
     ProcessStartResponse,
@@ -22,61 +22,49 @@ use crate::engine::{Deployment, Engine, FetchRequest, Reject, Scope, StartReques
 const PACKAGE_INFO: &str = include_str!("package_info.json");
 
 pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
-    let operation = call.route.operation;
-    let op = operation.strip_prefix("management_").unwrap_or(operation);
-    match op {
-        "get_package_info" => Reply::Json(PACKAGE_INFO.trim_end().as_bytes().to_vec().into()),
-        "get_authority" => Reply::json(&json!({ "authority": "http://localhost:5000/" })),
-        "get_process_models"
-        | "get_process_model_by_id"
-        | "get_process_model_by_process_instance_id" => {
-            process_models(engine, &call, operation.starts_with("management_"))
+    use ListKind::{EmptyActivities, Events, ManualTasks, UserTasks};
+    use OperationId as Op;
+    match call.operation {
+        Op::GetPackageInfo => Reply::Json(PACKAGE_INFO.trim_end().as_bytes().to_vec().into()),
+        Op::GetAuthority => Reply::json(&json!({ "authority": "http://localhost:5000/" })),
+        Op::GetProcessModels | Op::GetProcessModelById | Op::GetProcessModelByProcessInstanceId => {
+            process_models(engine, &call, false)
         }
-        "start_process_instance" => start(engine, &call).await,
-        "get_process_results_for_correlation" => {
-            match engine.results(call.param("correlation_id"), call.param("process_model_id")) {
-                Ok(results) => Reply::json(&results),
-                Err(reject) => reject.into(),
-            }
+        Op::ManagementGetProcessModels
+        | Op::ManagementGetProcessModelById
+        | Op::ManagementGetProcessModelByProcessInstanceId => process_models(engine, &call, true),
+        Op::StartProcessInstance | Op::ManagementStartProcessInstance => start(engine, &call).await,
+        Op::GetProcessResultsForCorrelation => json_or_reject(
+            engine.results(call.param("correlation_id"), call.param("process_model_id")),
+        ),
+        Op::GetOwnProcessInstances => Reply::json(&engine.own_instances(&call.caller().user_id)),
+        Op::TriggerMessageEvent | Op::ManagementTriggerMessageEvent => {
+            trigger(engine, &call, Wait::Message)
         }
-        "get_own_process_instances" => Reply::json(&engine.own_instances(&call.caller().user_id)),
-        "trigger_message_event" | "trigger_signal_event" => {
-            let name = call.param("event_name").to_owned();
-            let wait = if op == "trigger_message_event" {
-                Wait::Message(name)
-            } else {
-                Wait::Signal(name)
-            };
-            // Only the body's `currentToken` reaches the waiting event.
-            let payload = call
-                .body
-                .get("currentToken")
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            engine.trigger(&wait, &payload);
-            Reply::NoContent
+        Op::TriggerSignalEvent | Op::ManagementTriggerSignalEvent => {
+            trigger(engine, &call, Wait::Signal)
         }
-        "finish_user_task" => finish_user_task(engine, &call),
-        "finish_manual_task" => {
+        Op::FinishUserTask | Op::ManagementFinishUserTask => finish_user_task(engine, &call),
+        Op::FinishManualTask | Op::ManagementFinishManualTask => {
             finish(engine, &call, &Wait::ManualTask, Outcome::Result(json!({})))
         }
-        "finish_empty_activity" => {
+        Op::FinishEmptyActivity | Op::ManagementFinishEmptyActivity => {
             finish(engine, &call, &Wait::EmptyActivity, Outcome::PassThrough)
         }
-        "fetch_and_lock_external_tasks" => fetch_and_lock(engine, &call).await,
-        "extend_external_task_lock" => {
-            let additional = call.body_u64("additionalDuration").unwrap_or(0);
+        Op::FetchAndLockExternalTasks => fetch_and_lock(engine, &call).await,
+        Op::ExtendExternalTaskLock => {
+            let additional = call.body_number("additionalDuration");
             no_content(engine.extend_lock(
                 call.param("external_task_id"),
                 worker(&call),
                 additional,
             ))
         }
-        "finish_external_task" => {
+        Op::FinishExternalTask => {
             let result = call.body.get("result").cloned().unwrap_or(Value::Null);
             no_content(engine.finish_task(call.param("external_task_id"), worker(&call), result))
         }
-        "handle_external_task_bpmn_error" => {
+        Op::HandleExternalTaskBpmnError => {
             let code = call
                 .body
                 .get("errorCode")
@@ -84,7 +72,7 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
             let error = TaskError::Bpmn { code };
             no_content(engine.fail_task(call.param("external_task_id"), worker(&call), error))
         }
-        "handle_external_task_service_error" => {
+        Op::HandleExternalTaskServiceError => {
             let message = call
                 .body
                 .get("errorMessage")
@@ -93,7 +81,7 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
             let error = TaskError::Service { message, details };
             no_content(engine.fail_task(call.param("external_task_id"), worker(&call), error))
         }
-        "import_process_model" => {
+        Op::ImportProcessModel => {
             let name = call
                 .body
                 .get("name")
@@ -103,47 +91,80 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
                 Err(reject) => reject.into(),
             }
         }
-        "update_process_model" => {
+        Op::UpdateProcessModel => {
             no_content(deploy(engine, &call, call.param("process_model_name")))
         }
-        "undeploy_process_model" => {
+        Op::UndeployProcessModel => {
             engine.undeploy(call.param("process_model_id"));
             Reply::Empty
         }
-        "delete_process_model" => {
+        Op::DeleteProcessModel => {
             engine.undeploy(call.param("process_model_id"));
             Reply::NoContent
         }
-        "terminate_process_instance" => {
+        Op::TerminateProcessInstance => {
             engine.terminate(call.param("process_instance_id"));
             Reply::NoContent
         }
-        "get_all_correlations" | "get_active_correlations" => Reply::json(
-            &engine.correlations(&call.caller().user_id, op == "get_active_correlations"),
-        ),
-        "get_correlations_by_process_model_id" => json_or_reject(
+        Op::GetAllCorrelations => Reply::json(&engine.correlations(&call.caller().user_id, false)),
+        Op::GetActiveCorrelations => {
+            Reply::json(&engine.correlations(&call.caller().user_id, true))
+        }
+        Op::GetCorrelationsByProcessModelId => json_or_reject(
             engine.correlations_of_model(call.param("process_model_id"), &call.caller().user_id),
         ),
-        "get_correlation_by_process_instance_id" => json_or_reject(
+        Op::GetCorrelationByProcessInstanceId => json_or_reject(
             engine
                 .correlation_of_instance(call.param("process_instance_id"), &call.caller().user_id),
         ),
-        "get_correlation_by_id" => {
+        Op::GetCorrelationById => {
             json_or_reject(engine.correlation(call.param("correlation_id"), &call.caller().user_id))
         }
-        "get_token_history_for_process_instance" => {
+        Op::GetTokenHistoryForProcessInstance => {
             json_or_reject(engine.token_history(call.param("process_instance_id")))
         }
-        "get_token_history_for_correlation_and_process_model" => json_or_reject(
+        Op::GetTokenHistoryForCorrelationAndProcessModel => json_or_reject(
             engine.token_history_of(call.param("correlation_id"), call.param("process_model_id")),
         ),
-        _ => match list_route(operation) {
-            Some((kind, own)) => list(engine, &call, kind, own),
-            None => Reply::Error(Reject::new(
-                500,
-                format!("The stand-in engine does not serve {operation}."),
-            )),
-        },
+        Op::GetUserTasksForProcessModel
+        | Op::GetUserTasksForProcessInstance
+        | Op::GetUserTasksForCorrelation
+        | Op::GetUserTasksForProcessModelInCorrelation
+        | Op::ManagementGetUserTasksForProcessModel
+        | Op::ManagementGetUserTasksForProcessInstance
+        | Op::ManagementGetUserTasksForCorrelation
+        | Op::ManagementGetUserTasksForProcessModelInCorrelation => {
+            list(engine, &call, UserTasks, false)
+        }
+        Op::GetOwnUserTasks => list(engine, &call, UserTasks, true),
+        Op::GetManualTasksForProcessModel
+        | Op::GetManualTasksForProcessInstance
+        | Op::GetManualTasksForCorrelation
+        | Op::GetManualTasksForProcessModelInCorrelation
+        | Op::ManagementGetManualTasksForProcessModel
+        | Op::ManagementGetManualTasksForProcessInstance
+        | Op::ManagementGetManualTasksForCorrelation
+        | Op::ManagementGetManualTasksForProcessModelInCorrelation => {
+            list(engine, &call, ManualTasks, false)
+        }
+        Op::GetOwnManualTasks => list(engine, &call, ManualTasks, true),
+        Op::GetEmptyActivitiesForProcessModel
+        | Op::GetEmptyActivitiesForProcessInstance
+        | Op::GetEmptyActivitiesForCorrelation
+        | Op::GetEmptyActivitiesForProcessModelInCorrelation
+        | Op::ManagementGetEmptyActivitiesForProcessModel
+        | Op::ManagementGetEmptyActivitiesForProcessInstance
+        | Op::ManagementGetEmptyActivitiesForCorrelation
+        | Op::ManagementGetEmptyActivitiesForProcessModelInCorrelation => {
+            list(engine, &call, EmptyActivities, false)
+        }
+        Op::GetOwnEmptyActivities => list(engine, &call, EmptyActivities, true),
+        Op::GetEventsForProcessModel
+        | Op::GetEventsForCorrelation
+        | Op::GetEventsForProcessModelInCorrelation
+        | Op::ManagementGetEventsForProcessModel
+        | Op::ManagementGetEventsForCorrelation
+        | Op::ManagementGetEventsForProcessModelInCorrelation => list(engine, &call, Events, false),
     }
 }
 
@@ -154,51 +175,6 @@ enum ListKind {
     ManualTasks,
     EmptyActivities,
     Events,
-}
-
-/// The list routes by operation, consumer and management: what each lists, and whether it lists
-/// the caller's own only. The scope (model, instance, correlation) comes from the path
-/// parameters. An operation missing here is not served, rather than served by a lookalike.
-fn list_route(operation: &str) -> Option<(ListKind, bool)> {
-    use ListKind::{EmptyActivities, Events, ManualTasks, UserTasks};
-    Some(match operation {
-        "get_user_tasks_for_process_model"
-        | "get_user_tasks_for_process_instance"
-        | "get_user_tasks_for_correlation"
-        | "get_user_tasks_for_process_model_in_correlation"
-        | "management_get_user_tasks_for_process_model"
-        | "management_get_user_tasks_for_process_instance"
-        | "management_get_user_tasks_for_correlation"
-        | "management_get_user_tasks_for_process_model_in_correlation" => (UserTasks, false),
-        "get_own_user_tasks" => (UserTasks, true),
-        "get_manual_tasks_for_process_model"
-        | "get_manual_tasks_for_process_instance"
-        | "get_manual_tasks_for_correlation"
-        | "get_manual_tasks_for_process_model_in_correlation"
-        | "management_get_manual_tasks_for_process_model"
-        | "management_get_manual_tasks_for_process_instance"
-        | "management_get_manual_tasks_for_correlation"
-        | "management_get_manual_tasks_for_process_model_in_correlation" => (ManualTasks, false),
-        "get_own_manual_tasks" => (ManualTasks, true),
-        "get_empty_activities_for_process_model"
-        | "get_empty_activities_for_process_instance"
-        | "get_empty_activities_for_correlation"
-        | "get_empty_activities_for_process_model_in_correlation"
-        | "management_get_empty_activities_for_process_model"
-        | "management_get_empty_activities_for_process_instance"
-        | "management_get_empty_activities_for_correlation"
-        | "management_get_empty_activities_for_process_model_in_correlation" => {
-            (EmptyActivities, false)
-        }
-        "get_own_empty_activities" => (EmptyActivities, true),
-        "get_events_for_process_model"
-        | "get_events_for_correlation"
-        | "get_events_for_process_model_in_correlation"
-        | "management_get_events_for_process_model"
-        | "management_get_events_for_correlation"
-        | "management_get_events_for_process_model_in_correlation" => (Events, false),
-        _ => return None,
-    })
 }
 
 /// The list routes of user tasks, manual tasks, empty activities and events, by scope (only the
@@ -217,6 +193,17 @@ fn list(engine: &Engine, call: &Call, kind: ListKind, own: bool) -> Reply {
         ListKind::EmptyActivities => Reply::json(&engine.empty_activities(scope)),
         ListKind::Events => Reply::json(&engine.events(scope)),
     }
+}
+
+/// Delivers a message or signal; only the body's `currentToken` reaches the waiting events.
+fn trigger(engine: &Engine, call: &Call, wait: fn(String) -> Wait) -> Reply {
+    let payload = call
+        .body
+        .get("currentToken")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    engine.trigger(&wait(call.param("event_name").to_owned()), &payload);
+    Reply::NoContent
 }
 
 fn process_models(engine: &Engine, call: &Call, with_xml: bool) -> Reply {
@@ -276,12 +263,13 @@ fn management_model(deployment: &Deployment) -> ManagementProcessModel {
 }
 
 async fn start(engine: &Engine, call: &Call) -> Reply {
-    // `parseInt` semantics: missing, 0 or not a number is the default, 1.
+    // `Number.parseInt(query.start_callback_type)`, and a falsy result (missing, NaN, 0) is the
+    // default, 1 (consumer_api_http 4.1.0, `consumer_api_controller.js`).
     let callback = call
         .query("start_callback_type")
         .and_then(parse_int)
-        .filter(|&c| c != 0)
-        .unwrap_or(1);
+        .filter(|&c| c != 0.0)
+        .unwrap_or(1.0);
     let input = match call.body.get("inputValues") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(value) => value.clone(),
@@ -359,7 +347,7 @@ async fn fetch_and_lock(engine: &Engine, call: &Call) -> Reply {
         topic: topic.to_owned(),
         max_tasks: call.body_u64("maxTasks").unwrap_or(0),
         long_polling: Duration::from_millis(call.body_u64("longPollingTimeout").unwrap_or(0)),
-        lock_ms: call.body_u64("lockDuration").unwrap_or(0),
+        lock_ms: call.body_number("lockDuration"),
     };
     Reply::json(&engine.fetch_and_lock(request).await)
 }
@@ -401,75 +389,58 @@ fn js_string(value: &Value) -> String {
     }
 }
 
-/// JavaScript's `parseInt(text, 10)`: leading whitespace, a sign, then as many digits as there are.
-fn parse_int(text: &str) -> Option<i64> {
-    let text = text.trim_start();
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, text.strip_prefix('+').unwrap_or(text)),
+/// JavaScript's `Number.parseInt(text)` without a radix: leading white space, a sign, an
+/// optional `0x` (then hexadecimal), then as many digits as there are; `None` for NaN. Digits
+/// beyond what a double holds give a rounded number or infinity, as in JavaScript.
+fn parse_int(text: &str) -> Option<f64> {
+    let text = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (radix, digits) = match rest.get(..2) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("0x") => (16, &rest[2..]),
+        _ => (10, rest),
     };
     let end = digits
-        .find(|c: char| !c.is_ascii_digit())
+        .find(|c: char| !c.is_digit(radix))
         .unwrap_or(digits.len());
-    digits[..end].parse::<i64>().ok().map(|n| sign * n)
+    let digits = &digits[..end];
+    if digits.is_empty() {
+        return None;
+    }
+    let magnitude = if radix == 10 {
+        digits.parse::<f64>().ok()?
+    } else {
+        digits
+            .chars()
+            .filter_map(|c| c.to_digit(16))
+            .fold(0.0, |n, d| n * 16.0 + f64::from(d))
+    };
+    Some(sign * magnitude)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use process_engine_api_types::route::{Method, Retry, Success};
-    use process_engine_api_types::{Route, routes};
-
-    #[test]
-    fn every_list_route_of_the_api_description_is_known_with_its_kind() {
-        // A new list route fails here until the table names it.
-        let kinds = [
-            ("user_tasks", ListKind::UserTasks),
-            ("manual_tasks", ListKind::ManualTasks),
-            ("empty_activities", ListKind::EmptyActivities),
-            ("events", ListKind::Events),
-        ];
-        for route in routes::ALL {
-            let operation = route.operation;
-            let expected = kinds
-                .iter()
-                .find(|(name, _)| operation.contains("get_") && operation.contains(name))
-                .map(|&(_, kind)| (kind, operation.starts_with("get_own_")));
-            assert_eq!(list_route(operation), expected, "{operation}");
-        }
-    }
-
-    #[tokio::test]
-    async fn an_operation_nothing_serves_is_refused_naming_it() {
-        static NEW: Route = Route::new(
-            "get_user_tasks_archived",
-            Method::Get,
-            "/api/consumer/v1/user_tasks/archived",
-            &[],
-            Retry::Idempotent,
-            Success::Json,
-            None,
-        );
-        let reply = dispatch(&Engine::default(), Call::bare(&NEW)).await;
-        match reply {
-            Reply::Error(reject) => assert_eq!(
-                reject,
-                Reject::new(
-                    500,
-                    "The stand-in engine does not serve get_user_tasks_archived."
-                )
-            ),
-            other => panic!("{other:?}"),
-        }
-    }
-
     #[test]
     fn parse_int_reads_like_javascript() {
-        assert_eq!(parse_int("2"), Some(2));
-        assert_eq!(parse_int(" 3abc"), Some(3));
+        assert_eq!(parse_int("2"), Some(2.0));
+        assert_eq!(parse_int(" 3abc"), Some(3.0));
+        assert_eq!(parse_int("2.9"), Some(2.0));
+        assert_eq!(parse_int("1e3"), Some(1.0));
         assert_eq!(parse_int("abc"), None);
-        assert_eq!(parse_int("-4"), Some(-4));
+        assert_eq!(parse_int("-4"), Some(-4.0));
+        assert_eq!(parse_int("0x1F"), Some(31.0));
+        assert_eq!(parse_int("-0X2"), Some(-2.0));
+        assert_eq!(parse_int("0xg"), None);
         assert_eq!(parse_int(""), None);
+        assert_eq!(parse_int("-"), None);
+        assert_eq!(
+            parse_int("99999999999999999999999"),
+            Some(99_999_999_999_999_999_999_999.0)
+        );
+        assert_eq!(parse_int(&"9".repeat(400)), Some(f64::INFINITY));
     }
 }

@@ -48,11 +48,19 @@ pub(super) fn message(text: &str, error: &serde_json::Error) -> String {
         | "unexpected end of hex escape"
         | "invalid unicode code point" => string_fault_message(text, at),
         reason if reason.starts_with("control character") => string_fault_message(text, at),
+        // A bound of the stand-in's, not a syntax error: V8 parses any depth.
+        "recursion limit exceeded" => NESTED_TOO_DEEP.to_owned(),
         _ => unexpected_token_at(text, at),
     }
 }
 
 const END_OF_INPUT: &str = "Unexpected end of JSON input";
+
+/// What the stand-in answers (with 500) for JSON nested 128 levels deep or deeper, its
+/// parser's bound. The real engine reads deeper bodies; here they would risk the server's
+/// stack (the parser, `Clone`, `Drop` and serialisation all recurse).
+pub(super) const NESTED_TOO_DEEP: &str =
+    "The stand-in engine reads JSON nested less than 128 levels deep.";
 
 /// V8's message for a body that ends early, by what serde was parsing and what came last.
 fn end_of_input_message(text: &str, reason: &str) -> String {

@@ -2,6 +2,7 @@
 //! handlers, and obeys the test's controls (stop accepting and drop connections, resume, stop).
 
 mod body;
+mod charset;
 mod handlers;
 mod json_errors;
 mod reply;
@@ -31,28 +32,44 @@ use reply::Reply;
 /// descriptors) would otherwise have it spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// The largest request head (request line and headers) read: Node's default
+/// `--max-http-header-size`, 16 KiB. A longer one is answered `431`.
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// How long a client may take to send a request's head: Node's `server.headersTimeout`.
+const HEADERS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What one request may cost the engine, as Node and body-parser bound it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The largest JSON body read: [`body::LIMIT`], smaller only in tests of the limit.
+    pub(crate) body: usize,
+    /// How long a client may take to send a whole request: Node's `server.requestTimeout`,
+    /// 300 s. Past it the engine answers `408` and closes the connection.
+    pub(crate) request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body: body::LIMIT,
+            request_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
 /// What the connections share.
+#[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) faults: Faults,
-    /// The largest JSON body read: [`body::LIMIT`], smaller only in tests of the limit.
-    pub(crate) body_limit: usize,
-}
-
-impl Default for Shared {
-    fn default() -> Self {
-        Shared {
-            engine: Engine::default(),
-            faults: Faults::default(),
-            body_limit: body::LIMIT,
-        }
-    }
+    pub(crate) limits: Limits,
 }
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared")
-            .field("body_limit", &self.body_limit)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +156,11 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut closed: watch::R
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .keep_alive(true)
+        .max_header_size(MAX_HEADER_BYTES)
+        // hyper's default of at most 100 header lines stays: Node limits only their size, but
+        // raising hyper's count moves every request's header table to the heap, which costs a
+        // third of the engine's throughput. More than 100 lines are answered 431.
+        .header_read_timeout(HEADERS_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = connection => {}
@@ -151,23 +173,38 @@ async fn handle(
     shared: &Shared,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
+    // The head has arrived: Node's request timeout counts from its start, which is close.
+    let deadline = tokio::time::Instant::now() + shared.limits.request_timeout;
     let (parts, body) = request.into_parts();
-    let reply = answer(shared, &parts, body).await;
+    let reply = answer(shared, &parts, body, deadline).await;
     tracing::debug!(method = %parts.method, path = parts.uri.path(), status = reply.status(), "answered");
     reply.into_response()
 }
 
 /// Runs a request through the engine's middleware and handler, then holds the answer back for
 /// the route's injected delay: the engine has acted before the delay starts.
-async fn answer(shared: &Shared, parts: &http::request::Parts, body: Incoming) -> Reply {
+async fn answer(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    body: Incoming,
+    deadline: tokio::time::Instant,
+) -> Reply {
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let json = body::is_json(content_type);
-    let bytes = match read_body(body, json, shared.body_limit).await {
-        Ok(bytes) => bytes,
-        Err(reject) => return reject.into(),
+    // body-parser refuses a charset before it reads the body, so before the size limit too.
+    if json {
+        if let Err(message) = charset::of(content_type) {
+            return Reject::new(500, message).into();
+        }
+    }
+    let read = tokio::time::timeout_at(deadline, read_body(body, json, shared.limits.body));
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(reject)) => return reject.into(),
+        Err(_elapsed) => return Reply::RequestTimeout,
     };
     let call = match request::route(&parts.method, &parts.uri, &parts.headers, &bytes) {
         Ok(call) => call,
@@ -184,8 +221,8 @@ async fn answer(shared: &Shared, parts: &http::request::Parts, body: Incoming) -
     reply
 }
 
-/// Reads a body as body-parser does: a JSON one up to `limit` bytes, refused with 413 beyond
-/// (before reading it when its declared length is over); any other is drained unread.
+/// Reads a body as body-parser does: a JSON one up to `limit` bytes, refused beyond (before
+/// reading it when its declared length is over); any other is drained unread.
 async fn read_body<B>(body: B, json: bool, limit: usize) -> Result<Bytes, Reject>
 where
     B: Body,
@@ -193,7 +230,7 @@ where
 {
     let unreadable =
         |error: Box<dyn std::error::Error + Send + Sync>| Reject::new(400, error.to_string());
-    let too_large = || Reject::new(413, body::TOO_LARGE);
+    let too_large = || Reject::new(body::TOO_LARGE_STATUS, body::TOO_LARGE);
     if !json {
         let mut body = pin!(body);
         while let Some(frame) = body.frame().await {
@@ -256,7 +293,7 @@ mod tests {
     }
 
     fn too_large() -> Reject {
-        Reject::new(413, "request entity too large")
+        Reject::new(500, "request entity too large")
     }
 
     #[tokio::test]
@@ -287,7 +324,7 @@ mod tests {
     #[test]
     fn the_limit_is_body_parsers_50mb() {
         assert_eq!(body::LIMIT, 52_428_800);
-        assert_eq!(Shared::default().body_limit, body::LIMIT);
+        assert_eq!(Shared::default().limits.body, body::LIMIT);
     }
 
     /// Sends `request` on a fresh connection to a server whose JSON bodies are limited to 16
@@ -295,7 +332,10 @@ mod tests {
     async fn exchange_with_limited_server(request: &[u8]) -> String {
         let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let shared = Arc::new(Shared {
-            body_limit: 16,
+            limits: Limits {
+                body: 16,
+                ..Limits::default()
+            },
             ..Shared::default()
         });
         let (_commands, receiver) = mpsc::channel(1);
@@ -310,7 +350,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_json_body_over_the_limit_is_answered_413_as_express_does() {
+    async fn a_json_body_over_the_limit_is_answered_500_as_the_engines_error_handler_does() {
         let declared = exchange_with_limited_server(
             b"POST /api/external_task/v1/fetch_and_lock HTTP/1.1\r\nHost: x\r\n\
               Connection: close\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n\
@@ -325,7 +365,7 @@ mod tests {
         )
         .await;
         for answer in [declared, chunked] {
-            assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+            assert!(answer.starts_with("HTTP/1.1 500 "), "{answer}");
             assert!(
                 answer
                     .to_ascii_lowercase()

@@ -2,7 +2,8 @@
 
 use bytes::Bytes;
 use http::header::{
-    ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, HeaderValue, VARY,
+    ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, CONNECTION, CONTENT_TYPE,
+    HeaderValue, VARY,
 };
 use http::{Response, StatusCode};
 use http_body_util::Full;
@@ -28,6 +29,9 @@ pub(crate) enum Reply {
     NoRoute { method: String, path: String },
     /// The answer to a CORS preflight.
     Preflight,
+    /// Node's answer to a request not received within its request timeout: `408`, no body,
+    /// and the connection closed.
+    RequestTimeout,
 }
 
 impl Reply {
@@ -44,6 +48,7 @@ impl Reply {
             Reply::NoContent | Reply::Preflight => 204,
             Reply::Error(reject) => reject.status,
             Reply::NoRoute { .. } => 404,
+            Reply::RequestTimeout => 408,
         }
     }
 
@@ -51,10 +56,19 @@ impl Reply {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let preflight = matches!(self, Reply::Preflight);
+        let timed_out = matches!(self, Reply::RequestTimeout);
+        if timed_out {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = status;
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
         let (content_type, body) = match self {
             Reply::Json(bytes) => (Some(JSON), bytes),
             Reply::Empty => (Some(JSON), Bytes::new()),
-            Reply::NoContent | Reply::Preflight => (None, Bytes::new()),
+            Reply::NoContent | Reply::Preflight | Reply::RequestTimeout => (None, Bytes::new()),
             Reply::Error(reject) => (Some(HTML), Bytes::from(reject.message)),
             Reply::NoRoute { method, path } => {
                 (Some(HTML), Bytes::from(not_found_page(&method, &path)))

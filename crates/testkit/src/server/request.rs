@@ -1,13 +1,14 @@
 //! One request, after the engine's middleware: body read, caller identified, route found.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use percent_encoding::percent_decode_str;
 use process_engine_api_types::route::Method;
-use process_engine_api_types::{Route, routes};
+use process_engine_api_types::{OperationId, Route, routes};
 use serde_json::Value;
 
 use super::body;
@@ -18,12 +19,21 @@ use crate::engine::Reject;
 /// A routed request, as the handlers see it.
 #[derive(Debug)]
 pub(crate) struct Call {
+    pub(crate) operation: OperationId,
     pub(crate) route: &'static Route,
     params: Vec<String>,
     query: Vec<(String, String)>,
     pub(crate) body: Value,
     identity: Option<Identity>,
 }
+
+/// The operations by name, for the routes the router finds.
+static OPERATIONS: LazyLock<HashMap<&'static str, OperationId>> = LazyLock::new(|| {
+    OperationId::ALL
+        .iter()
+        .map(|&id| (id.route().operation, id))
+        .collect()
+});
 
 static ANONYMOUS: LazyLock<Identity> = LazyLock::new(|| Identity {
     token: DUMMY_TOKEN.to_owned(),
@@ -64,7 +74,21 @@ impl Call {
         self.body.get(field).and_then(Value::as_str)
     }
 
-    /// A non-negative number of the body, as JavaScript would use it (fractions cut off).
+    /// A field of the body as the JavaScript number the engine computes with (`+value`):
+    /// numbers as they are, numeric strings read, `true` 1, `null` and a missing field 0 (moment
+    /// adds nothing for `undefined`), anything else NaN.
+    pub(crate) fn body_number(&self, field: &str) -> f64 {
+        match self.body.get(field) {
+            None | Some(Value::Null) => 0.0,
+            Some(Value::Number(number)) => number.as_f64().unwrap_or(f64::NAN),
+            Some(Value::Bool(flag)) => f64::from(u8::from(*flag)),
+            Some(Value::String(text)) => string_to_number(text),
+            Some(Value::Array(_) | Value::Object(_)) => f64::NAN,
+        }
+    }
+
+    /// A non-negative whole number of the body, fractions cut off; `None` when missing or not a
+    /// finite number.
     pub(crate) fn body_u64(&self, field: &str) -> Option<u64> {
         let number = self.body.get(field)?;
         number.as_u64().or_else(|| {
@@ -104,8 +128,9 @@ pub(crate) fn route(
     } else {
         None
     };
+    // Express serves HEAD with the GET route's handler; Node leaves the body out.
     let api_method = match *method {
-        http::Method::GET => Some(Method::Get),
+        http::Method::GET | http::Method::HEAD => Some(Method::Get),
         http::Method::POST => Some(Method::Post),
         _ => None,
     };
@@ -116,6 +141,13 @@ pub(crate) fn route(
             method: method.to_string(),
             path: path.to_owned(),
         });
+    };
+    let Some(&operation) = OPERATIONS.get(route.operation) else {
+        // The router's table and the operations come from one API description.
+        return Err(Reply::Error(Reject::new(
+            500,
+            format!("The stand-in engine does not serve {}.", route.operation),
+        )));
     };
     let params = raw.iter().map(|p| decode(p, false).into_owned()).collect();
     let query = uri
@@ -132,12 +164,30 @@ pub(crate) fn route(
         })
         .collect();
     Ok(Call {
+        operation,
         route,
         params,
         query,
         body,
         identity,
     })
+}
+
+/// JavaScript's `Number(text)` for the decimal forms (and `Infinity`): white space around is
+/// ignored, an empty text is 0, anything else that is not a number is NaN.
+fn string_to_number(text: &str) -> f64 {
+    let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if text.is_empty() {
+        return 0.0;
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    // Rust also reads `inf`, `nan` and `infinity` in any case; JavaScript only `Infinity`.
+    let alphabetic = unsigned.starts_with(|c: char| c.is_ascii_alphabetic());
+    match (unsigned, alphabetic) {
+        ("Infinity", _) => text.parse().unwrap_or(f64::NAN),
+        (_, true) => f64::NAN,
+        _ => text.parse().unwrap_or(f64::NAN),
+    }
 }
 
 fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
@@ -149,20 +199,6 @@ fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
         )
     } else {
         percent_decode_str(text).decode_utf8_lossy()
-    }
-}
-
-#[cfg(test)]
-impl Call {
-    /// A call of `route` without parameters, body or caller.
-    pub(crate) fn bare(route: &'static Route) -> Call {
-        Call {
-            route,
-            params: Vec::new(),
-            query: Vec::new(),
-            body: Value::Null,
-            identity: None,
-        }
     }
 }
 
@@ -205,15 +241,39 @@ mod tests {
         );
     }
 
+    /// The route's path with `value` for each parameter.
+    fn concrete(route: &Route) -> String {
+        route
+            .path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "value" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    #[test]
+    fn every_route_of_the_api_description_is_routed_to_its_operation() {
+        for &id in OperationId::ALL {
+            let route = id.route();
+            let path = concrete(route);
+            let method = match route.method {
+                Method::Get => http::Method::GET,
+                _ => http::Method::POST,
+            };
+            let mut headers = http::HeaderMap::new();
+            headers.insert(AUTHORIZATION, "Bearer ZHVtbXlfdG9rZW4=".parse().unwrap());
+            let uri = path.parse::<http::Uri>().unwrap();
+            match super::route(&method, &uri, &headers, &Bytes::new()) {
+                Ok(call) => assert_eq!(call.operation, id, "{path}"),
+                Err(reply) => panic!("{path}: {reply:?}"),
+            }
+        }
+    }
+
     #[test]
     fn it_finds_what_route_find_finds() {
         for route in routes::ALL {
-            let path = route
-                .path
-                .split('/')
-                .map(|s| if s.starts_with('{') { "value" } else { s })
-                .collect::<Vec<_>>()
-                .join("/");
+            let path = concrete(route);
             let expected = Route::find(routes::ALL, route.method, &path).map(|(r, _)| r.operation);
             assert_eq!(
                 found(route.method, &path).map(|(operation, _)| operation),
