@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use process_engine::Error;
 use process_engine::prelude::*;
 use serde_json::{Value, json};
 

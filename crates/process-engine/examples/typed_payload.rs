@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use process_engine::Error;
 use process_engine::prelude::*;
 use serde::{Deserialize, Serialize};
 
