@@ -3,7 +3,8 @@
 //! Each example keeps its work in a `run` function and its `main` only picks the engine and
 //! prints; this test compiles the example files as modules (`#[path]`) and calls `run`, which is
 //! what `cargo run --example` would do without starting a cargo process per example.
-//! (`test_your_worker` has tests of its own, run by `cargo test` through `test = true`.)
+//! (`test_your_worker` has tests of its own, run by `cargo test` through `test = true`;
+//! `worker_ctrl_c` is run by `tests/ctrl_c.rs`, which stops it with a real SIGINT.)
 
 // Helpers unwrap too: a failure there is a failed test with its message.
 #![allow(clippy::unwrap_used)]
@@ -38,10 +39,6 @@ mod answer_user_task;
 mod message_event;
 
 #[allow(dead_code)]
-#[path = "../examples/worker_ctrl_c.rs"]
-mod worker_ctrl_c;
-
-#[allow(dead_code)]
 #[path = "../examples/custom_layer.rs"]
 mod custom_layer;
 
@@ -56,7 +53,6 @@ mod blocking_client;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 use process_engine::ProcessControlClient;
 use process_engine::external_task::Stats;
@@ -192,44 +188,6 @@ async fn message_event_makes_the_message_the_result() {
     let result = message_event::run(engine.url()).await.unwrap();
 
     assert_eq!(result, json!({"paid": true}));
-    engine.shutdown().await;
-}
-
-#[tokio::test]
-async fn worker_ctrl_c_lets_the_running_handler_finish() {
-    let engine = engine_with_samples().await;
-    let client = ProcessControlClient::new(engine.url()).unwrap();
-    let worker = worker_ctrl_c::worker(engine.url()).unwrap();
-    let handle = worker.handle();
-
-    let started = client
-        .start_process_instance("hello_world", "the_start_event")
-        .input(&json!({"n": 1}))
-        .send()
-        .await
-        .unwrap();
-    // "Ctrl-C" once the worker has fetched the task: its handler (500 ms) is then running or,
-    // on a slow machine, done; either way the shutdown must not lose its result.
-    let stats = worker
-        .run_until(async {
-            while handle.stats().fetched == 0 {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .unwrap();
-
-    assert_eq!(stats.completed, 1, "{stats:?}");
-    assert_eq!(stats.abandoned, 0, "{stats:?}");
-    let results = client
-        .process_results(&started.correlation_id, "hello_world")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        results[0].token_payload,
-        json!({"some": "result", "input": {"n": 1}})
-    );
     engine.shutdown().await;
 }
 
