@@ -1,6 +1,7 @@
-//! The guides in `docs/`, compiled and run as doctests (`cargo test --doc -p process-engine`),
-//! so that every Rust block in them keeps compiling and stays true to the API. Built only when
-//! rustdoc collects doctests: the published crate neither contains nor needs these files.
+//! The guides in `docs/` and the README, compiled and run as doctests (`cargo test --doc -p
+//! process-engine --all-features`), so that every Rust block in them keeps compiling and stays
+//! true to the API. Built only when rustdoc collects doctests: the published crate neither
+//! contains nor needs these files.
 
 /// `docs/architecture.md`.
 #[doc = include_str!("../../../docs/architecture.md")]
@@ -25,3 +26,15 @@ struct Releasing;
 /// `docs/api-description.md`.
 #[doc = include_str!("../../../docs/api-description.md")]
 struct ApiDescription;
+
+/// `docs/worker-semantics.md`.
+#[doc = include_str!("../../../docs/worker-semantics.md")]
+struct WorkerSemantics;
+
+/// `docs/migration-from-python.md`.
+#[doc = include_str!("../../../docs/migration-from-python.md")]
+struct MigrationFromPython;
+
+/// `README.md`.
+#[doc = include_str!("../../../README.md")]
+struct Readme;

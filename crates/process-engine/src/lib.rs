@@ -1,35 +1,115 @@
-//! Rust client for the 5Minds ProcessEngine, a BPMN workflow engine.
+//! Rust client for the 5Minds ProcessEngine, a BPMN workflow engine: start and steer process
+//! instances from your services, and write the workers that do a process's external tasks.
 //!
-//! This facade re-exports the layers, so that an application depends on this one crate; a library
-//! that needs only one layer can depend on it alone:
+//! # Quick start
 //!
-//! - [`api_types`]: the wire types (bodies, routes, the engine's error);
-//! - [`transport`]: the HTTP client (a tower stack over hyper with tracing, deadline, retry,
-//!   per-attempt timeout and auth).
-//!
-//! The process-control client and the external-task worker come next, as their own layers.
+//! One [`Engine`] (one connection pool, one identity) hands out both clients:
 //!
 //! ```no_run
-//! use process_engine::api_types::operations::GetProcessModels;
-//! use process_engine::transport::{Client, RequestOptions};
+//! use process_engine::prelude::*;
+//! use serde_json::{Value, json};
 //!
-//! # async fn run() -> Result<(), process_engine::transport::Error> {
-//! let client = Client::builder("http://127.0.0.1:8000").build()?;
-//! let models = client
-//!     .execute(&GetProcessModels::new(), &RequestOptions::new())
-//!     .await?;
-//! for model in &models.process_models {
-//!     println!("{}", model.id);
+//! async fn say_hello(payload: Value) -> Result<Value, BpmnError> {
+//!     Ok(json!({"some": "result", "input": payload}))
 //! }
-//! # Ok(())
-//! # }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), process_engine::Error> {
+//!     let engine = Engine::new("http://localhost:56000")?;
+//!
+//!     // A worker for the external tasks of topic `SampleExternalTask`.
+//!     let mut worker = engine.external_task_client();
+//!     worker.subscribe("SampleExternalTask", say_hello, TaskOptions::default())?;
+//!     let handle = worker.handle();
+//!
+//!     // Start `hello_world` and wait until it reaches `the_end_event`, while the worker runs;
+//!     // then stop the worker gracefully (running handlers finish and deliver first).
+//!     let start = async {
+//!         let result = engine
+//!             .process_control()
+//!             .start_process_instance("hello_world", "the_start_event")
+//!             .end_event("the_end_event")
+//!             .callback(StartCallbackType::OnEndEventReached)
+//!             .send()
+//!             .await;
+//!         handle.shutdown();
+//!         result
+//!     };
+//!     let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+//!     println!("{:?} ({} tasks done)", result?.token_payload, stats?.completed);
+//!     Ok(())
+//! }
 //! ```
+//!
+//! `cargo run --example hello_world` runs the same against a stand-in engine it starts itself.
+//!
+//! # The layers
+//!
+//! The modules mirror the Python `process_engine` package; each is a crate of its own that a
+//! library can depend on alone:
+//!
+//! | module | crate | cargo feature |
+//! | --- | --- | --- |
+//! | [`process_control`]: [`ProcessControlClient`], [`StartCallbackType`], user tasks, events, deployment | `process-engine-process-control` | `process-control` (default) |
+//! | [`external_task`]: [`ExternalTaskClient`], [`BpmnError`], [`TaskOptions`], shutdown | `process-engine-external-task` | `external-task` (default) |
+//! | [`types`]: the engine's wire types, routes and error | `process-engine-api-types` | always |
+//! | [`transport`]: the HTTP client (a tower stack over hyper: tracing, deadline, retry, attempt timeout, auth) | `process-engine-transport` | always; `rustls` (default) for https |
+//! | `testkit`: the stand-in engine, for your tests | `process-engine-testkit` | `testkit` |
+//!
+//! `blocking` adds `process_control::blocking::ProcessControlClient`, whose calls block the
+//! calling thread, for plain `fn main` programs.
+//!
+//! # Errors
+//!
+//! Each layer has its own error type; [`Error`] holds any of them, so that `?` works in an
+//! application's `main` whatever it calls.
 
-pub use process_engine_api_types as api_types;
+mod engine;
+mod error;
+pub mod prelude;
+
+pub use engine::{Engine, EngineBuilder};
+pub use error::Error;
+
+/// The engine's wire types: request and answer bodies, routes, typed operations, the engine's
+/// error (the crate `process-engine-api-types`; the Python package's `process_engine` types).
+pub use process_engine_api_types as types;
+/// The HTTP transport both clients call the engine through (the crate
+/// `process-engine-transport`).
 pub use process_engine_transport as transport;
 
-pub use process_engine_api_types::{EngineError, EngineErrorKind};
-pub use process_engine_transport::{Client, ClientBuilder, Error, Identity, RequestOptions};
+/// Starting and steering process instances (the crate `process-engine-process-control`; the
+/// Python package's `process_engine.process_control`).
+#[cfg(feature = "process-control")]
+pub use process_engine_process_control as process_control;
 
-#[cfg(doctest)]
+/// The external task worker (the crate `process-engine-external-task`; the Python package's
+/// `process_engine.external_task`).
+#[cfg(feature = "external-task")]
+pub use process_engine_external_task as external_task;
+
+/// The stand-in engine, for testing your own workers and process code (the crate
+/// `process-engine-testkit`; cargo feature `testkit`).
+#[cfg(feature = "testkit")]
+pub use process_engine_testkit as testkit;
+
+pub use process_engine_api_types::{EngineError, EngineErrorKind};
+pub use process_engine_transport::{Client, ClientBuilder, Identity, RequestOptions};
+
+#[cfg(feature = "process-control")]
+pub use process_engine_process_control::{ProcessControlClient, StartCallbackType};
+
+#[cfg(feature = "external-task")]
+pub use process_engine_external_task::{
+    BpmnError, ExternalTask, ExternalTaskClient, ServiceError, TaskOptions, WorkerHandle,
+    shutdown_signal,
+};
+
+// The guides need every layer (`blocking` included): CI runs the doctests with all features.
+#[cfg(all(
+    doctest,
+    feature = "process-control",
+    feature = "external-task",
+    feature = "blocking"
+))]
 mod doctests;

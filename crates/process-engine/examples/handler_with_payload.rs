@@ -1,0 +1,48 @@
+//! A worker whose handler takes the task's payload alone: the Python client's first external
+//! task example, subscribed to `SampleExternalTask` with `max_tasks=5`.
+//!
+//! ```sh
+//! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # an engine on :56000
+//! cargo run --example handler_with_payload
+//! ```
+//!
+//! Start `hello_world` instances (`cargo run --example start_and_wait`) and watch them finish;
+//! stop the worker with Ctrl-C. `RUST_LOG=debug` shows each task.
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use process_engine::external_task::Stats;
+use process_engine::{Error, ExternalTaskClient, TaskOptions, shutdown_signal};
+use serde_json::{Value, json};
+
+/// The handler: an async function of the payload. It cannot fail, hence `Infallible`.
+async fn handler(payload: Value) -> Result<Value, Infallible> {
+    tracing::debug!(%payload, "do some work");
+    Ok(json!({"some": "result"}))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let url =
+        std::env::var("PROCESS_ENGINE_URL").unwrap_or_else(|_| "http://localhost:56000".into());
+    let stats = run(&url, shutdown_signal()).await?;
+    tracing::info!(?stats, "stopped");
+    Ok(())
+}
+
+/// Runs the worker until `stop` resolves, then lets running handlers finish.
+pub(crate) async fn run(url: &str, stop: impl Future<Output = ()>) -> Result<Stats, Error> {
+    let mut client = ExternalTaskClient::new(url)?;
+    client.subscribe(
+        "SampleExternalTask",
+        handler,
+        TaskOptions::default().max_tasks(5),
+    )?;
+    Ok(client.run_until(stop).await?)
+}

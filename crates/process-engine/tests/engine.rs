@@ -1,0 +1,97 @@
+//! One `Engine`, one transport: both clients it hands out go through the same configured
+//! client (its layers, its identity).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use process_engine::prelude::*;
+use process_engine_testkit::TestEngine;
+use serde_json::{Value, json};
+use tower::util::MapRequestLayer;
+
+const HELLO_WORLD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../samples/bpmn_models/hello_world.bpmn"
+);
+
+async fn echo(payload: Value) -> Result<Value, BpmnError> {
+    Ok(payload)
+}
+
+#[tokio::test]
+async fn both_clients_call_through_the_engines_transport() {
+    let stand_in = TestEngine::builder()
+        .deploy(HELLO_WORLD)
+        .start()
+        .await
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let engine = Engine::builder(stand_in.url())
+        .attempt_timeout(Duration::from_secs(20))
+        .layer(MapRequestLayer::new(
+            move |request: http::Request<bytes::Bytes>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                request
+            },
+        ))
+        .build()
+        .unwrap();
+    assert_eq!(engine.url(), stand_in.url());
+
+    let control = engine.process_control();
+    control.process_models().send().await.unwrap();
+    let after_control = calls.load(Ordering::SeqCst);
+    assert_eq!(after_control, 1);
+
+    let mut worker = engine.external_task_client();
+    worker
+        .subscribe("SampleExternalTask", echo, TaskOptions::default())
+        .unwrap();
+    let handle = worker.handle();
+    let start = async {
+        let result = control
+            .start_process_instance("hello_world", "the_start_event")
+            .end_event("the_end_event")
+            .callback(StartCallbackType::OnEndEventReached)
+            .input(&json!({"echo": 1}))
+            .send()
+            .await;
+        handle.shutdown();
+        result
+    };
+    let (stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
+
+    assert_eq!(result.unwrap().token_payload, Some(json!({"echo": 1})));
+    assert_eq!(stats.unwrap().completed, 1);
+    // The start, and the worker's fetch and finish at least, went through the layer.
+    assert!(calls.load(Ordering::SeqCst) >= after_control + 3);
+    stand_in.shutdown().await;
+}
+
+#[test]
+fn a_url_the_transport_cannot_use_is_a_transport_error() {
+    let error = Engine::new("ftp://engine").unwrap_err();
+    let process_engine::Error::Transport(error) = error else {
+        panic!("not a transport error: {error:?}");
+    };
+    assert!(error.is_request(), "{error}");
+}
+
+#[test]
+fn errors_of_every_layer_convert_with_question_mark() {
+    fn subscribe() -> Result<(), process_engine::Error> {
+        let engine = Engine::new("http://127.0.0.1:1")?;
+        let mut worker = engine.external_task_client();
+        worker.subscribe("", echo, TaskOptions::default())?;
+        Ok(())
+    }
+    let error = subscribe().unwrap_err();
+    assert!(
+        matches!(error, process_engine::Error::Subscribe(_)),
+        "{error:?}"
+    );
+    // The facade adds no text of its own: the layer's message, the layer's source.
+    assert_eq!(error.to_string(), "the topic is empty");
+}
