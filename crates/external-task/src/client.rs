@@ -212,6 +212,10 @@ impl ExternalTaskClient {
     ///    [`shutdown_timeout`](Self::shutdown_timeout);
     /// 3. what is still running then is dealt with as
     ///    [`on_shutdown_timeout`](Self::on_shutdown_timeout) says.
+    ///
+    /// Dropping the returned future before it ends stops the worker abruptly: fetching stops and
+    /// running handlers are abandoned at once (their tokens fire, nothing is reported, their
+    /// tasks return to the engine when the locks run out).
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<Stats, StartError> {
         if self.topics.is_empty() {
             return Err(StartError::NoSubscriptions);

@@ -104,6 +104,11 @@ pub(crate) async fn run(
         .iter()
         .map(|topic| tokio::spawn(fetch_loop::run(Arc::clone(&worker), Arc::clone(topic))))
         .collect();
+    // From here on the loops and task runs are tokio tasks of their own: a run whose future is
+    // dropped before it ends must not leave them working behind its caller's back.
+    let mut stop_on_drop = StopOnDrop {
+        worker: Some(Arc::clone(&worker)),
+    };
 
     tokio::select! {
         () = signal => shared.stop.cancel(),
@@ -139,6 +144,7 @@ pub(crate) async fn run(
         }
         worker.tracker.wait().await;
     }
+    stop_on_drop.disarm();
     for (_, state) in shared.topics().iter() {
         state.set(LoopState::Stopped);
     }
@@ -146,4 +152,32 @@ pub(crate) async fn run(
     let stats = shared.stats();
     info!(?stats, "the external task worker stopped");
     stats
+}
+
+/// Stops a worker whose run's future is dropped before the run ends (its task aborted, a
+/// `select!` that took another branch): fetching stops and running handlers are abandoned at
+/// once, as [`ShutdownTimeoutAction::Abandon`] does at a shutdown deadline. Their tasks return to
+/// the engine when their locks run out. A graceful stop is [`WorkerHandle::shutdown`] or the
+/// `signal` of `run_until`, awaited to its end.
+///
+/// [`WorkerHandle::shutdown`]: crate::WorkerHandle::shutdown
+struct StopOnDrop {
+    worker: Option<Arc<Worker>>,
+}
+
+impl StopOnDrop {
+    /// The run ended as it should: nothing left to stop.
+    fn disarm(&mut self) {
+        self.worker = None;
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.shared.stop.cancel();
+            worker.abort.cancel();
+            worker.shared.phase.set(LoopState::Stopped);
+        }
+    }
 }

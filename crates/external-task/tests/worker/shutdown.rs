@@ -174,3 +174,56 @@ async fn run_until_drains_when_its_future_resolves() {
     let results = support::results(&test, "signalled", "work").await;
     assert_eq!(results[0].token_payload, json!("drained"));
 }
+
+#[tokio::test]
+async fn dropping_the_run_stops_fetching_and_abandons_running_handlers() {
+    let engine = support::engine().await;
+    let test = support::client(&engine);
+    let (finished_tx, mut finished) = mpsc::unbounded_channel::<()>();
+    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
+    worker
+        .subscribe(
+            "work",
+            move |_: Value, task: ExternalTask| {
+                let finished_tx = finished_tx.clone();
+                async move {
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(600)) => {}
+                        () = task.cancellation_token().cancelled() => {}
+                    }
+                    let _ = finished_tx.send(());
+                    Ok::<_, Infallible>(json!({"late": true}))
+                }
+            },
+            TaskOptions::default().long_polling_timeout(Duration::from_secs(60)),
+        )
+        .unwrap();
+    let (handle, running) = run(worker);
+    support::start(&test, "work", "dropped-1", json!({})).await;
+    support::until("the handler runs", || handle.stats().in_flight == 1).await;
+
+    // The caller stops waiting for the run: nothing may go on behind its back.
+    running.abort();
+    let _ = running.await;
+    tokio::time::timeout(LIMIT, finished.recv())
+        .await
+        .expect("the handler's token fires when the run is dropped");
+    support::until("no task in flight", || handle.stats().in_flight == 0).await;
+    assert_eq!(handle.state(), LoopState::Stopped);
+    assert_eq!(handle.stats().completed, 0);
+
+    // Nothing is fetched any more, and the abandoned handler's result was not reported.
+    support::start(&test, "work", "dropped-2", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(handle.stats().fetched, 1);
+    assert!(
+        support::results(&test, "dropped-1", "work")
+            .await
+            .is_empty()
+    );
+    assert!(
+        support::results(&test, "dropped-2", "work")
+            .await
+            .is_empty()
+    );
+}
