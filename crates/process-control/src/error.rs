@@ -76,14 +76,18 @@ pub(crate) enum Repr {
         limit: Duration,
     },
     #[error(
-        "the instance {process_instance_id} of `{process_model_id}` in correlation `{correlation_id}` failed{}",
-        error.as_ref().map(|e| format!(" with {e}")).unwrap_or_default()
+        "the instance {process_instance_id} of `{process_model_id}` in correlation `{correlation_id}` failed{}{}",
+        error.as_ref().map(|e| format!(" with {e}")).unwrap_or_default(),
+        answer.as_ref().and_then(|a| a.engine_error()).map(|e| format!(": {}", e.message())).unwrap_or_default()
     )]
     InstanceFailed {
         process_model_id: String,
         correlation_id: String,
         process_instance_id: String,
         error: Option<InstanceError>,
+        /// The engine's answer to a start that waited for the instance (its 500 with the
+        /// failure's message), when the failure came that way.
+        answer: Option<process_engine_transport::Error>,
     },
     #[error("correlation `{correlation_id}` has no instance of `{process_model_id}`")]
     NoInstance {
@@ -178,16 +182,19 @@ impl Error {
 
     /// The engine's error answer, when there was one.
     pub fn engine_error(&self) -> Option<&EngineError> {
-        match &*self.repr {
-            Repr::Call(error) => error.engine_error(),
-            _ => None,
-        }
+        self.transport_error()
+            .and_then(process_engine_transport::Error::engine_error)
     }
 
-    /// The transport's error, for failures of a call to the engine.
+    /// The transport's error, for failures of a call to the engine (and for an instance that
+    /// failed while a start waited for it: the start's answer).
     pub fn transport_error(&self) -> Option<&process_engine_transport::Error> {
         match &*self.repr {
-            Repr::Call(error) => Some(error),
+            Repr::Call(error)
+            | Repr::InstanceFailed {
+                answer: Some(error),
+                ..
+            } => Some(error),
             _ => None,
         }
     }
@@ -351,6 +358,7 @@ mod tests {
             process_model_id: "m".into(),
             correlation_id: "c".into(),
             process_instance_id: "p".into(),
+            answer: None,
             error: Some(InstanceError {
                 code: 500,
                 name: "InternalServerError".into(),

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::Repr;
 use crate::mode::{Async, Mode};
-use crate::{Error, ProcessControlClient, ProcessStartResult, StartCallbackType, wire};
+use crate::{Error, ProcessControlClient, ProcessStartResult, StartCallbackType, wait, wire};
 use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
 /// How much longer than the wait limit the transport may take, so that the wait limit, with its
@@ -173,7 +173,23 @@ impl StartProcessInstance<Async> {
         let process_model_id = wire_start.process_model_id.to_owned();
         match tokio::time::timeout(limit, wire::start::start(transport, wire_start, &options)).await
         {
-            Ok(answer) => Ok(answer?.into()),
+            Ok(Ok(answer)) => Ok(answer.into()),
+            Ok(Err(error)) if error.status() == Some(500) => {
+                // The lookup is an ordinary read: the client's time limits, the start's identity
+                // (the engine shows a correlation only to its owner).
+                let mut lookup = RequestOptions::new();
+                lookup.identity.clone_from(&options.identity);
+                let why = wait::failed_instance(
+                    transport,
+                    &process_model_id,
+                    &correlation_id,
+                    &lookup,
+                    error,
+                )
+                .await;
+                Err(why.unwrap_or_else(Error::from))
+            }
+            Ok(Err(error)) => Err(error.into()),
             Err(_elapsed) => Err(Error::new(Repr::WaitLimit {
                 process_model_id,
                 correlation_id,

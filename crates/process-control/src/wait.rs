@@ -77,6 +77,44 @@ impl<M: Mode> RequestOptionsBuilder for WaitForResult<M> {
     }
 }
 
+/// Why a start that waited for its instance was `answer`ed 500: when the correlation shows the
+/// instance of `process_model_id` failed, an [`ErrorKind::InstanceFailed`] error with what the
+/// engine recorded and the answer; the answer itself when it does not (a 500 for another
+/// reason), or when the lookup fails.
+///
+/// The engine answers a waiting start whose instance failed with 500 and the failure's message
+/// only (API.md section 2.3); the correlation has the error's class, code and details.
+///
+/// [`ErrorKind::InstanceFailed`]: crate::ErrorKind::InstanceFailed
+pub(crate) async fn failed_instance(
+    transport: &process_engine_transport::Client,
+    process_model_id: &str,
+    correlation_id: &str,
+    options: &RequestOptions,
+    answer: process_engine_transport::Error,
+) -> Result<Error, process_engine_transport::Error> {
+    let Ok(correlation) =
+        wire::correlations::correlation(transport, Which::ById(correlation_id), options).await
+    else {
+        return Err(answer);
+    };
+    let instances: Vec<_> = correlation
+        .process_instances
+        .into_iter()
+        .filter(|instance| instance.process_model_id == process_model_id)
+        .collect();
+    let Progress::Failed(instance) = progress(&instances) else {
+        return Err(answer);
+    };
+    Ok(Error::new(Repr::InstanceFailed {
+        process_model_id: process_model_id.to_owned(),
+        correlation_id: correlation_id.to_owned(),
+        process_instance_id: instance.process_instance_id,
+        error: instance.error.map(Into::into),
+        answer: Some(answer),
+    }))
+}
+
 /// Where the polled instances stand.
 enum Progress {
     Running,
@@ -149,6 +187,7 @@ async fn poll(
                     correlation_id: wait.correlation_id.clone(),
                     process_instance_id: instance.process_instance_id,
                     error: instance.error.map(Into::into),
+                    answer: None,
                 }));
             }
             Progress::Finished => {

@@ -113,12 +113,12 @@ mod tests {
 
         let error = start_with(&engine, json!({})).await.unwrap_err();
 
-        // hello_world has no error boundary event: the BPMN error ends the instance, and the
+        // hello_world has no error boundary event: the BPMN error fails the instance, and the
         // waiting start gets the engine's answer, which names the code.
         let process_engine::Error::ProcessControl(error) = error else {
             panic!("not a process-control error: {error}");
         };
-        assert_eq!(error.kind(), ErrorKind::Engine, "{error}");
+        assert_eq!(error.kind(), ErrorKind::InstanceFailed, "{error}");
         assert!(
             error.message().is_some_and(|m| m.contains("NoName")),
             "{error}"

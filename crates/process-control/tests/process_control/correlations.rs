@@ -88,9 +88,23 @@ async fn a_failed_instance_has_the_engines_error() {
         .send()
         .await
         .unwrap_err();
-    // A start that waits fails with the instance: the engine's 500.
-    assert_eq!(error.kind(), ErrorKind::Engine, "{error:?}");
+    // A start that waits fails with the instance: the engine answers 500 with the failure's
+    // message, and the client looks the instance up for what the engine recorded.
+    assert_eq!(error.kind(), ErrorKind::InstanceFailed, "{error:?}");
+    assert!(error.correlation_id().is_some());
     assert_eq!(error.status(), Some(500));
+    assert!(
+        error
+            .message()
+            .is_some_and(|m| m.contains("ExclusiveGateway")),
+        "{error:?}"
+    );
+    // The engine's record of it: its error class and code (8.0.0 keeps the gateway's error).
+    let recorded = error.instance_error().expect("the engine's recorded error");
+    assert!(
+        !recorded.name.is_empty() && (400..=599).contains(&recorded.code),
+        "{recorded:?}"
+    );
 
     let started = harness
         .starting(&model)
