@@ -8,7 +8,8 @@ use process_engine_api_types::models::{
 
 use std::sync::Arc;
 
-use super::instance::{Failure, Instance, RunState, Wait, Waiting};
+use super::failure::Failure;
+use super::instance::{HistoryEntry, Instance, RunState, Wait, Waiting};
 use super::{Deployment, Engine, Reject, State, model_not_found};
 use crate::bpmn::NodeKind;
 
@@ -24,7 +25,7 @@ pub(crate) struct Scope<'a> {
 
 impl Scope<'_> {
     fn contains(&self, instance: &Instance) -> bool {
-        self.model.is_none_or(|m| instance.deployment.id == m)
+        self.model.is_none_or(|m| instance.model_id == m)
             && self
                 .correlation
                 .is_none_or(|c| instance.correlation_id == c)
@@ -41,7 +42,7 @@ struct Suspended<'a> {
 
 impl Suspended<'_> {
     fn node(&self) -> &crate::bpmn::FlowNode {
-        &self.instance.deployment.process.nodes[self.waiting.node]
+        &self.instance.process.nodes[self.waiting.node]
     }
 
     fn name(&self) -> String {
@@ -72,9 +73,7 @@ macro_rules! common {
             .flow_node_instance_id
             .clone_from(&$s.waiting.flow_node_instance_id);
         $item.correlation_id.clone_from(&$s.instance.correlation_id);
-        $item
-            .process_model_id
-            .clone_from(&$s.instance.deployment.id);
+        $item.process_model_id.clone_from(&$s.instance.model_id);
         $item.process_instance_id.clone_from(&$s.instance.id);
     }};
 }
@@ -90,7 +89,7 @@ impl Engine {
             let mut task = UserTask::default();
             common!(task, s);
             task.name = s.name();
-            task.token_payload = s.waiting.token.current.clone();
+            task.token_payload = s.waiting.token.payload.as_ref().clone();
             if let NodeKind::UserTask { form_fields } = &s.node().kind {
                 task.data.form_fields = form_fields.iter().map(form_field).collect();
             }
@@ -109,7 +108,7 @@ impl Engine {
             let mut task = ManualTask::default();
             common!(task, s);
             task.name = s.name();
-            task.token_payload = s.waiting.token.current.clone();
+            task.token_payload = s.waiting.token.payload.as_ref().clone();
             list.manual_tasks.push(task);
         }
         list
@@ -125,7 +124,7 @@ impl Engine {
             let mut activity = EmptyActivity::default();
             common!(activity, s);
             activity.name = s.name();
-            activity.token_payload = s.waiting.token.current.clone();
+            activity.token_payload = s.waiting.token.payload.as_ref().clone();
             list.empty_activities.push(activity);
         }
         list
@@ -172,14 +171,15 @@ impl Engine {
             .iter()
             .filter_map(|id| state.instances.get(id))
         {
-            if instance.deployment.id != model || !matches!(instance.state, RunState::Finished) {
+            // Error and terminate end events leave a result too, though the instance failed.
+            if instance.model_id != model {
                 continue;
             }
             for (end, payload) in &instance.results {
                 let mut result = CorrelationResult::default();
                 result.correlation_id = correlation.to_owned();
                 result.end_event_id.clone_from(end);
-                result.token_payload = payload.clone();
+                result.token_payload = payload.as_ref().clone();
                 results.push(result);
             }
         }
@@ -201,7 +201,7 @@ impl Engine {
             .map(|instance| {
                 let mut item = ProcessInstance::default();
                 item.id.clone_from(&instance.id);
-                item.process_model_id.clone_from(&instance.deployment.id);
+                item.process_model_id.clone_from(&instance.model_id);
                 item.correlation_id.clone_from(&instance.correlation_id);
                 item.owner = instance.owner.to_model();
                 item.parent_process_instance_id.clone_from(&instance.parent);
@@ -248,12 +248,9 @@ impl Engine {
             .iter()
             .filter(|id| {
                 state.correlations.get(*id).is_some_and(|c| {
-                    c.instances.iter().any(|i| {
-                        state
-                            .instances
-                            .get(i)
-                            .is_some_and(|i| i.deployment.id == model)
-                    })
+                    c.instances
+                        .iter()
+                        .any(|i| state.instances.get(i).is_some_and(|i| i.model_id == model))
                 })
             })
             .filter_map(|id| state.correlation_view(id, caller))
@@ -293,7 +290,7 @@ impl Engine {
         state
             .instances
             .get(instance)
-            .map(|i| i.history.clone())
+            .map(|i| history_of(i))
             .ok_or_else(|| {
                 Reject::new(
                     404,
@@ -316,12 +313,9 @@ impl Engine {
             .map(|c| c.instances.as_slice())
             .unwrap_or_default();
         for instance in instances.iter().filter_map(|id| state.instances.get(id)) {
-            if instance.deployment.id == model {
-                for (node, entries) in &instance.history {
-                    history
-                        .entry(node.clone())
-                        .or_default()
-                        .extend(entries.iter().cloned());
+            if instance.model_id == model {
+                for (node, entries) in history_of(instance) {
+                    history.entry(node).or_default().extend(entries);
                 }
             }
         }
@@ -350,6 +344,12 @@ impl State {
             .iter()
             .filter_map(|i| self.instances.get(i))
             .filter(|i| i.owner.user_id == caller || i.owner.is_dummy())
+            // sub_process_handler.js: an embedded sub-process is no instance of the correlation.
+            .filter(|i| {
+                !i.parent_link
+                    .as_ref()
+                    .is_some_and(|(_, _, embedded)| *embedded)
+            })
             .collect();
         if instances.is_empty() {
             return None;
@@ -423,10 +423,48 @@ impl Unfinished {
 /// error; the message is not stored.
 fn error_object(failure: &Failure) -> CorrelationError {
     let mut error = CorrelationError::default();
-    error.code = 500;
-    error.name = "InternalServerError".to_owned();
-    error.additional_information.clone_from(&failure.details);
+    error.code = i64::from(failure.status);
+    error.name.clone_from(&failure.name);
     error
+}
+
+/// The token history of an instance in the API's shape.
+fn history_of(instance: &Instance) -> TokenHistory {
+    instance
+        .history
+        .iter()
+        .map(|(node, entries)| {
+            let entries = entries
+                .iter()
+                .map(|entry| history_entry(instance, node, entry))
+                .collect();
+            (node.clone(), entries)
+        })
+        .collect()
+}
+
+fn history_entry(
+    instance: &Instance,
+    node: &str,
+    entry: &HistoryEntry,
+) -> models::TokenHistoryEntry {
+    let mut model = models::TokenHistoryEntry::default();
+    model.flow_node_id = node.to_owned();
+    model
+        .flow_node_instance_id
+        .clone_from(&entry.flow_node_instance_id);
+    model
+        .previous_flow_node_instance_id
+        .clone_from(&entry.previous);
+    model.process_instance_id.clone_from(&instance.id);
+    model.process_model_id.clone_from(&instance.model_id);
+    model.correlation_id.clone_from(&instance.correlation_id);
+    model.token_event_type = entry.event.clone();
+    model.identity = instance.owner.to_model();
+    model.created_at.clone_from(&entry.created_at);
+    model.caller.clone_from(&instance.parent);
+    model.payload = entry.payload.as_ref().clone();
+    model
 }
 
 fn form_field(field: &crate::bpmn::FormField) -> models::FormField {

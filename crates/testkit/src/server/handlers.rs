@@ -309,7 +309,7 @@ async fn start(engine: &Engine, call: &Call) -> Reply {
                 response.end_event_id = Some(end_event);
                 response.token_payload = Some(payload);
             }
-            Ok(Err(message)) => return Reply::Error(Reject::new(500, message)),
+            Ok(Err(reject)) => return Reply::Error(reject),
             Err(_closed) => {
                 return Reply::Error(Reject::new(
                     500,
