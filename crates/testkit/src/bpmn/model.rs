@@ -281,8 +281,6 @@ pub(crate) enum NodeKind {
 /// A sequence flow.
 #[derive(Debug, Clone)]
 pub(crate) struct SequenceFlow {
-    /// The BPMN id.
-    pub(crate) id: String,
     /// Where it starts.
     pub(crate) source: NodeId,
     /// Where it leads.

@@ -354,7 +354,7 @@ impl Instance {
         self.catch_or_fail(
             waiting.node,
             &waiting.flow_node_instance_id,
-            waiting.token,
+            &waiting.token,
             failure,
             fx,
         );
@@ -424,7 +424,7 @@ impl Instance {
         &mut self,
         node: NodeId,
         fni: &str,
-        token: Token,
+        token: &Token,
         failure: Failure,
         fx: &mut Effects,
     ) {
@@ -496,7 +496,7 @@ impl Instance {
                 }
                 Next::Stop => {}
                 Next::Fail(token, failure) => {
-                    self.catch_or_fail(node_id, &fni, token, failure, fx);
+                    self.catch_or_fail(node_id, &fni, &token, failure, fx);
                 }
             }
         }

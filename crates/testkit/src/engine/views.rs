@@ -8,10 +8,13 @@ use process_engine_api_types::models::{
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use super::failure::Failure;
 use super::instance::{HistoryEntry, Instance, RunState, Wait, Waiting};
 use super::{Deployment, Engine, Reject, State, model_not_found};
 use crate::bpmn::NodeKind;
+use crate::bpmn::js;
 
 /// Which waiting flow nodes a list route shows. `None` means any.
 #[derive(Debug, Clone, Copy, Default)]
@@ -91,7 +94,11 @@ impl Engine {
             task.name = s.name();
             task.token_payload = s.waiting.token.payload.as_ref().clone();
             if let NodeKind::UserTask { form_fields } = &s.node().kind {
-                task.data.form_fields = form_fields.iter().map(form_field).collect();
+                let token = s.waiting.token.to_js();
+                task.data.form_fields = form_fields
+                    .iter()
+                    .map(|field| form_field(field, &token))
+                    .collect();
             }
             list.user_tasks.push(task);
         }
@@ -171,8 +178,9 @@ impl Engine {
             .iter()
             .filter_map(|id| state.instances.get(id))
         {
-            // Error and terminate end events leave a result too, though the instance failed.
-            if instance.model_id != model {
+            // Error and terminate end events leave a result too, though the instance failed;
+            // call_activity_handler.js: a called model's results are not listed.
+            if instance.model_id != model || instance.parent_link.is_some() {
                 continue;
             }
             for (end, payload) in &instance.results {
@@ -212,25 +220,21 @@ impl Engine {
 
     // ---- management: correlations and token history -----------------------------------------
 
-    pub(crate) fn correlation(
-        &self,
-        id: &str,
-        caller: &str,
-    ) -> Result<models::Correlation, Reject> {
-        let view = self.lock().correlation_view(id, caller);
+    pub(crate) fn correlation(&self, id: &str, caller: &str) -> Result<Value, Reject> {
+        let view = self.lock().correlation_view(id, caller, None);
         view.map(Unfinished::finish)
             .ok_or_else(|| Reject::new(404, format!("Correlation with id \"{id}\" not found.")))
     }
 
     /// Every correlation the caller may see, oldest first; only those with a running instance
     /// when `active`.
-    pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<models::Correlation> {
+    pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<Value> {
         let views: Vec<Unfinished> = {
             let state = self.lock();
             state
                 .correlation_order
                 .iter()
-                .filter_map(|id| state.correlation_view(id, caller))
+                .filter_map(|id| state.correlation_view(id, caller, None))
                 .filter(|c| !active || c.correlation.state == CorrelationState::Running)
                 .collect()
         };
@@ -241,7 +245,7 @@ impl Engine {
         &self,
         model: &str,
         caller: &str,
-    ) -> Result<Vec<models::Correlation>, Reject> {
+    ) -> Result<Vec<Value>, Reject> {
         let state = self.lock();
         let found: Vec<Unfinished> = state
             .correlation_order
@@ -253,7 +257,8 @@ impl Engine {
                         .any(|i| state.instances.get(i).is_some_and(|i| i.model_id == model))
                 })
             })
-            .filter_map(|id| state.correlation_view(id, caller))
+            // The correlations of a model list only that model's instances.
+            .filter_map(|id| state.correlation_view(id, caller, Some(model)))
             .collect();
         drop(state);
         if found.is_empty() {
@@ -269,13 +274,13 @@ impl Engine {
         &self,
         instance: &str,
         caller: &str,
-    ) -> Result<models::Correlation, Reject> {
+    ) -> Result<Value, Reject> {
         let view = {
             let state = self.lock();
             state
                 .instances
                 .get(instance)
-                .and_then(|i| state.correlation_view(&i.correlation_id, caller))
+                .and_then(|i| state.correlation_view(&i.correlation_id, caller, None))
         };
         view.map(Unfinished::finish).ok_or_else(|| {
             Reject::new(
@@ -290,7 +295,7 @@ impl Engine {
         state
             .instances
             .get(instance)
-            .map(|i| history_of(i))
+            .map(history_of)
             .ok_or_else(|| {
                 Reject::new(
                     404,
@@ -337,7 +342,7 @@ impl State {
     ///
     /// The models' XML, the large part, is copied after the engine's lock is released
     /// ([`Unfinished::finish`]).
-    fn correlation_view(&self, id: &str, caller: &str) -> Option<Unfinished> {
+    fn correlation_view(&self, id: &str, caller: &str, model: Option<&str>) -> Option<Unfinished> {
         let entry = self.correlations.get(id)?;
         let instances: Vec<&Instance> = entry
             .instances
@@ -350,10 +355,12 @@ impl State {
                     .as_ref()
                     .is_some_and(|(_, _, embedded)| *embedded)
             })
+            .filter(|i| model.is_none_or(|m| i.model_id == m))
             .collect();
         if instances.is_empty() {
             return None;
         }
+        let mut errors = Vec::new();
         let mut correlation = models::Correlation::default();
         correlation.id = id.to_owned();
         correlation.created_at.clone_from(&entry.created_at);
@@ -382,6 +389,10 @@ impl State {
                 RunState::Finished => (CorrelationState::Finished, None),
                 RunState::Failed(failure) => (CorrelationState::Error, Some(error_object(failure))),
             };
+            errors.push(match &instance.state {
+                RunState::Failed(failure) => Some(failure.json.clone()),
+                _ => None,
+            });
             if correlation.state == CorrelationState::Error && correlation.error.is_none() {
                 correlation.error.clone_from(&item.error);
             }
@@ -394,6 +405,7 @@ impl State {
         Some(Unfinished {
             correlation,
             deployments,
+            errors,
         })
     }
 }
@@ -403,10 +415,13 @@ struct Unfinished {
     correlation: models::Correlation,
     /// The deployment of each of its process instances, in order.
     deployments: Vec<Arc<Deployment>>,
+    /// The stored error of each of its process instances: the JSON serialisation of what
+    /// failed it (`{}` for a plain `Error`, `{name, code}` for a `BpmnError`, ...).
+    errors: Vec<Option<Value>>,
 }
 
 impl Unfinished {
-    fn finish(mut self) -> models::Correlation {
+    fn finish(mut self) -> Value {
         for (item, deployment) in self
             .correlation
             .process_instances
@@ -415,7 +430,23 @@ impl Unfinished {
         {
             item.xml.clone_from(&deployment.xml);
         }
-        self.correlation
+        let mut value = serde_json::to_value(&self.correlation).unwrap_or(Value::Null);
+        let first = self.errors.iter().flatten().next().cloned();
+        if let Some(object) = value.as_object_mut() {
+            if object.contains_key("error") {
+                if let Some(first) = first {
+                    object.insert("error".to_owned(), first);
+                }
+            }
+            if let Some(Value::Array(items)) = object.get_mut("processInstances") {
+                for (item, error) in items.iter_mut().zip(self.errors) {
+                    if let (Some(item), Some(error)) = (item.as_object_mut(), error) {
+                        item.insert("error".to_owned(), error);
+                    }
+                }
+            }
+        }
+        value
     }
 }
 
@@ -467,12 +498,26 @@ fn history_entry(
     model
 }
 
-fn form_field(field: &crate::bpmn::FormField) -> models::FormField {
+/// A form field as the consumer API presents it: `label`, `defaultValue` and
+/// `preferredControl` starting with `$` are evaluated over the token
+/// (`consumer_api_core` `user_task_converter.js`, `_evaluateExpressionWithOldToken`).
+fn form_field(field: &crate::bpmn::FormField, token: &str) -> models::FormField {
     let mut model = models::FormField::default();
     model.id.clone_from(&field.id);
-    model.label = field.label.clone().unwrap_or_default();
+    model.label = field
+        .label
+        .as_deref()
+        .map(|label| present(label, token).unwrap_or_default())
+        .unwrap_or_default();
     model.r#type = FormFieldType::from(field.field_type.as_str());
-    model.default_value.clone_from(&field.default_value);
+    model.default_value = field
+        .default_value
+        .as_deref()
+        .and_then(|value| present(value, token));
+    model.preferred_control = field
+        .preferred_control
+        .as_deref()
+        .and_then(|value| present(value, token));
     if !field.enum_values.is_empty() {
         model.enum_values = Some(
             field
@@ -488,4 +533,22 @@ fn form_field(field: &crate::bpmn::FormField) -> models::FormField {
         );
     }
     model
+}
+
+/// A form-field value as presented: an expression's value (`undefined` becomes `null`, shown as
+/// absent; other types as their JSON text, since the wire model holds strings), or the value
+/// itself. An expression that fails here was already accepted when the task was reached, so
+/// its text is shown.
+fn present(value: &str, token: &str) -> Option<String> {
+    let Some(body) = super::flow_nodes::form_expression(value) else {
+        return Some(value.to_owned());
+    };
+    match js::evaluate(js::Kind::FormPresentation, body, token, None) {
+        Ok(evaluated) => match evaluated.value {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text),
+            Some(other) => Some(other.to_string()),
+        },
+        Err(_) => Some(value.to_owned()),
+    }
 }

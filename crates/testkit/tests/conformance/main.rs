@@ -49,7 +49,7 @@ use process_engine_testkit::TestEngine;
 use crate::corpus::{Corpus, scenarios_dir};
 use crate::report::ScenarioReport;
 use crate::run::Runner;
-use crate::transcript::{Transcript, transcripts_dir};
+use crate::transcript::{Transcript, transcript_path};
 use crate::vars::DEFAULT_TOKEN;
 
 #[test]
@@ -59,7 +59,7 @@ fn offline_the_matchers_accept_every_recorded_answer() {
     let mut failures = Vec::new();
     for file in &corpus.scenarios {
         let scenario = file.scenario.as_ref().unwrap();
-        let transcript = Transcript::load(&transcripts_dir().join(&file.file_name)).unwrap();
+        let transcript = Transcript::load(&transcript_path(&file.file_name)).unwrap();
         let replayed = offline::replay(scenario, &corpus.bpmn, &transcript).unwrap();
         steps += replayed.steps;
         failures.extend(replayed.failures);

@@ -130,7 +130,7 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Result<Sandbox, JsError> {
-        let runtime = Runtime::new().map_err(engine_error)?;
+        let runtime = Runtime::new().map_err(|error| engine_error(&error))?;
         runtime.set_memory_limit(MEMORY_LIMIT);
         runtime.set_max_stack_size(STACK_LIMIT);
         let deadline = std::rc::Rc::new(std::cell::Cell::new(None::<Instant>));
@@ -139,10 +139,10 @@ impl Sandbox {
             seen.get()
                 .is_some_and(|deadline| Instant::now() >= deadline)
         })));
-        let context = Context::full(&runtime).map_err(engine_error)?;
+        let context = Context::full(&runtime).map_err(|error| engine_error(&error))?;
         context.with(|ctx| {
             ctx.eval::<(), _>(PRELUDE)
-                .map_err(|error| caught(&ctx, error))
+                .map_err(|error| caught(&ctx, &error))
         })?;
         Ok(Sandbox {
             _runtime: runtime,
@@ -206,11 +206,15 @@ fn run(
     let context = &sandbox.context;
     let report: String = context.with(|ctx| -> Result<String, JsError> {
         let globals = ctx.globals();
-        let run: Function<'_> = globals.get("__run").map_err(engine_error)?;
+        let run: Function<'_> = globals.get("__run").map_err(|error| engine_error(&error))?;
         run.call::<_, ()>((kind.name(), source, token, identity))
-            .map_err(|error| caught(&ctx, error))?;
-        let fire: Function<'_> = globals.get("__fireNextTimer").map_err(engine_error)?;
-        let outcome: Function<'_> = globals.get("__outcome").map_err(engine_error)?;
+            .map_err(|error| caught(&ctx, &error))?;
+        let fire: Function<'_> = globals
+            .get("__fireNextTimer")
+            .map_err(|error| engine_error(&error))?;
+        let outcome: Function<'_> = globals
+            .get("__outcome")
+            .map_err(|error| engine_error(&error))?;
         for _ in 0..MAX_TIMERS {
             // A job's exception rejects its promise; the outcome reports it.
             while ctx.execute_pending_job() {
@@ -218,11 +222,11 @@ fn run(
                     return Err(JsError::TimeLimit);
                 }
             }
-            let report: String = outcome.call(()).map_err(|error| caught(&ctx, error))?;
+            let report: String = outcome.call(()).map_err(|error| caught(&ctx, &error))?;
             if !report.starts_with(r#"{"state":"pending""#) {
                 return Ok(report);
             }
-            let fired: bool = fire.call(()).map_err(|error| caught(&ctx, error))?;
+            let fired: bool = fire.call(()).map_err(|error| caught(&ctx, &error))?;
             if !fired {
                 return Err(JsError::NeverSettles);
             }
@@ -287,7 +291,7 @@ fn millis(ms: f64) -> u64 {
 
 /// An exception QuickJS reports from outside the prelude's own `try` (a syntax error in the
 /// prelude cannot happen; an interrupt or out-of-memory can).
-fn caught(ctx: &rquickjs::Ctx<'_>, error: rquickjs::Error) -> JsError {
+fn caught(ctx: &rquickjs::Ctx<'_>, error: &rquickjs::Error) -> JsError {
     if let rquickjs::Error::Exception = error {
         let exception = ctx.catch();
         let message = exception
@@ -302,7 +306,7 @@ fn caught(ctx: &rquickjs::Ctx<'_>, error: rquickjs::Error) -> JsError {
     engine_error(error)
 }
 
-fn engine_error(error: rquickjs::Error) -> JsError {
+fn engine_error(error: &rquickjs::Error) -> JsError {
     JsError::Engine(error.to_string())
 }
 

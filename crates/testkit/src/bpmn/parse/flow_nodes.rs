@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::definitions::Definitions;
 use super::xml::{CAMUNDA, Element, attribute, bpmn_children, camunda_property, text};
-use super::{ParseError, invalid, read_process};
+use super::{ParseError, read_process};
 use crate::bpmn::model::{
     Boundary, EndKind, FormField, NodeKind, Source, Timer, TimerKind, Trigger,
 };

@@ -131,7 +131,6 @@ impl Reader {
             nodes[target].incoming.push(flow);
             flow_index.insert(raw.id.clone(), flow);
             flows.push(SequenceFlow {
-                id: raw.id,
                 source,
                 target,
                 condition: raw.condition,

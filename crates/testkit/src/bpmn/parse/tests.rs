@@ -20,6 +20,11 @@ fn every_recorded_model_parses() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let xml = std::fs::read_to_string(&path).unwrap();
+        if path.ends_with("conf_two_processes.bpmn") {
+            // The engine refuses it too (a02_deploy_undeploy).
+            assert!(matches!(parse(&xml), Err(ParseError::MultipleProcesses)));
+            continue;
+        }
         parse(&xml).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     }
 }

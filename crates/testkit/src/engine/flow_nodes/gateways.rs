@@ -87,7 +87,6 @@ pub(super) fn parallel(
     instance: &mut Instance,
     process: &Arc<Process>,
     node: NodeId,
-    fni: &str,
     token: Token,
     via: Option<FlowId>,
 ) -> Next {

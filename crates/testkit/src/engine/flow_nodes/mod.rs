@@ -9,6 +9,8 @@ mod gateways;
 mod tasks;
 pub(crate) mod timers;
 
+pub(crate) use tasks::form_expression;
+
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -125,7 +127,7 @@ pub(crate) fn enter(
         NodeKind::ExclusiveGateway { default } => {
             gateways::exclusive(instance, process, node, *default, fni, token)
         }
-        NodeKind::ParallelGateway => gateways::parallel(instance, process, node, fni, token, via),
+        NodeKind::ParallelGateway => gateways::parallel(instance, process, node, token, via),
         NodeKind::Unexecutable { bpmn_type } => Next::Fail(
             token,
             Failure::engine(500, format!("BPMN type \"{bpmn_type}\" is not supported!")),

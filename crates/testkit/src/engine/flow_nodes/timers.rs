@@ -230,10 +230,7 @@ mod tests {
             1_800_000_000_000,
         )
         .unwrap_err();
-        assert_eq!(
-            (past.status, past.json.clone()),
-            (500, serde_json::json!({}))
-        );
+        assert_eq!((past.status, past.json), (500, serde_json::json!({})));
         let bad = due_ms(&timer(TimerKind::Duration), "soon", 0).unwrap_err();
         assert_eq!(
             bad.message,
