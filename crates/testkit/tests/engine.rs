@@ -384,24 +384,38 @@ async fn a_parallel_join_waits_for_every_branch() {
     assert_eq!(results.len(), 1);
 }
 
+/// A worker's BPMN error, as `external_service_task_handler.js` rejects with it: a generic
+/// `InternalServerError`, which an error boundary event naming a `bpmn:error` does not catch
+/// (`error_boundary_event_handler.js` matches by name first), while a catch-all one does and
+/// leaves the error's serialisation on the token (`flow_node_handler_interruptible.js`).
 #[tokio::test]
-async fn an_error_boundary_event_catches_its_error_code_only() {
-    let (_engine, client) = engine(&[BOUNDARY]).await;
+async fn error_boundary_events_match_worker_errors_by_name_as_the_core() {
+    let catch_all = BOUNDARY
+        .replace(r#"id="boundary""#, r#"id="boundary_all""#)
+        .replace(
+            r#"<bpmn:errorEventDefinition errorRef="Error_stock" />"#,
+            "<bpmn:errorEventDefinition />",
+        )
+        .replace("boundary_reserve", "boundary_all_reserve");
+    let (_engine, client) = engine(&[BOUNDARY, &catch_all]).await;
     let mut answers = Vec::new();
-    for code in ["out_of_stock", "printer_on_fire"] {
+    for (model, topic) in [
+        ("boundary", "boundary_reserve"),
+        ("boundary_all", "boundary_all_reserve"),
+    ] {
         let blocked = {
             let client = client.clone();
             tokio::spawn(async move {
                 try_start(
                     &client,
-                    "boundary",
+                    model,
                     StartCallbackType::OnProcessInstanceFinished,
                     json!({"order": {"id": 7}}),
                 )
                 .await
             })
         };
-        let tasks = fetch(&client, "w", "boundary_reserve", 1, 10_000, 10_000).await;
+        let tasks = fetch(&client, "w", topic, 1, 10_000, 10_000).await;
         assert_eq!(
             tasks[0].payload,
             Some(json!({"id": 7})),
@@ -409,7 +423,7 @@ async fn an_error_boundary_event_catches_its_error_code_only() {
         );
         let mut body = HandleBpmnErrorRequest::default();
         body.worker_id = "w".to_owned();
-        body.error_code = code.to_owned();
+        body.error_code = "out_of_stock".to_owned();
         client
             .empty(
                 Call::new(&routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR)
@@ -420,41 +434,51 @@ async fn an_error_boundary_event_catches_its_error_code_only() {
             .unwrap();
         answers.push(blocked.await.unwrap());
     }
+    let missed = answers.remove(0).unwrap_err();
+    assert_eq!(
+        missed.engine_error().unwrap().message(),
+        "ExternalTask failed due to BPMN error with code out_of_stock",
+        "a boundary event naming `OutOfStock` does not catch the generic error"
+    );
     let caught = answers.remove(0).unwrap();
     assert_eq!(caught.end_event_id.as_deref(), Some("backorder"));
-    let failed = answers.remove(0).unwrap_err();
     assert_eq!(
-        failed.engine_error().unwrap().message(),
-        "ExternalTask failed due to BPMN error with code printer_on_fire"
+        caught.token_payload,
+        Some(json!({"_code": 500, "name": "InternalServerError"}))
     );
 }
 
+/// `flow_node_handler_factory.js` has no handler for an inclusive gateway, which
+/// `gateway_parser.js` parses: the model deploys, and the instance fails where a token reaches
+/// the gateway.
 #[tokio::test]
-async fn unsupported_bpmn_is_refused_at_deploy_time_naming_the_element() {
+async fn an_element_without_a_handler_deploys_and_fails_its_instance() {
     let (_engine, client) = engine(&[]).await;
     let xml = EXTERNAL.replace(
         r#"<bpmn:serviceTask id="external_task" name="Do work" camunda:type="external" camunda:topic="external_topic">"#,
-        r#"<bpmn:scriptTask id="external_task" name="Do work">"#,
-    ).replace("</bpmn:serviceTask>", "</bpmn:scriptTask>");
+        r#"<bpmn:inclusiveGateway id="external_task" name="Do work">"#,
+    ).replace("</bpmn:serviceTask>", "</bpmn:inclusiveGateway>");
     let mut body = ImportProcessModelRequest::default();
     body.name = "external".to_owned();
     body.xml = xml;
     body.overwrite_existing = Some(true);
-    let error = client
+    client
         .empty(Call::new(&routes::IMPORT_PROCESS_MODEL).json(&body))
         .await
-        .unwrap_err();
-    assert_eq!(error.status(), Some(422));
-    let message = error.engine_error().unwrap().message().to_owned();
-    assert!(
-        message.contains("scriptTask") && message.contains("external_task"),
-        "{message}"
-    );
-    let models: ProcessModelList = client
-        .json(Call::new(&routes::GET_PROCESS_MODELS))
-        .await
         .unwrap();
-    assert!(models.process_models.is_empty(), "nothing was deployed");
+    let error = try_start(
+        &client,
+        "external",
+        StartCallbackType::OnProcessInstanceFinished,
+        json!({}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        error.engine_error().unwrap().message(),
+        "BPMN type \"bpmn:InclusiveGateway\" is not supported!"
+    );
 }
 
 #[tokio::test]
@@ -622,10 +646,13 @@ async fn the_token_history_records_every_flow_node_and_its_predecessor() {
             ("onExit".into(), json!({"in": 1}))
         ]
     );
+    // external_service_task_handler.js persists onSuspend and onResume around the worker.
     assert_eq!(
         events("external_task"),
         [
             ("onEnter".into(), json!({"in": 1})),
+            ("onSuspend".into(), json!({"in": 1})),
+            ("onResume".into(), json!({"out": 2})),
             ("onExit".into(), json!({"out": 2}))
         ]
     );
@@ -739,7 +766,8 @@ async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
         .unwrap_err();
     assert_eq!(
         error.engine_error().unwrap().message(),
-        "Process was terminated through TerminateEndEvent \"stop\"."
+        // flow_node_handler_interruptible.js, `_subscribeToProcessTermination`.
+        "Process was terminated through TerminateEndEvent 'stop'!"
     );
     let started = start(
         &client,
@@ -768,5 +796,7 @@ async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
         )
         .await
         .unwrap();
-    assert!(results.is_empty());
+    // end_event_handler.js persists the terminate end event's exit before terminating.
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].end_event_id, "stop");
 }

@@ -48,8 +48,11 @@ pub(crate) enum Wait {
     Signal(String),
     /// The id of its external task.
     ExternalTask(String),
-    /// A timer (catch event, or a script's Promise).
+    /// A timer catch event's timer.
     Timer,
+    /// A script's Promise, settled after its timers' virtual time (no suspension is recorded:
+    /// the core's script handler awaits without suspending).
+    Script,
     /// A send task, for a receive task's reply on the message name.
     Send(String),
     /// A receive task, for a send task on the message name.
@@ -260,14 +263,19 @@ impl Instance {
         outcome: Outcome,
         fx: &mut Effects,
     ) -> Result<(), NotWaiting> {
-        let waiting = self.take_waiting(fni, fx)?;
-        let mut token = waiting.token;
-        if let Outcome::Result(result) = outcome {
-            token.payload = Arc::new(result);
-        }
-        let next = self.leave(waiting.node, &waiting.flow_node_instance_id, token);
-        self.run(next, fx);
-        Ok(())
+        let payload = match outcome {
+            Outcome::Result(result) => Arc::new(result),
+            Outcome::PassThrough => Arc::clone(
+                &self
+                    .waiting
+                    .iter()
+                    .find(|w| w.flow_node_instance_id == fni)
+                    .ok_or(NotWaiting)?
+                    .token
+                    .payload,
+            ),
+        };
+        self.resume_with(fni, payload, fx)
     }
 
     /// Continues a waiting flow node with a shared payload.
@@ -280,6 +288,9 @@ impl Instance {
         let waiting = self.take_waiting(fni, fx)?;
         let mut token = waiting.token;
         token.payload = payload;
+        if waiting.wait != Wait::Script {
+            self.record(waiting.node, fni, &token, TokenEventType::OnResume);
+        }
         let next = self.leave(waiting.node, &waiting.flow_node_instance_id, token);
         self.run(next, fx);
         Ok(())
@@ -485,7 +496,9 @@ impl Instance {
                 Next::Leave(token) => queue.extend(self.leave(node_id, &fni, token)),
                 Next::Follow(items) => queue.extend(items),
                 Next::Wait(token, wait) => {
-                    self.record(node_id, &fni, &token, TokenEventType::OnSuspend);
+                    if wait != Wait::Script {
+                        self.record(node_id, &fni, &token, TokenEventType::OnSuspend);
+                    }
                     self.waiting.push(Waiting {
                         flow_node_instance_id: fni.clone(),
                         node: node_id,

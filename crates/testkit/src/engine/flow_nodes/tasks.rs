@@ -66,7 +66,7 @@ pub(super) fn script(
                 fni: fni.to_owned(),
                 due_ms: clock::now_ms().saturating_add(delay),
             });
-            Next::Wait(token, Wait::Timer)
+            Next::Wait(token, Wait::Script)
         }
         Err(JsError::Thrown(thrown)) => Next::Fail(token, Failure::thrown(&thrown)),
         Err(other) => Next::Fail(token, Failure::engine(500, other.to_string())),
