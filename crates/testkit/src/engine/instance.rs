@@ -36,6 +36,8 @@ pub(crate) struct Waiting {
     pub(crate) node: NodeId,
     pub(crate) token: Token,
     pub(crate) wait: Wait,
+    /// When the token arrived.
+    pub(crate) since: String,
 }
 
 /// What a waiting flow node instance waits for.
@@ -77,7 +79,7 @@ pub(crate) enum Wait {
 
 impl Wait {
     /// The activity a boundary wait belongs to.
-    fn attached(&self) -> Option<&str> {
+    pub(crate) fn attached(&self) -> Option<&str> {
         match self {
             Wait::BoundaryMessage { attached, .. }
             | Wait::BoundarySignal { attached, .. }
@@ -245,6 +247,14 @@ impl Instance {
         };
         instance.run(vec![(spawn.start, spawn.token, None)], fx);
         instance
+    }
+
+    /// Whether it runs an embedded sub-process (and is therefore no instance of its
+    /// correlation).
+    pub(crate) fn is_embedded(&self) -> bool {
+        self.parent_link
+            .as_ref()
+            .is_some_and(|(_, _, embedded)| *embedded)
     }
 
     pub(crate) fn is_running(&self) -> bool {
@@ -504,6 +514,7 @@ impl Instance {
                         node: node_id,
                         token: token.clone(),
                         wait,
+                        since: clock::now_iso(),
                     });
                     flow_nodes::boundaries::attach(self, &process, node_id, &fni, &token, fx);
                 }

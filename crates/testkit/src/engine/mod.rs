@@ -376,6 +376,14 @@ impl Engine {
         outcome: Outcome,
     ) -> Result<(), Reject> {
         let mut state = self.lock();
+        if *wait == Wait::UserTask
+            && state
+                .instances
+                .get(instance_id)
+                .is_some_and(Instance::is_embedded)
+        {
+            return Err(no_correlation_for(instance_id));
+        }
         let mut fx = Effects::default();
         let done = state
             .instances
@@ -858,6 +866,14 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The engine's 404 for a process instance whose correlation it cannot find.
+fn no_correlation_for(instance: &str) -> Reject {
+    Reject::new(
+        404,
+        format!("No correlations for ProcessInstance with ID \"{instance}\" found."),
+    )
 }
 
 fn model_not_found(id: &str) -> Reject {

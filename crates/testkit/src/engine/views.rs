@@ -1,9 +1,9 @@
 //! What the query routes answer: the engine's state as the API's bodies.
 
 use process_engine_api_types::models::{
-    self, CorrelationError, CorrelationResult, CorrelationState, EmptyActivity, EmptyActivityList,
-    Event, EventList, EventType, FormFieldEnumValue, FormFieldType, ManualTask, ManualTaskList,
-    ProcessInstance, TokenHistory, UserTask, UserTaskList,
+    self, ActiveToken, CorrelationError, CorrelationResult, CorrelationState, EmptyActivity,
+    EmptyActivityList, Event, EventList, EventType, FormFieldEnumValue, FormFieldType, ManualTask,
+    ManualTaskList, ProcessInstance, TokenHistory, UserTask, UserTaskList,
 };
 
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::failure::Failure;
 use super::instance::{HistoryEntry, Instance, RunState, Wait, Waiting};
+use super::no_correlation_for;
 use super::{Deployment, Engine, Reject, State, model_not_found};
 use crate::bpmn::NodeKind;
 use crate::bpmn::js;
@@ -82,8 +83,22 @@ macro_rules! common {
 }
 
 impl Engine {
-    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> UserTaskList {
+    /// The waiting user tasks in `scope`. A user task inside an embedded sub-process cannot be
+    /// listed: every list that meets it, and `user_tasks/own` for everyone while one exists,
+    /// answers 404 naming the sub-process instance (BPMN.md section 7, recorded in
+    /// d08_subprocess).
+    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> Result<UserTaskList, Reject> {
         let state = self.lock();
+        let hidden = state
+            .instance_order
+            .iter()
+            .filter_map(|id| state.instances.get(id))
+            .filter(|instance| instance.is_running() && instance.is_embedded())
+            .filter(|instance| scope.owner.is_some() || scope.contains(instance))
+            .find(|instance| instance.waiting.iter().any(|w| w.wait == Wait::UserTask));
+        if let Some(instance) = hidden {
+            return Err(no_correlation_for(&instance.id));
+        }
         let mut list = UserTaskList::default();
         for s in state
             .suspended(scope)
@@ -102,7 +117,39 @@ impl Engine {
             }
             list.user_tasks.push(task);
         }
-        list
+        Ok(list)
+    }
+
+    /// The tokens waiting in flow nodes of running instances of `model`, or of `instance`.
+    pub(crate) fn active_tokens(
+        &self,
+        model: Option<&str>,
+        instance: Option<&str>,
+    ) -> Vec<ActiveToken> {
+        let state = self.lock();
+        let scope = Scope {
+            model,
+            instance,
+            ..Scope::default()
+        };
+        state
+            .suspended(scope)
+            .filter(|s| s.waiting.wait.attached().is_none())
+            .map(|s| {
+                let mut token = ActiveToken::default();
+                token.process_instance_id.clone_from(&s.instance.id);
+                token.process_model_id.clone_from(&s.instance.model_id);
+                token.correlation_id.clone_from(&s.instance.correlation_id);
+                token.flow_node_id = s.node().id.clone();
+                token
+                    .flow_node_instance_id
+                    .clone_from(&s.waiting.flow_node_instance_id);
+                token.identity = s.instance.owner.to_model();
+                token.created_at.clone_from(&s.waiting.since);
+                token.payload = s.waiting.token.payload.as_ref().clone();
+                token
+            })
+            .collect()
     }
 
     pub(crate) fn manual_tasks(&self, scope: Scope<'_>) -> ManualTaskList {

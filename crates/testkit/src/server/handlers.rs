@@ -131,6 +131,12 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
         "get_correlation_by_id" => {
             json_or_reject(engine.correlation(call.param("correlation_id"), &call.caller().user_id))
         }
+        "get_active_tokens_for_process_model" => {
+            Reply::json(&engine.active_tokens(Some(call.param("process_model_id")), None))
+        }
+        "get_active_tokens_for_process_instance" => {
+            Reply::json(&engine.active_tokens(None, Some(call.param("process_instance_id"))))
+        }
         "get_token_history_for_process_instance" => {
             json_or_reject(engine.token_history(call.param("process_instance_id")))
         }
@@ -212,7 +218,7 @@ fn list(engine: &Engine, call: &Call, kind: ListKind, own: bool) -> Reply {
         owner: own.then(|| call.caller().user_id.as_str()),
     };
     match kind {
-        ListKind::UserTasks => Reply::json(&engine.user_tasks(scope)),
+        ListKind::UserTasks => json_or_reject(engine.user_tasks(scope)),
         ListKind::ManualTasks => Reply::json(&engine.manual_tasks(scope)),
         ListKind::EmptyActivities => Reply::json(&engine.empty_activities(scope)),
         ListKind::Events => Reply::json(&engine.events(scope)),

@@ -8,6 +8,7 @@ use super::super::instance::{Effects, Instance, NewTimer, Token, Wait, Waiting, 
 use super::timer_due;
 use crate::bpmn::model::Trigger;
 use crate::bpmn::{NodeId, NodeKind, Process};
+use crate::clock;
 
 /// Attaches the boundary events of `node` to its waiting flow node instance `fni`.
 pub(crate) fn attach(
@@ -60,6 +61,7 @@ pub(crate) fn attach(
                         node: boundary,
                         token: token.clone(),
                         wait: Wait::BoundaryTimer { attached },
+                        since: clock::now_iso(),
                     });
                     continue;
                 }
@@ -74,6 +76,7 @@ pub(crate) fn attach(
             node: boundary,
             token: token.clone(),
             wait,
+            since: clock::now_iso(),
         });
     }
 }
