@@ -114,7 +114,15 @@ async fn all_at_once(corpus: &Arc<Corpus>) -> Vec<ScenarioReport> {
         .map(|i| {
             let corpus = Arc::clone(corpus);
             tokio::spawn(async move {
-                let engine = TestEngine::builder().start().await.unwrap();
+                let engine = match TestEngine::builder().start().await {
+                    Ok(engine) => engine,
+                    Err(error) => {
+                        return ScenarioReport {
+                            lines: vec![format!("FAIL the engine did not start: {error}")],
+                            passed: false,
+                        };
+                    }
+                };
                 let runner = Runner::new(engine.url(), DEFAULT_TOKEN);
                 let report = runner.run(&corpus.scenarios[i], &corpus.bpmn).await;
                 engine.shutdown().await;
