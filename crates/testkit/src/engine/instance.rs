@@ -19,7 +19,7 @@ use super::flow_nodes::{self, Next};
 pub(crate) use super::token::{Payload, Token};
 use crate::auth::Identity;
 use crate::bpmn::{FlowId, NodeId, Process};
-use crate::clock;
+use crate::clock::{self, Clock};
 
 /// Where an instance stands.
 #[derive(Debug, Clone)]
@@ -210,6 +210,8 @@ pub(crate) struct Instance {
     /// The end events reached, with the payload there, in order.
     pub(crate) results: Vec<(String, Payload)>,
     pub(crate) history: BTreeMap<String, Vec<HistoryEntry>>,
+    /// The engine's clock, which timers are due on.
+    pub(crate) clock: Arc<Clock>,
 }
 
 /// Where an instance starts: the deployment and process, its parent, its first token.
@@ -224,6 +226,7 @@ pub(crate) struct Spawn {
     pub(crate) parent_link: Option<(String, String, bool)>,
     pub(crate) start: NodeId,
     pub(crate) token: Token,
+    pub(crate) clock: Arc<Clock>,
 }
 
 impl Instance {
@@ -244,6 +247,7 @@ impl Instance {
             joins: HashMap::new(),
             results: Vec::new(),
             history: BTreeMap::new(),
+            clock: spawn.clock,
         };
         instance.run(vec![(spawn.start, spawn.token, None)], fx);
         instance

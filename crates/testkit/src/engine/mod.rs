@@ -86,12 +86,17 @@ struct State {
     correlations: HashMap<String, Correlation>,
     tasks: Tasks,
     waiters: HashMap<String, Vec<Waiter>>,
+    /// See [`Engine::answer_unreached_end_events`].
+    answer_unreached: bool,
+    /// The clock timers run on, shared with [`Engine`].
+    clock: Arc<crate::clock::Clock>,
 }
 
 /// The stand-in engine's state. Shared by the HTTP server's connections.
-#[derive(Default)]
 pub(crate) struct Engine {
     state: Arc<Mutex<State>>,
+    /// The clock timers run on.
+    clock: Arc<crate::clock::Clock>,
 }
 
 /// A start request after the HTTP layer read it.
@@ -124,6 +129,20 @@ pub(crate) struct FetchRequest {
     pub(crate) lock_ms: u64,
 }
 
+impl Default for Engine {
+    fn default() -> Self {
+        let clock = Arc::new(crate::clock::Clock::default());
+        let state = State {
+            clock: Arc::clone(&clock),
+            ..State::default()
+        };
+        Engine {
+            state: Arc::new(Mutex::new(state)),
+            clock,
+        }
+    }
+}
+
 impl Engine {
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
@@ -133,7 +152,18 @@ impl Engine {
     fn settle(&self, mut state: MutexGuard<'_, State>, fx: Effects) {
         let timers = state.apply(fx);
         drop(state);
-        timers::schedule(&self.state, timers);
+        timers::schedule(&self.state, &self.clock, timers);
+    }
+
+    /// Moves the engine's clock forward: timers that became due fire.
+    pub(crate) fn advance_clock(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Whether a start with callback type 3 whose instance finished at another end event is
+    /// answered `500` instead of never (the real engine's behaviour).
+    pub(crate) fn answer_unreached_end_events(&self, answer: bool) {
+        self.lock().answer_unreached = answer;
     }
 
     // ---- deployment -------------------------------------------------------------------------
@@ -330,6 +360,7 @@ impl Engine {
                 parent_link: None,
                 start,
                 token: Token::new(Arc::new(request.input)),
+                clock: Arc::clone(&self.clock),
             },
             &mut fx,
         );
@@ -734,6 +765,7 @@ impl State {
                 parent_link: Some((child.parent_instance, child.parent_fni, embedded)),
                 start,
                 token: child.token,
+                clock: Arc::clone(&self.clock),
             },
             &mut fx,
         );
@@ -766,6 +798,12 @@ impl State {
                             continue;
                         }
                     },
+                    (_, Until::EndEvent(end)) if self.answer_unreached => Err(Reject::new(
+                        500,
+                        format!(
+                            "The process instance finished without reaching the end event '{end}'."
+                        ),
+                    )),
                     // The real engine never answers a start waiting for an end event the
                     // instance did not reach; the waiter stays until the model is undeployed.
                     (_, Until::EndEvent(_)) => {

@@ -2,15 +2,14 @@
 //! and fires its flow node instance when due (`@essential-projects/timing`, `once`).
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::State;
 use super::instance::NewTimer;
-use crate::clock;
+use crate::clock::Clock;
 
 /// Starts a task for every timer. Without a Tokio runtime (unit tests that drive the engine
 /// directly) timers are not scheduled.
-pub(super) fn schedule(state: &Arc<Mutex<State>>, timers: Vec<NewTimer>) {
+pub(super) fn schedule(state: &Arc<Mutex<State>>, clock: &Arc<Clock>, timers: Vec<NewTimer>) {
     if timers.is_empty() {
         return;
     }
@@ -20,14 +19,9 @@ pub(super) fn schedule(state: &Arc<Mutex<State>>, timers: Vec<NewTimer>) {
     };
     for timer in timers {
         let state = Arc::downgrade(state);
+        let clock = Arc::clone(clock);
         runtime.spawn(async move {
-            loop {
-                let now = clock::now_ms();
-                if now >= timer.due_ms {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(timer.due_ms - now)).await;
-            }
+            clock.sleep_until(timer.due_ms).await;
             // An engine that is gone has nothing to fire.
             let Some(state) = state.upgrade() else {
                 return;
@@ -36,7 +30,7 @@ pub(super) fn schedule(state: &Arc<Mutex<State>>, timers: Vec<NewTimer>) {
                 let mut guard = super::lock(&state);
                 guard.fire_timer(&timer.instance, &timer.fni)
             };
-            schedule(&state, more);
+            schedule(&state, &clock, more);
         });
     }
 }

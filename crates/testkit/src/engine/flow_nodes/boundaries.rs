@@ -48,7 +48,7 @@ pub(crate) fn attach(
             Trigger::Error { .. } => continue,
             Trigger::Message(name) => Wait::BoundaryMessage { attached, name },
             Trigger::Signal(name) => Wait::BoundarySignal { attached, name },
-            Trigger::Timer(timer) => match timer_due(&timer, token) {
+            Trigger::Timer(timer) => match timer_due(&timer, token, instance.clock.now_ms()) {
                 Ok(due_ms) => {
                     let boundary_fni = new_id();
                     fx.timers.push(NewTimer {

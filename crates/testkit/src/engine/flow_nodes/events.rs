@@ -28,7 +28,7 @@ pub(super) fn timer(
     timer: &Timer,
     fx: &mut Effects,
 ) -> Next {
-    match timer_due(timer, &token) {
+    match timer_due(timer, &token, instance.clock.now_ms()) {
         Ok(due_ms) => {
             fx.timers.push(NewTimer {
                 instance: instance.id.clone(),

@@ -20,7 +20,6 @@ use super::instance::{Effects, Instance, Token, Wait};
 use crate::bpmn::js::{self, Evaluated, JsError, Kind};
 use crate::bpmn::model::Timer;
 use crate::bpmn::{FlowId, NodeId, NodeKind, Process};
-use crate::clock;
 
 /// What happens to a token after its flow node ran.
 pub(crate) enum Next {
@@ -154,7 +153,7 @@ fn value_or_null(evaluated: Evaluated) -> Value {
 
 /// When `timer` is due for `token`: its text, evaluated when it contains `token`
 /// (`timer_facade.js`, `_executeTimerExpressionIfNeeded`), read as the timer's kind.
-pub(crate) fn timer_due(timer: &Timer, token: &Token) -> Result<u64, Failure> {
+pub(crate) fn timer_due(timer: &Timer, token: &Token, now_ms: u64) -> Result<u64, Failure> {
     let Some(text) = &timer.text else {
         // BPMN.md section 7: the core reads no text without an attribute, and fails on it.
         return Err(Failure::opaque(
@@ -176,5 +175,5 @@ pub(crate) fn timer_due(timer: &Timer, token: &Token) -> Result<u64, Failure> {
     } else {
         text.clone()
     };
-    timers::due_ms(timer, &text, clock::now_ms())
+    timers::due_ms(timer, &text, now_ms)
 }

@@ -13,7 +13,6 @@ use super::super::instance::{
 use super::{Next, evaluate, value_or_null};
 use crate::bpmn::js::{JsError, Kind};
 use crate::bpmn::{FormField, NodeId};
-use crate::clock;
 
 /// An external task: created with the `payload` property's value, or the token payload.
 pub(super) fn external(
@@ -64,7 +63,7 @@ pub(super) fn script(
             fx.timers.push(NewTimer {
                 instance: instance.id.clone(),
                 fni: fni.to_owned(),
-                due_ms: clock::now_ms().saturating_add(delay),
+                due_ms: instance.clock.now_ms().saturating_add(delay),
             });
             Next::Wait(token, Wait::Script)
         }
