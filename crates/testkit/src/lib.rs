@@ -26,11 +26,12 @@
 //! kept: see the crate's README.
 
 mod auth;
-pub mod bpmn;
+mod bpmn;
 mod clock;
 mod engine;
 mod engine_handle;
 mod faults;
 mod server;
 
+pub use bpmn::{ParseError, XmlError};
 pub use engine_handle::{Error, TestEngine, TestEngineBuilder};

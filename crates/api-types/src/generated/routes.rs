@@ -121,7 +121,7 @@ pub const START_PROCESS_INSTANCE: Route = Route::new(
 
 /// `GET /api/consumer/v1/correlations/{correlation_id}/process_models/{process_model_id}/results`
 ///
-/// Lists one result per end event reached by the finished instances of this model in this correlation (instances of other models, end events of sub-processes and end events in lanes the caller may not see are left out). The list is empty while the instance runs and after it failed or was terminated.
+/// Lists one result per end event reached by the instances of this model in this correlation (instances of other models, of called models, end events of sub-processes and end events in lanes the caller may not see are left out). The list is empty while the instance runs and after it failed before an end event; error and terminate end events are listed although the instance failed.
 ///
 /// Answer: `200` with [`CorrelationResultList`](crate::models::CorrelationResultList).
 ///

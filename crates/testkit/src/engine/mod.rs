@@ -8,6 +8,7 @@
 //! awaits it after releasing the lock, so no wake-up can be missed.
 
 mod deployment;
+mod effects;
 mod external_tasks;
 pub(crate) mod failure;
 mod flow_nodes;

@@ -132,3 +132,84 @@ fn js_cost_of_a_condition() {
     let per = started.elapsed() / rounds;
     println!("one condition evaluation: {} µs", per.as_micros());
 }
+
+mod arbitrary {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Fragments that make odd programs likelier than random characters alone do.
+    fn source() -> impl Strategy<Value = String> {
+        let fragment = prop::sample::select(vec![
+            "token",
+            ".current",
+            ".history",
+            "this",
+            "(",
+            ")",
+            "{",
+            "}",
+            "[",
+            "]",
+            "=>",
+            "`",
+            "${",
+            "'",
+            "\"",
+            "return ",
+            "throw ",
+            "new Promise(",
+            "setTimeout(",
+            "while(1)",
+            "for(;;)",
+            "function",
+            ";",
+            ",",
+            "+",
+            "===",
+            "!",
+            "?.",
+            "await ",
+            "async ",
+            "Proxy",
+            "JSON.parse(",
+            "Symbol()",
+            "1e400",
+            "-0",
+            "\\u{10FFFF}",
+            "/*",
+            "*/",
+            "//",
+        ]);
+        prop::collection::vec(
+            prop_oneof![fragment.prop_map(str::to_owned), ".{0,8}"],
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop::sample::select(vec![
+            Kind::Condition,
+            Kind::Value,
+            Kind::Script,
+            Kind::Timer,
+            Kind::Form,
+            Kind::FormPresentation,
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever the text, an evaluation returns (within the time limit) and never panics.
+        #[test]
+        fn evaluation_never_panics_or_hangs(kind in kind(), source in source()) {
+            let started = Instant::now();
+            let _ = evaluate(kind, &source, TOKEN, Some(IDENTITY));
+            // The time limit plus generous slack for a loaded machine: this bounds a hang, it
+            // does not measure speed.
+            prop_assert!(started.elapsed() < TIME_LIMIT * 10);
+        }
+    }
+}
