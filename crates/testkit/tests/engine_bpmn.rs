@@ -351,3 +351,114 @@ async fn a_looping_instance_with_a_large_payload_keeps_a_bounded_history() {
         .unwrap();
     assert!(history["first"].len() <= 1000, "{}", history["first"].len());
 }
+
+/// error_boundary_event_handler.js matches `bpmn:error` names against `error.name`: a script's
+/// plain `Error` is caught by a boundary event whose error is named `Error`, and the token
+/// carries the error's serialisation, `{}` (flow_node_handler_interruptible.js).
+#[tokio::test]
+async fn a_script_error_is_caught_by_name_and_leaves_its_serialisation() {
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="t">
+  <bpmn:error id="Error_plain" name="Error" />
+  <bpmn:error id="Error_type" name="TypeError" />
+  {}
+</bpmn:definitions>"#,
+        r#"<bpmn:process id="script_caught" isExecutable="true">
+    <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fail" />
+    <bpmn:scriptTask id="fail"><bpmn:script>throw new Error('no');</bpmn:script></bpmn:scriptTask>
+    <bpmn:boundaryEvent id="as_type" attachedToRef="fail"><bpmn:errorEventDefinition errorRef="Error_type" /></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="as_plain" attachedToRef="fail"><bpmn:errorEventDefinition errorRef="Error_plain" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="fail" targetRef="end" /><bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f3" sourceRef="as_type" targetRef="end_type" /><bpmn:endEvent id="end_type" />
+    <bpmn:sequenceFlow id="f4" sourceRef="as_plain" targetRef="end_plain" /><bpmn:endEvent id="end_plain" />
+  </bpmn:process>"#
+    );
+    let (_engine, client) = engine(&[&xml]).await;
+    let answer = start(&client, "script_caught", FINISHED, json!({})).await;
+    assert_eq!(answer.end_event_id.as_deref(), Some("end_plain"));
+    assert_eq!(answer.token_payload, Some(json!({})));
+}
+
+/// A non-interrupting timer boundary event (`cancelActivity="false"`) runs its path while the
+/// user task keeps waiting; a timer start event waits for its timer before the instance goes on
+/// (start_event_handler.js, timer_facade.js).
+#[tokio::test]
+async fn non_interrupting_boundaries_and_timer_start_events() {
+    let xml = model(
+        "reminder",
+        r#"<bpmn:startEvent id="start"><bpmn:timerEventDefinition>
+             <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT10M</bpmn:timeDuration>
+           </bpmn:timerEventDefinition></bpmn:startEvent>
+           <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+           <bpmn:userTask id="review" />
+           <bpmn:boundaryEvent id="remind" attachedToRef="review" cancelActivity="false">
+             <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+           </bpmn:boundaryEvent>
+           <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" /><bpmn:endEvent id="end" />
+           <bpmn:sequenceFlow id="f3" sourceRef="remind" targetRef="reminded" /><bpmn:endEvent id="reminded" />"#,
+    );
+    let (engine, client) = engine(&[&xml]).await;
+    let started = start(&client, "reminder", CREATED, json!({"doc": 1})).await;
+    assert!(
+        user_tasks(&client, &started.correlation_id)
+            .await
+            .user_tasks
+            .is_empty(),
+        "the timer start event still waits"
+    );
+    engine.advance_clock(Duration::from_secs(600));
+    eventually(|| {
+        let (client, correlation) = (client.clone(), started.correlation_id.clone());
+        async move {
+            !user_tasks(&client, &correlation)
+                .await
+                .user_tasks
+                .is_empty()
+        }
+    })
+    .await;
+    engine.advance_clock(Duration::from_secs(3600));
+    eventually(|| {
+        let (client, started) = (client.clone(), started.clone());
+        async move { !results(&client, &started, "reminder").await.is_empty() }
+    })
+    .await;
+    // timer boundary events continue with `{}`; the task still waits.
+    assert_eq!(results(&client, &started, "reminder").await, [json!({})]);
+    let tasks = user_tasks(&client, &started.correlation_id).await;
+    assert_eq!(tasks.user_tasks.len(), 1);
+    assert_eq!(tasks.user_tasks[0].token_payload, json!({"doc": 1}));
+}
+
+/// call_activity_handler.js: a called model that fails fails the call activity, which an error
+/// boundary event on it may catch; a missing called model fails it the same way.
+#[tokio::test]
+async fn a_failing_called_model_fails_its_call_activity() {
+    let child = model(
+        "failing_child",
+        r#"<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="boom" />
+           <bpmn:scriptTask id="boom"><bpmn:script>throw new Error('child failed');</bpmn:script></bpmn:scriptTask>"#,
+    );
+    let parent = model(
+        "calling",
+        r#"<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />
+           <bpmn:callActivity id="call" calledElement="failing_child" />
+           <bpmn:boundaryEvent id="caught" attachedToRef="call"><bpmn:errorEventDefinition /></bpmn:boundaryEvent>
+           <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" /><bpmn:endEvent id="end" />
+           <bpmn:sequenceFlow id="f3" sourceRef="caught" targetRef="handled" /><bpmn:endEvent id="handled" />"#,
+    );
+    let orphan = model(
+        "orphan",
+        r#"<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />
+           <bpmn:callActivity id="call" calledElement="nowhere" />
+           <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" /><bpmn:endEvent id="end" />"#,
+    );
+    let (_engine, client) = engine(&[&child, &parent, &orphan]).await;
+    let answer = start(&client, "calling", FINISHED, json!({})).await;
+    assert_eq!(answer.end_event_id.as_deref(), Some("handled"));
+    let error = try_start(&client, "orphan", FINISHED, json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(404));
+}
