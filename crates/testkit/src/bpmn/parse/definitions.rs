@@ -62,8 +62,8 @@ impl<'a> Definitions<'a> {
             .to_owned()
     }
 
-    /// The error `reference` names.
+    /// The error `reference` names: by its exact id, as `getErrorById` finds it.
     pub(super) fn error(&self, reference: &str) -> Option<ErrorDefinition<'a>> {
-        lookup(&self.errors, reference).copied()
+        self.errors.get(reference).copied()
     }
 }

@@ -22,7 +22,7 @@ pub(super) fn kind(
             timer: definition(element, "timerEventDefinition").map(timer),
         },
         "endEvent" => NodeKind::EndEvent {
-            kind: end_kind(definitions, element),
+            kind: end_kind(definitions, element)?,
             input_values: property(element, "inputValues"),
         },
         "intermediateCatchEvent" => catch_event(definitions, element),
@@ -30,7 +30,7 @@ pub(super) fn kind(
         "boundaryEvent" => NodeKind::BoundaryEvent(Boundary {
             attached_to: None,
             interrupting: element.attribute("cancelActivity") != Some("false"),
-            trigger: trigger(definitions, element),
+            trigger: trigger(definitions, element)?,
         }),
         "serviceTask" => {
             if element.attribute((CAMUNDA, "type")) == Some("external") {
@@ -65,6 +65,7 @@ pub(super) fn kind(
                     "Receive"
                 };
                 return Err(ParseError::Refused {
+                    status: 422,
                     message: format!("No message Reference for {what} Task with id {id} given"),
                 });
             };
@@ -138,30 +139,52 @@ fn timer(definition: Element<'_>) -> Timer {
     }
 }
 
-fn end_kind(definitions: &Definitions<'_>, element: Element<'_>) -> EndKind {
+/// The `bpmn:error` an error event definition names (`event_parser.js`,
+/// `retrieveErrorObject`): an empty definition is anonymous (empty name and code); one with
+/// attributes must reference a `bpmn:error` by id, else the import fails with the core's
+/// `NotFoundError`.
+fn error_of(
+    definitions: &Definitions<'_>,
+    definition: Element<'_>,
+) -> Result<(String, String), ParseError> {
+    if definition.attributes().len() == 0 {
+        return Ok((String::new(), String::new()));
+    }
+    let reference = definition.attribute("errorRef");
+    match reference.and_then(|reference| definitions.error(reference)) {
+        Some(found) => Ok((
+            found.name.unwrap_or_default().to_owned(),
+            found.code.unwrap_or_default().to_owned(),
+        )),
+        None => Err(ParseError::Refused {
+            status: 404,
+            message: format!(
+                "No error with id {} found.",
+                reference.unwrap_or("undefined")
+            ),
+        }),
+    }
+}
+
+fn end_kind(definitions: &Definitions<'_>, element: Element<'_>) -> Result<EndKind, ParseError> {
     if let Some(error) = definition(element, "errorEventDefinition") {
-        let found = attribute(error, "errorRef")
-            .and_then(|reference| definitions.error(reference))
-            .unwrap_or_default();
-        return EndKind::Error {
-            name: found.name.unwrap_or_default().to_owned(),
-            code: found.code.unwrap_or_default().to_owned(),
-        };
+        let (name, code) = error_of(definitions, error)?;
+        return Ok(EndKind::Error { name, code });
     }
     if definition(element, "terminateEventDefinition").is_some() {
-        return EndKind::Terminate;
+        return Ok(EndKind::Terminate);
     }
     if let Some(message) = definition(element, "messageEventDefinition") {
-        return EndKind::Message(
+        return Ok(EndKind::Message(
             definitions.message(attribute(message, "messageRef").unwrap_or_default()),
-        );
+        ));
     }
     if let Some(signal) = definition(element, "signalEventDefinition") {
-        return EndKind::Signal(
+        return Ok(EndKind::Signal(
             definitions.signal(attribute(signal, "signalRef").unwrap_or_default()),
-        );
+        ));
     }
-    EndKind::Plain
+    Ok(EndKind::Plain)
 }
 
 fn catch_event(definitions: &Definitions<'_>, element: Element<'_>) -> NodeKind {
@@ -210,28 +233,25 @@ fn throw_event(definitions: &Definitions<'_>, element: Element<'_>) -> NodeKind 
     NodeKind::EmptyIntermediateEvent
 }
 
-fn trigger(definitions: &Definitions<'_>, element: Element<'_>) -> Trigger {
+fn trigger(definitions: &Definitions<'_>, element: Element<'_>) -> Result<Trigger, ParseError> {
     if let Some(message) = definition(element, "messageEventDefinition") {
-        return Trigger::Message(
+        return Ok(Trigger::Message(
             definitions.message(attribute(message, "messageRef").unwrap_or_default()),
-        );
+        ));
     }
     if let Some(signal) = definition(element, "signalEventDefinition") {
-        return Trigger::Signal(
+        return Ok(Trigger::Signal(
             definitions.signal(attribute(signal, "signalRef").unwrap_or_default()),
-        );
+        ));
     }
     if let Some(timer_definition) = definition(element, "timerEventDefinition") {
-        return Trigger::Timer(timer(timer_definition));
+        return Ok(Trigger::Timer(timer(timer_definition)));
     }
-    let error = definition(element, "errorEventDefinition")
-        .and_then(|error| attribute(error, "errorRef"))
-        .and_then(|reference| definitions.error(reference))
-        .unwrap_or_default();
-    Trigger::Error {
-        name: error.name.unwrap_or_default().to_owned(),
-        code: error.code.unwrap_or_default().to_owned(),
-    }
+    let (name, code) = match definition(element, "errorEventDefinition") {
+        Some(error) => error_of(definitions, error)?,
+        None => (String::new(), String::new()),
+    };
+    Ok(Trigger::Error { name, code })
 }
 
 /// The `camunda:formField`s of a user task (`user_task_parser.js`).

@@ -28,9 +28,12 @@ pub enum ParseError {
     /// The definitions hold more than one `bpmn:process`.
     #[error("the BPMN definitions contain more than one `bpmn:process` element; one is allowed")]
     MultipleProcesses,
-    /// What the core's parser refuses, with the core's message (answered `422`).
+    /// What the core's parser refuses, with the status and message the import answers.
     #[error("{message}")]
     Refused {
+        /// The status of the core's error class: 422 (`UnprocessableEntityError`) or 404
+        /// (`NotFoundError`).
+        status: u16,
         /// The core's message, e.g. `No message Reference for Send Task with id send given`.
         message: String,
     },

@@ -62,7 +62,8 @@ fn error_end_events_inside_sub_processes() {
 fn send_task_without_message_is_refused() {
     let xml = model("pub_sender.bpmn").replace(r#" messageRef="Message_1""#, "");
     match parse(&xml) {
-        Err(ParseError::Refused { message }) => {
+        Err(ParseError::Refused { status, message }) => {
+            assert_eq!(status, 422);
             assert_eq!(
                 message,
                 "No message Reference for Send Task with id send given"
@@ -70,6 +71,45 @@ fn send_task_without_message_is_refused() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+// event_parser.js, getErrorById: an errorRef naming no bpmn:error fails the import with a
+// NotFoundError; an empty definition is anonymous and catches everything.
+#[test]
+fn error_references_must_resolve_and_empty_definitions_are_anonymous() {
+    let broken = model("pub_error_caught.bpmn").replace(
+        r#"<bpmn:errorEventDefinition errorRef="Error_known" />
+      </bpmn:endEvent>"#,
+        r#"<bpmn:errorEventDefinition errorRef="Error_missing" />
+      </bpmn:endEvent>"#,
+    );
+    match parse(&broken) {
+        Err(ParseError::Refused { status, message }) => {
+            assert_eq!(
+                (status, message.as_str()),
+                (404, "No error with id Error_missing found.")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let anonymous = model("pub_error_caught.bpmn").replace(
+        r#"<bpmn:outgoing>flow_3</bpmn:outgoing>
+      <bpmn:errorEventDefinition errorRef="Error_known" />"#,
+        r#"<bpmn:outgoing>flow_3</bpmn:outgoing>
+      <bpmn:errorEventDefinition />"#,
+    );
+    let process = parse(&anonymous).unwrap();
+    let (_, boundary) = process
+        .boundary_events(process.node("risky").unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(
+        boundary.trigger,
+        Trigger::Error {
+            name: String::new(),
+            code: String::new()
+        }
+    );
 }
 
 // gateway_parser.js parses inclusive gateways; flow_node_handler_factory.js has no handler.
