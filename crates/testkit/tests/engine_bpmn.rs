@@ -462,3 +462,28 @@ async fn a_failing_called_model_fails_its_call_activity() {
         .unwrap_err();
     assert_eq!(error.status(), Some(404));
 }
+
+/// Observed on 8.0.0 (BPMN.md section 7): an exclusive gateway inside an embedded sub-process
+/// fails, and the sub-process's failure fails the parent.
+#[tokio::test]
+async fn an_exclusive_gateway_inside_a_sub_process_fails_as_on_the_engine() {
+    let xml = model(
+        "sub_gateway",
+        r#"<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sub" />
+           <bpmn:subProcess id="sub">
+             <bpmn:startEvent id="inner_start" /><bpmn:sequenceFlow id="i1" sourceRef="inner_start" targetRef="choose" />
+             <bpmn:exclusiveGateway id="choose" /><bpmn:sequenceFlow id="i2" sourceRef="choose" targetRef="inner_end" />
+             <bpmn:endEvent id="inner_end" />
+           </bpmn:subProcess>
+           <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="end" /><bpmn:endEvent id="end" />"#,
+    );
+    let (_engine, client) = engine(&[&xml]).await;
+    let error = try_start(&client, "sub_gateway", FINISHED, json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        error.engine_error().unwrap().message(),
+        "Cannot read properties of undefined (reading 'targetRef')"
+    );
+}

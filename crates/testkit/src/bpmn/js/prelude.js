@@ -108,7 +108,11 @@
     }
     const error = outcome.error;
     const isObject = error !== null && (typeof error === 'object' || typeof error === 'function');
-    const message = isObject && error.message !== undefined ? String(error.message) : String(error);
+    let message = isObject && error.message !== undefined ? String(error.message) : String(error);
+    // V8's words for what QuickJS words differently: the message reaches the wire.
+    message = message
+      .replace(/^cannot read property '(.*)' of (undefined|null)$/, "Cannot read properties of $2 (reading '$1')")
+      .replace(/^cannot set property '(.*)' of (undefined|null)$/, "Cannot set properties of $2 (setting '$1')");
     let json;
     try {
       json = JSON.stringify(error);

@@ -213,3 +213,15 @@ mod arbitrary {
         }
     }
 }
+
+// What V8 says where QuickJS words it differently: callback 2 answers with the message.
+#[test]
+fn property_errors_read_as_v8s() {
+    let read = thrown(value(Kind::Value, "token.current.missing.deeper"));
+    assert_eq!(
+        read.message,
+        "Cannot read properties of undefined (reading 'deeper')"
+    );
+    let set = thrown(value(Kind::Script, "null.x = 1;"));
+    assert_eq!(set.message, "Cannot set properties of null (setting 'x')");
+}

@@ -29,6 +29,17 @@ pub(super) fn exclusive(
     token: Token,
 ) -> Next {
     let gateway = &process.nodes[node];
+    if instance.is_embedded() {
+        // BPMN.md section 7, observed on 8.0.0: the handler looks its flows up in the parent's
+        // model and fails with a TypeError (serialised `{}`).
+        return Next::Fail(
+            token,
+            Failure::opaque(
+                500,
+                "Cannot read properties of undefined (reading 'targetRef')",
+            ),
+        );
+    }
     if mixed(process, node) {
         let message = format!(
             "ExclusiveGateway {} is neither a Split- nor a Join-Gateway! Mixed Gateways are NOT supported!",
