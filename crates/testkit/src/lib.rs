@@ -22,6 +22,10 @@
 //! [`TestEngine::fail_next`] (the next requests of a route answer an error status),
 //! [`TestEngine::delay`] (a route answers late).
 //!
+//! Timers of timer events run on the engine's clock, which [`TestEngine::advance_clock`] moves
+//! forward. A start waiting for an end event its instance does not reach gets no answer, as on
+//! the real engine, unless [`TestEngineBuilder::answer_unreached_end_events`] asks for one.
+//!
 //! What it executes, where it deliberately differs from the real engine, and how its state is
 //! kept: see the crate's README.
 
