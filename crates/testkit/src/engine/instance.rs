@@ -369,14 +369,7 @@ impl Instance {
             .ok_or(NotWaiting)?;
         let waiting = self.waiting.remove(index);
         // Boundary events are detached when their activity ends (`afterExecute`).
-        let attached: Vec<Waiting> = self
-            .waiting
-            .iter()
-            .filter(|w| w.wait.attached() == Some(fni))
-            .cloned()
-            .collect();
         self.waiting.retain(|w| w.wait.attached() != Some(fni));
-        drop(attached);
         match &waiting.wait {
             Wait::ExternalTask(task) => fx.cancelled_tasks.push(task.clone()),
             Wait::Child(child) => fx.cancelled_children.push(child.clone()),

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use process_engine_api_types::models::TokenEventType;
+
 use super::super::instance::{Effects, Instance, NewTimer, Token, Wait, Waiting, new_id};
 use super::timer_due;
 use crate::bpmn::model::Trigger;
@@ -51,6 +53,7 @@ pub(crate) fn attach(
             Trigger::Timer(timer) => match timer_due(&timer, token, instance.clock.now_ms()) {
                 Ok(due_ms) => {
                     let boundary_fni = new_id();
+                    instance.record(boundary, &boundary_fni, token, TokenEventType::OnEnter);
                     fx.timers.push(NewTimer {
                         instance: instance.id.clone(),
                         fni: boundary_fni.clone(),
@@ -71,8 +74,11 @@ pub(crate) fn attach(
                 }
             },
         };
+        // waitForTriggeringEvent persists onEnter as the boundary event starts waiting.
+        let boundary_fni = new_id();
+        instance.record(boundary, &boundary_fni, token, TokenEventType::OnEnter);
         instance.waiting.push(Waiting {
-            flow_node_instance_id: new_id(),
+            flow_node_instance_id: boundary_fni,
             node: boundary,
             token: token.clone(),
             wait,
