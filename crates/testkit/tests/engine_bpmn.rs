@@ -487,3 +487,27 @@ async fn an_exclusive_gateway_inside_a_sub_process_fails_as_on_the_engine() {
         "Cannot read properties of undefined (reading 'targetRef')"
     );
 }
+
+/// A model that calls itself ends at a bound instead of starting instances without end.
+#[tokio::test]
+async fn a_model_calling_itself_fails_at_the_nesting_bound() {
+    let xml = model(
+        "recursive",
+        r#"<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="again" />
+           <bpmn:callActivity id="again" calledElement="recursive" />
+           <bpmn:sequenceFlow id="f2" sourceRef="again" targetRef="end" /><bpmn:endEvent id="end" />"#,
+    );
+    let (_engine, client) = engine(&[&xml]).await;
+    let error = try_start(&client, "recursive", FINISHED, json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert!(
+        error
+            .engine_error()
+            .unwrap()
+            .message()
+            .contains("nested more than 64 levels"),
+        "{error:?}"
+    );
+}

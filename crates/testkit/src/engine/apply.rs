@@ -198,6 +198,21 @@ impl State {
             }
             return fx;
         };
+        let depth = parent.depth + 1;
+        if depth > MAX_DEPTH {
+            // A model that calls itself would otherwise start instances without end under the
+            // engine's lock; the real engine recurses until it runs out of memory.
+            let failure = Failure::engine(
+                500,
+                format!(
+                    "Sub-processes and call activities are nested more than {MAX_DEPTH} levels deep."
+                ),
+            );
+            if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
+                let _ = parent.fail_activity(&child.parent_fni, failure, &mut fx);
+            }
+            return fx;
+        }
         let correlation_id = parent.correlation_id.clone();
         let instance = Instance::start(
             Spawn {
@@ -209,6 +224,7 @@ impl State {
                 owner: parent.owner.clone(),
                 parent: Some(parent.id.clone()),
                 parent_link: Some((child.parent_instance, child.parent_fni, embedded)),
+                depth,
                 start,
                 token: child.token,
                 clock: Arc::clone(&self.clock),
@@ -340,6 +356,9 @@ impl State {
         self.apply(fx)
     }
 }
+
+/// How deep sub-processes and call activities may nest.
+const MAX_DEPTH: usize = 64;
 
 /// How many rounds of effects one operation may cause.
 const MAX_ROUNDS: usize = 100_000;

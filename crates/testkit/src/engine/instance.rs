@@ -144,6 +144,8 @@ pub(crate) struct Instance {
     /// The parent's flow node instance waiting for this child, and whether it is an embedded
     /// sub-process (not listed in its correlation).
     pub(crate) parent_link: Option<(String, String, bool)>,
+    /// How many sub-processes and call activities it is nested in.
+    pub(crate) depth: usize,
     pub(crate) created_at: String,
     pub(crate) state: RunState,
     pub(crate) waiting: Vec<Waiting>,
@@ -166,6 +168,8 @@ pub(crate) struct Spawn {
     pub(crate) owner: Identity,
     pub(crate) parent: Option<String>,
     pub(crate) parent_link: Option<(String, String, bool)>,
+    /// How many sub-processes and call activities it is nested in.
+    pub(crate) depth: usize,
     pub(crate) start: NodeId,
     pub(crate) token: Token,
     pub(crate) clock: Arc<Clock>,
@@ -183,6 +187,7 @@ impl Instance {
             owner: spawn.owner,
             parent: spawn.parent,
             parent_link: spawn.parent_link,
+            depth: spawn.depth,
             created_at: clock::now_iso(),
             state: RunState::Running,
             waiting: Vec::new(),

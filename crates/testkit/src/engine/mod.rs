@@ -357,6 +357,7 @@ impl Engine {
                 owner: request.owner,
                 parent: request.caller,
                 parent_link: None,
+                depth: 0,
                 start,
                 token: Token::new(Arc::new(request.input)),
                 clock: Arc::clone(&self.clock),
