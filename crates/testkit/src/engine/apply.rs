@@ -20,16 +20,16 @@ impl State {
     pub(super) fn apply(&mut self, fx: Effects) -> Vec<NewTimer> {
         let mut timers = Vec::new();
         let mut pending = vec![fx];
-        let mut rounds = 0_usize;
+        // Flow nodes woken by messages, signals and send tasks in this operation: instances
+        // that keep waking each other (a catch event looping into a throw of its own message)
+        // would otherwise hold the engine without end.
+        let mut woken = 0_usize;
+        // Child instances started in this operation: a model calling itself twice would
+        // otherwise start a tree of instances without end.
+        let mut children = 0_usize;
+        let mut steps = 0_usize;
         while let Some(fx) = pending.pop() {
-            rounds += 1;
-            if rounds > MAX_ROUNDS {
-                // Instances that keep waking each other without waiting for anything.
-                tracing::warn!(
-                    "instances kept waking each other; stopped after {MAX_ROUNDS} rounds"
-                );
-                break;
-            }
+            steps += fx.steps;
             timers.extend(fx.timers);
             for task in fx.new_tasks {
                 let Some(instance) = self.instances.get(&task.instance_id) else {
@@ -56,12 +56,39 @@ impl State {
                 self.answer_end(&instance, &end, &payload);
             }
             for (wait, payload) in fx.published {
-                pending.push(self.publish(&wait, &payload));
+                if woken > MAX_WAKE_UPS {
+                    tracing::warn!(?wait, "not delivered: instances keep waking each other");
+                    continue;
+                }
+                let (more, count) = self.publish(&wait, &payload);
+                woken += count;
+                pending.push(more);
             }
             for (message, payload) in fx.sent {
-                pending.push(self.send(&message, &payload));
+                if woken > MAX_WAKE_UPS {
+                    tracing::warn!(message, "not sent: instances keep waking each other");
+                    continue;
+                }
+                let (more, count) = self.send(&message, &payload);
+                woken += count;
+                pending.push(more);
             }
             for child in fx.children {
+                children += 1;
+                if children > MAX_CHILDREN || steps > MAX_OPERATION_STEPS {
+                    let failure = Failure::engine(
+                        500,
+                        format!(
+                            "More than {MAX_CHILDREN} sub-process and call activity instances were started at once."
+                        ),
+                    );
+                    let mut more = Effects::default();
+                    if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
+                        let _ = parent.fail_activity(&child.parent_fni, failure, &mut more);
+                    }
+                    pending.push(more);
+                    continue;
+                }
                 pending.push(self.start_child(child));
             }
             for child in fx.cancelled_children {
@@ -98,8 +125,10 @@ impl State {
     }
 
     /// Delivers a message or signal to every current waiter, in any instance and correlation.
-    fn publish(&mut self, wait: &Wait, payload: &Payload) -> Effects {
+    /// Returns what that caused and how many flow nodes it woke.
+    fn publish(&mut self, wait: &Wait, payload: &Payload) -> (Effects, usize) {
         let mut fx = Effects::default();
+        let mut woken = 0;
         let State {
             instance_order,
             instances,
@@ -107,16 +136,17 @@ impl State {
         } = self;
         for id in instance_order.iter() {
             if let Some(instance) = instances.get_mut(id) {
-                instance.deliver(wait, payload, &mut fx);
+                woken += instance.deliver(wait, payload, &mut fx);
             }
         }
-        fx
+        (fx, woken)
     }
 
     /// A send task sent: every receive task waiting for the message takes the payload and
     /// replies; a reply releases every send task waiting for that message (`send_task_handler.js`,
     /// `receive_task_handler.js`: replies are not addressed).
-    fn send(&mut self, message: &str, payload: &Payload) -> Effects {
+    /// Returns what that caused and how many flow nodes it woke.
+    fn send(&mut self, message: &str, payload: &Payload) -> (Effects, usize) {
         let mut fx = Effects::default();
         let receive = Wait::Receive(message.to_owned());
         let send = Wait::Send(message.to_owned());
@@ -149,11 +179,13 @@ impl State {
                     .collect();
                 for (fni, own) in senders {
                     // The sender keeps its own payload.
-                    let _ = instance.resume_with(&fni, own, &mut fx);
+                    if instance.resume_with(&fni, own, &mut fx).is_ok() {
+                        receivers += 1;
+                    }
                 }
             }
         }
-        fx
+        (fx, receivers)
     }
 
     /// Starts a sub-process or called model for a waiting parent.
@@ -360,5 +392,13 @@ impl State {
 /// How deep sub-processes and call activities may nest.
 const MAX_DEPTH: usize = 64;
 
-/// How many rounds of effects one operation may cause.
-const MAX_ROUNDS: usize = 100_000;
+/// How many flow nodes the instances of one operation may pass before it starts no more child
+/// instances: children that each loop would otherwise multiply the bound of one instance.
+const MAX_OPERATION_STEPS: usize = 100_000;
+
+/// How many child instances one operation may start.
+const MAX_CHILDREN: usize = 1000;
+
+/// How many flow nodes messages, signals and send tasks may wake in one operation; later ones
+/// are not delivered (and logged), as if nobody had been waiting.
+const MAX_WAKE_UPS: usize = 10_000;

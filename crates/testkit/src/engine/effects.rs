@@ -67,4 +67,6 @@ pub(crate) struct Effects {
     pub(crate) cancelled_children: Vec<String>,
     /// Timers to schedule.
     pub(crate) timers: Vec<NewTimer>,
+    /// How many flow nodes the instances passed while collecting these effects.
+    pub(crate) steps: usize,
 }

@@ -323,13 +323,15 @@ impl Instance {
         fx: &mut Effects,
     ) -> Result<(), NotWaiting> {
         let waiting = self.take_waiting(fni, fx)?;
-        self.catch_or_fail(
+        match self.catch(
             waiting.node,
             &waiting.flow_node_instance_id,
             &waiting.token,
             failure,
-            fx,
-        );
+        ) {
+            Ok(next) => self.run(next, fx),
+            Err(failure) => self.fail(failure, fx),
+        }
         Ok(())
     }
 
@@ -383,29 +385,29 @@ impl Instance {
         Ok(waiting)
     }
 
-    /// Catches `failure` of the flow node `node` with one of its error boundary events, or
-    /// fails the instance.
-    pub(crate) fn catch_or_fail(
+    /// Catches `failure` of the flow node `node` with its error boundary events: the tokens
+    /// that go on from them, or the failure back when none catches it. Only the activities the
+    /// core makes interruptible have boundary events (`flow_node_handler_interruptible.js`).
+    fn catch(
         &mut self,
         node: NodeId,
         fni: &str,
         token: &Token,
         failure: Failure,
-        fx: &mut Effects,
-    ) {
+    ) -> Result<Vec<(NodeId, Token, Option<FlowId>)>, Failure> {
         let process = Arc::clone(&self.process);
-        let catchers: Vec<NodeId> = if failure.is_termination() {
-            Vec::new()
-        } else {
-            process
-                .boundary_events(node)
-                .filter(|(_, boundary)| flow_nodes::errors::catches(&boundary.trigger, &failure))
-                .map(|(id, _)| id)
-                .collect()
-        };
+        if failure.is_termination()
+            || !flow_nodes::boundaries::interruptible(&process.nodes[node].kind)
+        {
+            return Err(failure);
+        }
+        let catchers: Vec<NodeId> = process
+            .boundary_events(node)
+            .filter(|(_, boundary)| flow_nodes::errors::catches(&boundary.trigger, &failure))
+            .map(|(id, _)| id)
+            .collect();
         if catchers.is_empty() {
-            self.fail(failure, fx);
-            return;
+            return Err(failure);
         }
         let payload = Arc::new(failure.json);
         let mut next = Vec::new();
@@ -417,7 +419,7 @@ impl Instance {
             self.record(boundary, &boundary_fni, &token, TokenEventType::OnEnter);
             next.extend(self.leave(boundary, &boundary_fni, token));
         }
-        self.run(next, fx);
+        Ok(next)
     }
 
     /// Moves tokens until each of them waits, joins, or ends. An instance with no token left is
@@ -431,6 +433,7 @@ impl Instance {
                 return;
             }
             steps += 1;
+            fx.steps += 1;
             if steps > MAX_STEPS {
                 // A cycle without a waiting flow node would hold the engine's lock forever.
                 self.fail(
@@ -463,9 +466,15 @@ impl Instance {
                     flow_nodes::boundaries::attach(self, &process, node_id, &fni, &token, fx);
                 }
                 Next::Stop => {}
-                Next::Fail(token, failure) => {
-                    self.catch_or_fail(node_id, &fni, &token, failure, fx);
-                }
+                // A caught error's path joins this queue, so that a boundary path leading back
+                // to the failing node counts against the step bound instead of recursing.
+                Next::Fail(token, failure) => match self.catch(node_id, &fni, &token, failure) {
+                    Ok(next) => queue.extend(next),
+                    Err(failure) => {
+                        self.fail(failure, fx);
+                        return;
+                    }
+                },
             }
         }
         if self.is_running() && self.waiting.is_empty() {

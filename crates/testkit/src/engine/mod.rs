@@ -18,6 +18,9 @@ mod timers;
 mod token;
 mod views;
 
+#[cfg(test)]
+mod robustness_tests;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

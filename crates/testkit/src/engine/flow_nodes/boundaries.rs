@@ -21,23 +21,7 @@ pub(crate) fn attach(
     token: &Token,
     fx: &mut Effects,
 ) {
-    // The core attaches boundary events only to interruptible activities and catch events.
-    let interruptible = matches!(
-        process.nodes[node].kind,
-        NodeKind::UserTask { .. }
-            | NodeKind::ManualTask
-            | NodeKind::EmptyActivity
-            | NodeKind::ScriptTask { .. }
-            | NodeKind::ExternalTask { .. }
-            | NodeKind::SendTask { .. }
-            | NodeKind::ReceiveTask { .. }
-            | NodeKind::CallActivity { .. }
-            | NodeKind::SubProcess { .. }
-            | NodeKind::TimerCatchEvent { .. }
-            | NodeKind::MessageCatchEvent { .. }
-            | NodeKind::SignalCatchEvent { .. }
-    );
-    if !interruptible {
+    if !interruptible(&process.nodes[node].kind) {
         return;
     }
     let boundaries: Vec<(NodeId, Trigger)> = process
@@ -85,4 +69,26 @@ pub(crate) fn attach(
             since: clock::now_iso(),
         });
     }
+}
+
+/// Whether the core makes a flow node of this kind interruptible, which is what boundary events
+/// attach to (`boundary_event_handlers/*`): user, manual, empty, script, service, send and
+/// receive tasks, call activities, sub-processes, and timer, message and signal catch events.
+pub(crate) fn interruptible(kind: &NodeKind) -> bool {
+    matches!(
+        kind,
+        NodeKind::UserTask { .. }
+            | NodeKind::ManualTask
+            | NodeKind::EmptyActivity
+            | NodeKind::ScriptTask { .. }
+            | NodeKind::ExternalTask { .. }
+            | NodeKind::InternalServiceTask
+            | NodeKind::SendTask { .. }
+            | NodeKind::ReceiveTask { .. }
+            | NodeKind::CallActivity { .. }
+            | NodeKind::SubProcess { .. }
+            | NodeKind::TimerCatchEvent { .. }
+            | NodeKind::MessageCatchEvent { .. }
+            | NodeKind::SignalCatchEvent { .. }
+    )
 }
