@@ -1,7 +1,53 @@
 //! Wall-clock time as the engine writes it: milliseconds since the epoch, and ISO-8601 in UTC
 //! with milliseconds (`2026-11-23T20:41:32.536Z`).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+
+/// The clock timers run on: wall-clock time plus an offset that tests move forward
+/// ([`crate::TestEngine::advance_clock`]), so a model with a one-hour timer is tested in
+/// milliseconds.
+#[derive(Debug, Default)]
+pub(crate) struct Clock {
+    offset_ms: AtomicU64,
+    advanced: Notify,
+}
+
+impl Clock {
+    /// Milliseconds since the Unix epoch on this clock.
+    pub(crate) fn now_ms(&self) -> u64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the clock forward; timers that became due fire.
+    pub(crate) fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        // fetch_update with a saturating add: a huge advance must not wrap around.
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                Some(offset.saturating_add(by))
+            });
+        self.advanced.notify_waiters();
+    }
+
+    /// Waits until `due_ms` on this clock, waking early when the clock is advanced.
+    pub(crate) async fn sleep_until(&self, due_ms: u64) {
+        loop {
+            let advanced = self.advanced.notified();
+            let now = self.now_ms();
+            if now >= due_ms {
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(due_ms - now)) => {}
+                () = advanced => {}
+            }
+        }
+    }
+}
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
@@ -60,6 +106,23 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn advancing_wakes_sleepers_early() {
+        let clock = std::sync::Arc::new(Clock::default());
+        let due = clock.now_ms() + 3_600_000;
+        let sleeper = {
+            let clock = std::sync::Arc::clone(&clock);
+            tokio::spawn(async move { clock.sleep_until(due).await })
+        };
+        tokio::task::yield_now().await;
+        clock.advance(Duration::from_secs(3600));
+        tokio::time::timeout(Duration::from_secs(10), sleeper)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(clock.now_ms() >= due);
+    }
 
     #[test]
     fn formats_like_javascript_to_iso_string() {

@@ -58,6 +58,7 @@ pub struct TestEngineBuilder {
     deploy: Vec<PathBuf>,
     retention: Retention,
     limits: Limits,
+    answer_unreached_end_events: bool,
 }
 
 impl TestEngineBuilder {
@@ -105,6 +106,15 @@ impl TestEngineBuilder {
         self
     }
 
+    /// Answers a start with callback type 3 (`OnEndEventReached`) whose instance finished at
+    /// another end event with `500 The process instance finished without reaching the end
+    /// event '<id>'.` Off by default: the real engine never answers such a start, and a
+    /// client's own timeout is what a test of it must exercise.
+    pub fn answer_unreached_end_events(mut self, answer: bool) -> Self {
+        self.answer_unreached_end_events = answer;
+        self
+    }
+
     /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
     /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
     pub async fn start(self) -> Result<TestEngine, Error> {
@@ -119,6 +129,9 @@ impl TestEngineBuilder {
             limits: self.limits,
             ..Shared::default()
         });
+        shared
+            .engine
+            .answer_unreached_end_events(self.answer_unreached_end_events);
         let (commands, receiver) = mpsc::channel(8);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         let engine = TestEngine {
@@ -154,7 +167,15 @@ impl TestEngine {
             deploy: Vec::new(),
             retention: Retention::default(),
             limits: Limits::default(),
+            answer_unreached_end_events: false,
         }
+    }
+
+    /// Moves the engine's clock forward by `by`: timers of timer events (and the timers of
+    /// scripts) that become due fire at once, so a model waiting an hour is tested in
+    /// milliseconds. The clock never goes back.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.engine.advance_clock(by);
     }
 
     /// The engine's base URL, `http://127.0.0.1:<port>`.

@@ -26,15 +26,20 @@
 //! default; [`TestEngineBuilder::keep_finished`], [`TestEngineBuilder::keep_finished_for`]), so
 //! an engine that runs for millions of instances keeps flat memory.
 //!
+//! Timers of timer events run on the engine's clock, which [`TestEngine::advance_clock`] moves
+//! forward. A start waiting for an end event its instance does not reach gets no answer, as on
+//! the real engine, unless [`TestEngineBuilder::answer_unreached_end_events`] asks for one.
+//!
 //! What it executes, where it deliberately differs from the real engine, and how its state is
 //! kept: see the crate's README.
 
 mod auth;
-pub mod bpmn;
+mod bpmn;
 mod clock;
 mod engine;
 mod engine_handle;
 mod faults;
 mod server;
 
+pub use bpmn::{ParseError, XmlError};
 pub use engine_handle::{Error, TestEngine, TestEngineBuilder};

@@ -14,12 +14,11 @@ use std::time::{Duration, Instant};
 use process_engine_api_types::models::{
     Correlation, CorrelationResultList, CorrelationState, ExternalTask, ExternalTaskList,
     FetchAndLockRequest, FinishExternalTaskRequest, HandleBpmnErrorRequest,
-    HandleServiceErrorRequest, ImportProcessModelRequest, ProcessModelList, ProcessStartRequest,
-    ProcessStartResponse, StartCallbackType, StartProcessInstanceQuery,
+    HandleServiceErrorRequest, ImportProcessModelRequest, ProcessModelList, ProcessStartResponse,
+    StartCallbackType, StartProcessInstanceQuery,
 };
 use process_engine_api_types::routes;
-use process_engine_testkit::TestEngine;
-use process_engine_transport::{Call, Client, RetryConfig};
+use process_engine_transport::{Call, Client};
 use serde_json::{Value, json};
 
 const EXTERNAL: &str = include_str!("models/external.bpmn");
@@ -30,79 +29,9 @@ const LOOP: &str = include_str!("models/loop.bpmn");
 const DEAD_END: &str = include_str!("models/dead_end.bpmn");
 const TERMINATE: &str = include_str!("models/terminate.bpmn");
 
-/// Sends `call` and decodes the answer as `T`.
-async fn json<T: serde::de::DeserializeOwned>(
-    client: &Client,
-    call: Call,
-) -> Result<T, process_engine_transport::Error> {
-    let answer = client.send(call).await?;
-    process_engine_api_types::operation::decode_json(answer.body())
-        .map_err(process_engine_transport::Error::from_decode_error)
-}
-
-/// Sends `call` and ignores the answer's body.
-async fn empty(client: &Client, call: Call) -> Result<(), process_engine_transport::Error> {
-    client.send(call).await.map(drop)
-}
-
-async fn engine(models: &[&str]) -> (TestEngine, Client) {
-    let engine = TestEngine::builder().start().await.unwrap();
-    for xml in models {
-        engine.deploy_xml(xml).await.unwrap();
-    }
-    let client = Client::builder(engine.url())
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
-    (engine, client)
-}
-
-async fn start(
-    client: &Client,
-    model: &str,
-    callback: StartCallbackType,
-    input: Value,
-) -> ProcessStartResponse {
-    try_start(client, model, callback, input).await.unwrap()
-}
-
-async fn try_start(
-    client: &Client,
-    model: &str,
-    callback: StartCallbackType,
-    input: Value,
-) -> Result<ProcessStartResponse, process_engine_transport::Error> {
-    let mut query = StartProcessInstanceQuery::default();
-    query.start_callback_type = Some(callback);
-    let mut body = ProcessStartRequest::default();
-    body.input_values = Some(input);
-    let call = Call::new(&routes::START_PROCESS_INSTANCE)
-        .param(model)
-        .query(&query)
-        .body(&body)
-        .attempt_timeout(Duration::from_secs(30));
-    json(client, call).await
-}
-
-async fn fetch(
-    client: &Client,
-    worker: &str,
-    topic: &str,
-    max: u64,
-    poll_ms: u64,
-    lock_ms: u64,
-) -> ExternalTaskList {
-    let mut body = FetchAndLockRequest::default();
-    body.worker_id = worker.to_owned();
-    body.topic_name = topic.to_owned();
-    body.max_tasks = Some(max);
-    body.long_polling_timeout = Some(poll_ms);
-    body.lock_duration = Some(lock_ms);
-    let call = Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS)
-        .body(&body)
-        .attempt_timeout(Duration::from_millis(poll_ms) + Duration::from_secs(10));
-    json(client, call).await.unwrap()
-}
+#[path = "engine_support/mod.rs"]
+mod support;
+use support::{empty, engine, fetch, json, start, try_start};
 
 /// A long poll of 30 s that must come back within `within`: only a wake-up gets it there.
 async fn fetch_woken(
@@ -397,24 +326,38 @@ async fn a_parallel_join_waits_for_every_branch() {
     assert_eq!(results.len(), 1);
 }
 
+/// A worker's BPMN error, as `external_service_task_handler.js` rejects with it: a generic
+/// `InternalServerError`, which an error boundary event naming a `bpmn:error` does not catch
+/// (`error_boundary_event_handler.js` matches by name first), while a catch-all one does and
+/// leaves the error's serialisation on the token (`flow_node_handler_interruptible.js`).
 #[tokio::test]
-async fn an_error_boundary_event_catches_its_error_code_only() {
-    let (_engine, client) = engine(&[BOUNDARY]).await;
+async fn error_boundary_events_match_worker_errors_by_name_as_the_core() {
+    let catch_all = BOUNDARY
+        .replace(r#"id="boundary""#, r#"id="boundary_all""#)
+        .replace(
+            r#"<bpmn:errorEventDefinition errorRef="Error_stock" />"#,
+            "<bpmn:errorEventDefinition />",
+        )
+        .replace("boundary_reserve", "boundary_all_reserve");
+    let (_engine, client) = engine(&[BOUNDARY, &catch_all]).await;
     let mut answers = Vec::new();
-    for code in ["out_of_stock", "printer_on_fire"] {
+    for (model, topic) in [
+        ("boundary", "boundary_reserve"),
+        ("boundary_all", "boundary_all_reserve"),
+    ] {
         let blocked = {
             let client = client.clone();
             tokio::spawn(async move {
                 try_start(
                     &client,
-                    "boundary",
+                    model,
                     StartCallbackType::OnProcessInstanceFinished,
                     json!({"order": {"id": 7}}),
                 )
                 .await
             })
         };
-        let tasks = fetch(&client, "w", "boundary_reserve", 1, 10_000, 10_000).await;
+        let tasks = fetch(&client, "w", topic, 1, 10_000, 10_000).await;
         assert_eq!(
             tasks[0].payload,
             Some(json!({"id": 7})),
@@ -422,7 +365,7 @@ async fn an_error_boundary_event_catches_its_error_code_only() {
         );
         let mut body = HandleBpmnErrorRequest::default();
         body.worker_id = "w".to_owned();
-        body.error_code = code.to_owned();
+        body.error_code = "out_of_stock".to_owned();
         empty(
             &client,
             Call::new(&routes::HANDLE_EXTERNAL_TASK_BPMN_ERROR)
@@ -433,42 +376,53 @@ async fn an_error_boundary_event_catches_its_error_code_only() {
         .unwrap();
         answers.push(blocked.await.unwrap());
     }
+    let missed = answers.remove(0).unwrap_err();
+    assert_eq!(
+        missed.engine_error().unwrap().message(),
+        "ExternalTask failed due to BPMN error with code out_of_stock",
+        "a boundary event naming `OutOfStock` does not catch the generic error"
+    );
     let caught = answers.remove(0).unwrap();
     assert_eq!(caught.end_event_id.as_deref(), Some("backorder"));
-    let failed = answers.remove(0).unwrap_err();
     assert_eq!(
-        failed.engine_error().unwrap().message(),
-        "ExternalTask failed due to BPMN error with code printer_on_fire"
+        caught.token_payload,
+        Some(json!({"_code": 500, "name": "InternalServerError"}))
     );
 }
 
+/// `flow_node_handler_factory.js` has no handler for an inclusive gateway, which
+/// `gateway_parser.js` parses: the model deploys, and the instance fails where a token reaches
+/// the gateway.
 #[tokio::test]
-async fn unsupported_bpmn_is_refused_at_deploy_time_naming_the_element() {
+async fn an_element_without_a_handler_deploys_and_fails_its_instance() {
     let (_engine, client) = engine(&[]).await;
     let xml = EXTERNAL.replace(
         r#"<bpmn:serviceTask id="external_task" name="Do work" camunda:type="external" camunda:topic="external_topic">"#,
-        r#"<bpmn:scriptTask id="external_task" name="Do work">"#,
-    ).replace("</bpmn:serviceTask>", "</bpmn:scriptTask>");
+        r#"<bpmn:inclusiveGateway id="external_task" name="Do work">"#,
+    ).replace("</bpmn:serviceTask>", "</bpmn:inclusiveGateway>");
     let mut body = ImportProcessModelRequest::default();
     body.name = "external".to_owned();
     body.xml = xml;
     body.overwrite_existing = Some(true);
-    let error = empty(
+    empty(
         &client,
         Call::new(&routes::IMPORT_PROCESS_MODEL).body(&body),
     )
     .await
+    .unwrap();
+    let error = try_start(
+        &client,
+        "external",
+        StartCallbackType::OnProcessInstanceFinished,
+        json!({}),
+    )
+    .await
     .unwrap_err();
-    assert_eq!(error.status(), Some(422));
-    let message = error.engine_error().unwrap().message().to_owned();
-    assert!(
-        message.contains("scriptTask") && message.contains("external_task"),
-        "{message}"
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        error.engine_error().unwrap().message(),
+        "BPMN type \"bpmn:InclusiveGateway\" is not supported!"
     );
-    let models: ProcessModelList = json(&client, Call::new(&routes::GET_PROCESS_MODELS))
-        .await
-        .unwrap();
-    assert!(models.process_models.is_empty(), "nothing was deployed");
 }
 
 #[tokio::test]
@@ -635,10 +589,13 @@ async fn the_token_history_records_every_flow_node_and_its_predecessor() {
             ("onExit".into(), json!({"in": 1}))
         ]
     );
+    // external_service_task_handler.js persists onSuspend and onResume around the worker.
     assert_eq!(
         events("external_task"),
         [
             ("onEnter".into(), json!({"in": 1})),
+            ("onSuspend".into(), json!({"in": 1})),
+            ("onResume".into(), json!({"out": 2})),
             ("onExit".into(), json!({"out": 2}))
         ]
     );
@@ -751,7 +708,8 @@ async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
         .unwrap_err();
     assert_eq!(
         error.engine_error().unwrap().message(),
-        "Process was terminated through TerminateEndEvent \"stop\"."
+        // flow_node_handler_interruptible.js, `_subscribeToProcessTermination`.
+        "Process was terminated through TerminateEndEvent 'stop'!"
     );
     let started = start(
         &client,
@@ -782,5 +740,7 @@ async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
     )
     .await
     .unwrap();
-    assert!(results.is_empty());
+    // end_event_handler.js persists the terminate end event's exit before terminating.
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].end_event_id, "stop");
 }

@@ -1377,6 +1377,46 @@ impl TokenHistoryEntry {
     }
 }
 
+/// A token waiting in a flow node of a running instance.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ActiveToken {
+    /// The process instance.
+    #[serde(rename = "processInstanceId")]
+    pub process_instance_id: String,
+    /// The process model (an embedded sub-process's flow node id for its inner tokens).
+    #[serde(rename = "processModelId")]
+    pub process_model_id: String,
+    /// The correlation.
+    #[serde(rename = "correlationId")]
+    pub correlation_id: String,
+    /// The BPMN id of the flow node the token waits in.
+    #[serde(rename = "flowNodeId")]
+    pub flow_node_id: String,
+    /// The flow node instance.
+    #[serde(rename = "flowNodeInstanceId")]
+    pub flow_node_instance_id: String,
+    /// The identity of the instance's owner.
+    pub identity: Identity,
+    /// When the token arrived, ISO-8601.
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+    /// The token payload, any JSON value.
+    pub payload: serde_json::Value,
+}
+
+impl ActiveToken {
+    /// Reads [`payload`](Self::payload) as `T`. The error names the first part of the value that does not fit `T`; an absent value reads as `null`.
+    pub fn payload_as<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, crate::payload::PayloadError> {
+        crate::payload::payload_as(Some(&self.payload))
+    }
+}
+
+/// Active tokens (a bare JSON array).
+pub type ActiveTokenList = Vec<ActiveToken>;
+
 /// The token history of an instance: for each flow node (keyed by its BPMN id) the tokens recorded for it, in order.
 pub type TokenHistory = std::collections::BTreeMap<String, Vec<TokenHistoryEntry>>;
 

@@ -1873,6 +1873,76 @@ impl Operation for GetCorrelationById {
     }
 }
 
+/// `GET /api/management/v1/process_model/{process_model_id}/active_tokens`: see [`routes::GET_ACTIVE_TOKENS_FOR_PROCESS_MODEL`] for what it does and how it fails.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetActiveTokensForProcessModel {
+    /// The `process_model_id` path parameter, as it is (the transport percent-encodes it).
+    pub process_model_id: String,
+}
+
+impl GetActiveTokensForProcessModel {
+    /// The operation with its path parameters.
+    pub fn new(process_model_id: impl Into<String>) -> Self {
+        GetActiveTokensForProcessModel {
+            process_model_id: process_model_id.into(),
+        }
+    }
+}
+
+impl Operation for GetActiveTokensForProcessModel {
+    type Query = ();
+    type Body = ();
+    type Response = models::ActiveTokenList;
+
+    fn route(&self) -> &'static Route {
+        &routes::GET_ACTIVE_TOKENS_FOR_PROCESS_MODEL
+    }
+
+    fn path_params(&self) -> Vec<&str> {
+        vec![&self.process_model_id]
+    }
+
+    fn decode(body: &[u8]) -> Result<Self::Response, DecodeError> {
+        decode_json(body)
+    }
+}
+
+/// `GET /api/management/v1/process_instance/{process_instance_id}/active_tokens`: see [`routes::GET_ACTIVE_TOKENS_FOR_PROCESS_INSTANCE`] for what it does and how it fails.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetActiveTokensForProcessInstance {
+    /// The `process_instance_id` path parameter, as it is (the transport percent-encodes it).
+    pub process_instance_id: String,
+}
+
+impl GetActiveTokensForProcessInstance {
+    /// The operation with its path parameters.
+    pub fn new(process_instance_id: impl Into<String>) -> Self {
+        GetActiveTokensForProcessInstance {
+            process_instance_id: process_instance_id.into(),
+        }
+    }
+}
+
+impl Operation for GetActiveTokensForProcessInstance {
+    type Query = ();
+    type Body = ();
+    type Response = models::ActiveTokenList;
+
+    fn route(&self) -> &'static Route {
+        &routes::GET_ACTIVE_TOKENS_FOR_PROCESS_INSTANCE
+    }
+
+    fn path_params(&self) -> Vec<&str> {
+        vec![&self.process_instance_id]
+    }
+
+    fn decode(body: &[u8]) -> Result<Self::Response, DecodeError> {
+        decode_json(body)
+    }
+}
+
 /// `GET /api/management/v1/process_instance/{process_instance_id}/token_history`: see [`routes::GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE`] for what it does and how it fails.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -2827,6 +2897,10 @@ pub enum OperationId {
     GetCorrelationByProcessInstanceId,
     /// [`GetCorrelationById`]
     GetCorrelationById,
+    /// [`GetActiveTokensForProcessModel`]
+    GetActiveTokensForProcessModel,
+    /// [`GetActiveTokensForProcessInstance`]
+    GetActiveTokensForProcessInstance,
     /// [`GetTokenHistoryForProcessInstance`]
     GetTokenHistoryForProcessInstance,
     /// [`GetTokenHistoryForCorrelationAndProcessModel`]
@@ -2926,6 +3000,8 @@ impl OperationId {
         OperationId::GetCorrelationsByProcessModelId,
         OperationId::GetCorrelationByProcessInstanceId,
         OperationId::GetCorrelationById,
+        OperationId::GetActiveTokensForProcessModel,
+        OperationId::GetActiveTokensForProcessInstance,
         OperationId::GetTokenHistoryForProcessInstance,
         OperationId::GetTokenHistoryForCorrelationAndProcessModel,
         OperationId::ManagementGetUserTasksForProcessModel,
@@ -3039,6 +3115,12 @@ impl OperationId {
                 &routes::GET_CORRELATION_BY_PROCESS_INSTANCE_ID
             }
             OperationId::GetCorrelationById => &routes::GET_CORRELATION_BY_ID,
+            OperationId::GetActiveTokensForProcessModel => {
+                &routes::GET_ACTIVE_TOKENS_FOR_PROCESS_MODEL
+            }
+            OperationId::GetActiveTokensForProcessInstance => {
+                &routes::GET_ACTIVE_TOKENS_FOR_PROCESS_INSTANCE
+            }
             OperationId::GetTokenHistoryForProcessInstance => {
                 &routes::GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE
             }
@@ -3213,6 +3295,12 @@ impl OperationId {
                 GetCorrelationByProcessInstanceId::decode(body).map(drop)
             }
             OperationId::GetCorrelationById => GetCorrelationById::decode(body).map(drop),
+            OperationId::GetActiveTokensForProcessModel => {
+                GetActiveTokensForProcessModel::decode(body).map(drop)
+            }
+            OperationId::GetActiveTokensForProcessInstance => {
+                GetActiveTokensForProcessInstance::decode(body).map(drop)
+            }
             OperationId::GetTokenHistoryForProcessInstance => {
                 GetTokenHistoryForProcessInstance::decode(body).map(drop)
             }
@@ -3354,6 +3442,8 @@ macro_rules! for_each_operation {
             GetCorrelationsByProcessModelId,
             GetCorrelationByProcessInstanceId,
             GetCorrelationById,
+            GetActiveTokensForProcessModel,
+            GetActiveTokensForProcessInstance,
             GetTokenHistoryForProcessInstance,
             GetTokenHistoryForCorrelationAndProcessModel,
             ManagementGetUserTasksForProcessModel,

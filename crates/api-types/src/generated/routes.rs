@@ -121,7 +121,7 @@ pub const START_PROCESS_INSTANCE: Route = Route::new(
 
 /// `GET /api/consumer/v1/correlations/{correlation_id}/process_models/{process_model_id}/results`
 ///
-/// Lists one result per end event reached by the finished instances of this model in this correlation (instances of other models, end events of sub-processes and end events in lanes the caller may not see are left out). The list is empty while the instance runs and after it failed or was terminated.
+/// Lists one result per end event reached by the instances of this model in this correlation (instances of other models, of called models, end events of sub-processes and end events in lanes the caller may not see are left out). The list is empty while the instance runs and after it failed before an end event; error and terminate end events are listed although the instance failed.
 ///
 /// Answer: `200` with [`CorrelationResultList`](crate::models::CorrelationResultList).
 ///
@@ -1019,6 +1019,44 @@ pub const GET_CORRELATION_BY_ID: Route = Route::new(
     Some("Correlation"),
 );
 
+/// `GET /api/management/v1/process_model/{process_model_id}/active_tokens`
+///
+/// Lists the tokens that wait in a flow node of the model's running instances (an embedded sub-process's inner tokens are listed under the sub-process's flow node id). Used by BPMN Studio; recorded in d08_subprocess.
+///
+/// Answer: `200` with [`ActiveTokenList`](crate::models::ActiveTokenList).
+///
+/// Errors:
+/// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
+/// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
+pub const GET_ACTIVE_TOKENS_FOR_PROCESS_MODEL: Route = Route::new(
+    "get_active_tokens_for_process_model",
+    Method::Get,
+    "/api/management/v1/process_model/{process_model_id}/active_tokens",
+    &["process_model_id"],
+    Retry::Idempotent,
+    Success::Json,
+    Some("ActiveTokenList"),
+);
+
+/// `GET /api/management/v1/process_instance/{process_instance_id}/active_tokens`
+///
+/// Lists the tokens that wait in a flow node of the instance. Used by BPMN Studio; recorded in d08_subprocess.
+///
+/// Answer: `200` with [`ActiveTokenList`](crate::models::ActiveTokenList).
+///
+/// Errors:
+/// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
+/// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
+pub const GET_ACTIVE_TOKENS_FOR_PROCESS_INSTANCE: Route = Route::new(
+    "get_active_tokens_for_process_instance",
+    Method::Get,
+    "/api/management/v1/process_instance/{process_instance_id}/active_tokens",
+    &["process_instance_id"],
+    Retry::Idempotent,
+    Success::Json,
+    Some("ActiveTokenList"),
+);
+
 /// `GET /api/management/v1/process_instance/{process_instance_id}/token_history`
 ///
 /// Returns the recorded tokens of every flow node the instance passed, grouped by the flow node's BPMN id. Used by BPMN Studio; not exercised in the recordings.
@@ -1500,6 +1538,8 @@ pub const ALL: &[Route] = &[
     GET_CORRELATIONS_BY_PROCESS_MODEL_ID,
     GET_CORRELATION_BY_PROCESS_INSTANCE_ID,
     GET_CORRELATION_BY_ID,
+    GET_ACTIVE_TOKENS_FOR_PROCESS_MODEL,
+    GET_ACTIVE_TOKENS_FOR_PROCESS_INSTANCE,
     GET_TOKEN_HISTORY_FOR_PROCESS_INSTANCE,
     GET_TOKEN_HISTORY_FOR_CORRELATION_AND_PROCESS_MODEL,
     MANAGEMENT_GET_USER_TASKS_FOR_PROCESS_MODEL,

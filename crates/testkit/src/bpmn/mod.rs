@@ -1,10 +1,10 @@
-//! BPMN: the model the engine executes ([`model`]), read from XML ([`mod@parse`]), and the
-//! expressions of conditions and payloads ([`expr`]).
+//! BPMN: the model the engine executes ([`model`]), read from XML ([`parse`]), and the
+//! JavaScript of its expressions and scripts ([`js`]).
 
-pub mod expr;
-pub mod model;
-pub mod parse;
+pub(crate) mod js;
+pub(crate) mod model;
+pub(crate) mod parse;
 
-pub use expr::{Expression, ExpressionError, Token};
-pub use model::{FlowId, FlowNode, FormField, NodeId, NodeKind, Process, SequenceFlow};
-pub use parse::{ParseError, parse};
+pub(crate) use model::{FlowId, FlowNode, FormField, NodeId, NodeKind, Process};
+pub(crate) use parse::parse;
+pub use parse::{ParseError, XmlError};

@@ -1,154 +1,307 @@
-//! A parsed, validated BPMN process: what the stand-in engine executes.
+//! A parsed BPMN process: what the stand-in engine executes.
 //!
 //! Indices (`NodeId`, `FlowId`) point into [`Process::nodes`] and [`Process::flows`]; the parser
-//! guarantees that every index is valid and every reference resolved, so the engine never looks
-//! an id up by name while it runs.
+//! guarantees that every index is valid, so the engine never looks an id up by name while it
+//! runs. Like the core's parsers (`model/parser/flow_node_parsers/*`), the parser reads more
+//! than the core can execute: what has no handler is an [`NodeKind::Unexecutable`] node that
+//! fails its instance when a token reaches it.
 
-use super::expr::Expression;
+use std::sync::Arc;
 
 /// The index of a flow node in [`Process::nodes`].
-pub type NodeId = usize;
+pub(crate) type NodeId = usize;
 /// The index of a sequence flow in [`Process::flows`].
-pub type FlowId = usize;
+pub(crate) type FlowId = usize;
 
-/// One executable BPMN process.
+/// JavaScript source text of an expression or script, evaluated when a token needs it.
+pub(crate) type Source = Arc<str>;
+
+/// One executable BPMN process (or the inside of an embedded sub-process).
 #[derive(Debug, Clone)]
-pub struct Process {
-    /// The process id (the process model id the API uses).
-    pub id: String,
-    /// Whether the process has `isExecutable="true"`; a non-executable model lists no events
-    /// and cannot be started.
-    pub executable: bool,
-    /// Every flow node, in document order (the API lists start and end events in this order).
-    pub nodes: Vec<FlowNode>,
+pub(crate) struct Process {
+    /// The process id (the process model id the API uses); a sub-process's flow node id.
+    pub(crate) id: String,
+    /// Whether the process has `isExecutable="true"`.
+    pub(crate) executable: bool,
+    /// Every flow node, in document order.
+    pub(crate) nodes: Vec<FlowNode>,
     /// Every sequence flow, in document order.
-    pub flows: Vec<SequenceFlow>,
+    pub(crate) flows: Vec<SequenceFlow>,
 }
 
 impl Process {
     /// The node with BPMN id `id`.
-    pub fn node(&self, id: &str) -> Option<NodeId> {
+    pub(crate) fn node(&self, id: &str) -> Option<NodeId> {
         self.nodes.iter().position(|node| node.id == id)
     }
 
     /// The start events, in document order.
-    pub fn start_events(&self) -> impl Iterator<Item = &FlowNode> {
+    pub(crate) fn start_events(&self) -> impl Iterator<Item = &FlowNode> {
         self.nodes
             .iter()
-            .filter(|node| matches!(node.kind, NodeKind::StartEvent))
+            .filter(|node| matches!(node.kind, NodeKind::StartEvent { .. }))
     }
 
     /// The end events, in document order.
-    pub fn end_events(&self) -> impl Iterator<Item = &FlowNode> {
+    pub(crate) fn end_events(&self) -> impl Iterator<Item = &FlowNode> {
         self.nodes
             .iter()
             .filter(|node| matches!(node.kind, NodeKind::EndEvent { .. }))
     }
 
-    /// The error boundary events attached to `node`, in document order.
-    pub fn boundary_events(&self, node: NodeId) -> impl Iterator<Item = (NodeId, &FlowNode)> {
-        self.nodes.iter().enumerate().filter(move |(_, candidate)| {
-            matches!(candidate.kind, NodeKind::ErrorBoundaryEvent { attached_to, .. } if attached_to == node)
-        })
+    /// The boundary events attached to `node`, in document order.
+    pub(crate) fn boundary_events(
+        &self,
+        node: NodeId,
+    ) -> impl Iterator<Item = (NodeId, &Boundary)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(move |(id, candidate)| match &candidate.kind {
+                NodeKind::BoundaryEvent(boundary) if boundary.attached_to == Some(node) => {
+                    Some((id, boundary))
+                }
+                _ => None,
+            })
+    }
+
+    /// The link catch event named `name`, if exactly one exists.
+    pub(crate) fn link_catch(&self, name: &str) -> Option<NodeId> {
+        let mut found = self.nodes.iter().enumerate().filter(
+            |(_, node)| matches!(&node.kind, NodeKind::LinkCatchEvent { name: n } if n == name),
+        );
+        match (found.next(), found.next()) {
+            (Some((id, _)), None) => Some(id),
+            _ => None,
+        }
     }
 }
 
 /// A flow node: an event, an activity or a gateway.
 #[derive(Debug, Clone)]
-pub struct FlowNode {
+pub(crate) struct FlowNode {
     /// The BPMN id.
-    pub id: String,
+    pub(crate) id: String,
     /// The `name` attribute, if any.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// What the node does.
-    pub kind: NodeKind,
+    pub(crate) kind: NodeKind,
     /// The sequence flows that lead here, in document order.
-    pub incoming: Vec<FlowId>,
+    pub(crate) incoming: Vec<FlowId>,
     /// The sequence flows that leave here, in document order.
-    pub outgoing: Vec<FlowId>,
+    pub(crate) outgoing: Vec<FlowId>,
 }
 
-/// What a flow node does.
-#[derive(Debug, Clone)]
-pub enum NodeKind {
-    /// A none start event (`bpmn:startEvent` without an event definition).
-    StartEvent,
-    /// An end event; `terminate` for one with a `bpmn:terminateEventDefinition`, which ends every
-    /// other token of the instance.
-    EndEvent {
-        /// Whether it is a terminate end event.
-        terminate: bool,
+/// A timer definition as written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Timer {
+    /// `timeDuration`, `timeDate` or `timeCycle`.
+    pub(crate) kind: TimerKind,
+    /// The text of the element; `None` when the element has no attribute (no `xsi:type`), which
+    /// the core does not read (BPMN.md section 7).
+    pub(crate) text: Option<String>,
+}
+
+/// The child element of a `bpmn:timerEventDefinition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimerKind {
+    /// `bpmn:timeDuration`: ISO-8601 duration.
+    Duration,
+    /// `bpmn:timeDate`: ISO-8601 date.
+    Date,
+    /// `bpmn:timeCycle`: refused by the core when reached.
+    Cycle,
+}
+
+/// What an end event does besides ending its token.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum EndKind {
+    /// A none end event.
+    Plain,
+    /// `bpmn:terminateEventDefinition`.
+    Terminate,
+    /// `bpmn:errorEventDefinition`: rejects with `BpmnError(name, code)`.
+    Error {
+        /// The `bpmn:error`'s `name` (empty without a reference).
+        name: String,
+        /// Its `errorCode`.
+        code: String,
     },
-    /// A `bpmn:serviceTask` with `camunda:type="external"`: an external task on `topic`.
+    /// `bpmn:messageEventDefinition`: publishes the message.
+    Message(String),
+    /// `bpmn:signalEventDefinition`: publishes the signal.
+    Signal(String),
+}
+
+/// What triggers a boundary event.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Trigger {
+    /// An error; `name` empty catches every error (`error_boundary_event_handler.js`).
+    Error {
+        /// The referenced `bpmn:error`'s `name`.
+        name: String,
+        /// Its `errorCode`.
+        code: String,
+    },
+    /// A timer.
+    Timer(Timer),
+    /// A message name.
+    Message(String),
+    /// A signal name.
+    Signal(String),
+}
+
+/// A boundary event.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Boundary {
+    /// The node it is attached to; `None` when `attachedToRef` names nothing the core knows.
+    pub(crate) attached_to: Option<NodeId>,
+    /// `cancelActivity` (default true).
+    pub(crate) interrupting: bool,
+    /// What triggers it.
+    pub(crate) trigger: Trigger,
+}
+
+/// What a flow node does. Each kind is executed by the handler the core has for it.
+#[derive(Debug, Clone)]
+pub(crate) enum NodeKind {
+    /// `bpmn:startEvent`; a timer start event waits for its timer first.
+    StartEvent {
+        /// Its timer, if it has a `bpmn:timerEventDefinition`.
+        timer: Option<Timer>,
+    },
+    /// `bpmn:endEvent`.
+    EndEvent {
+        /// What it does.
+        kind: EndKind,
+        /// The `inputValues` property: the end event's payload.
+        input_values: Option<Source>,
+    },
+    /// `bpmn:serviceTask camunda:type="external"`.
     ExternalTask {
         /// `camunda:topic`.
         topic: String,
-        /// The `camunda:property name="payload"` expression; `None` hands the worker the
-        /// current token payload.
-        payload: Option<Expression>,
+        /// The `payload` property.
+        payload: Option<Source>,
     },
-    /// A `bpmn:userTask` with its form.
+    /// A `bpmn:serviceTask` that is not external: skipped without an invocation.
+    InternalServiceTask,
+    /// `bpmn:scriptTask`.
+    ScriptTask {
+        /// The `bpmn:script` body.
+        script: Source,
+    },
+    /// `bpmn:userTask` with its form.
     UserTask {
         /// The `camunda:formData` fields, in document order.
         form_fields: Vec<FormField>,
     },
-    /// A `bpmn:manualTask`.
+    /// `bpmn:manualTask`.
     ManualTask,
-    /// An untyped `bpmn:task` (the engine's "empty activity").
+    /// An untyped `bpmn:task`.
     EmptyActivity,
-    /// A `bpmn:intermediateCatchEvent` with a `bpmn:messageEventDefinition`.
-    MessageCatchEvent {
-        /// The `name` of the referenced `bpmn:message`: what the trigger route names.
+    /// `bpmn:sendTask` with the message's name.
+    SendTask {
+        /// The message name.
         message: String,
     },
-    /// A `bpmn:intermediateCatchEvent` with a `bpmn:signalEventDefinition`.
+    /// `bpmn:receiveTask` with the message's name.
+    ReceiveTask {
+        /// The message name.
+        message: String,
+    },
+    /// An embedded `bpmn:subProcess`: runs as its own instance of `process`.
+    SubProcess {
+        /// The inside, with the sub-process's id as its process id.
+        process: Arc<Process>,
+    },
+    /// `bpmn:callActivity`.
+    CallActivity {
+        /// `calledElement`: the model to start.
+        called: String,
+    },
+    /// An intermediate message catch event.
+    MessageCatchEvent {
+        /// The message name.
+        message: String,
+    },
+    /// An intermediate signal catch event.
     SignalCatchEvent {
-        /// The `name` of the referenced `bpmn:signal`.
+        /// The signal name.
         signal: String,
     },
-    /// A `bpmn:exclusiveGateway`: takes the first outgoing flow whose condition holds, else the
-    /// default flow.
+    /// An intermediate timer catch event.
+    TimerCatchEvent {
+        /// Its timer.
+        timer: Timer,
+    },
+    /// An intermediate link catch event.
+    LinkCatchEvent {
+        /// The link name.
+        name: String,
+    },
+    /// An intermediate link throw event.
+    LinkThrowEvent {
+        /// The link name.
+        name: String,
+    },
+    /// An intermediate message throw event.
+    MessageThrowEvent {
+        /// The message name.
+        message: String,
+        /// The `inputValues` property.
+        input_values: Option<Source>,
+    },
+    /// An intermediate signal throw event.
+    SignalThrowEvent {
+        /// The signal name.
+        signal: String,
+        /// The `inputValues` property.
+        input_values: Option<Source>,
+    },
+    /// An intermediate catch or throw event without a definition: passes the token on.
+    EmptyIntermediateEvent,
+    /// `bpmn:exclusiveGateway`.
     ExclusiveGateway {
         /// The `default` flow, if any.
         default: Option<FlowId>,
     },
-    /// A `bpmn:parallelGateway`: waits for a token on every incoming flow, then sends one down
-    /// every outgoing flow.
+    /// `bpmn:parallelGateway`.
     ParallelGateway,
-    /// A `bpmn:boundaryEvent` with a `bpmn:errorEventDefinition`, attached to an external task.
-    ErrorBoundaryEvent {
-        /// The external task node it is attached to.
-        attached_to: NodeId,
-        /// The `errorCode` of the referenced `bpmn:error`; `None` (no `errorRef`) catches every
-        /// error of the task.
-        error_code: Option<String>,
+    /// `bpmn:boundaryEvent`.
+    BoundaryEvent(Boundary),
+    /// A node the core parses (or leaves unparsed) but has no handler for: a token that
+    /// reaches it fails the instance with `BPMN type "<bpmn_type>" is not supported!`.
+    Unexecutable {
+        /// The core's `bpmnType`, e.g. `bpmn:InclusiveGateway`.
+        bpmn_type: String,
     },
 }
 
 /// A sequence flow.
 #[derive(Debug, Clone)]
-pub struct SequenceFlow {
-    /// The BPMN id.
-    pub id: String,
+pub(crate) struct SequenceFlow {
     /// Where it starts.
-    pub source: NodeId,
+    pub(crate) source: NodeId,
     /// Where it leads.
-    pub target: NodeId,
-    /// Its `bpmn:conditionExpression`; only flows leaving an exclusive gateway have one.
-    pub condition: Option<Expression>,
+    pub(crate) target: NodeId,
+    /// Its `bpmn:conditionExpression`.
+    pub(crate) condition: Option<Source>,
 }
 
 /// A field of a user task's form (`camunda:formField`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct FormField {
+pub(crate) struct FormField {
     /// `id`.
-    pub id: String,
+    pub(crate) id: String,
     /// `label`, if any.
-    pub label: Option<String>,
-    /// `type`: `string`, `long`, `number`, `boolean`, `date` or `enum`.
-    pub field_type: String,
-    /// `defaultValue` as written (a string, even for `long`), if any.
-    pub default_value: Option<String>,
+    pub(crate) label: Option<String>,
+    /// `type`.
+    pub(crate) field_type: String,
+    /// `defaultValue` as written, if any.
+    pub(crate) default_value: Option<String>,
+    /// `camunda:properties` `preferredControl`... the core reads it from the attribute.
+    pub(crate) preferred_control: Option<String>,
     /// The `camunda:value` children of an `enum` field: `(id, name)`.
-    pub enum_values: Vec<(String, String)>,
+    pub(crate) enum_values: Vec<(String, String)>,
 }

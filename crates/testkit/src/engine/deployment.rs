@@ -28,6 +28,8 @@ impl Deployment {
             ParseError::MultipleProcesses => unprocessable(format!(
                 "The XML for process \"{name}\" contains more than one ProcessModel. This is currently not supported."
             )),
+            // The core's parser throws its own error classes through the import.
+            ParseError::Refused { status, message } => Reject::new(status, message),
             other => unprocessable(format!("The XML for process \"{name}\" cannot be executed: {other}")),
         })?;
         if process.id != name {

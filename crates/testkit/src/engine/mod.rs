@@ -11,11 +11,20 @@
 //! forgotten with their tasks and, once empty, their correlations: a soak of a million
 //! instances runs in the memory of the bound.
 
+mod apply;
 mod deployment;
+mod effects;
 mod external_tasks;
+pub(crate) mod failure;
+mod flow_nodes;
 pub(crate) mod instance;
 mod retention;
+mod timers;
+mod token;
 mod views;
+
+#[cfg(test)]
+mod robustness_tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,9 +37,10 @@ use crate::auth::Identity;
 use crate::clock;
 pub(crate) use deployment::Deployment;
 pub(crate) use external_tasks::HandedOut;
-use external_tasks::{ExternalTask, LockEnd, Tasks};
-use instance::{Effects, Instance, NotWaiting, Outcome, RunState, TaskError, Wait};
+use external_tasks::{LockEnd, Tasks};
+use instance::{Effects, Instance, NotWaiting, Outcome, Spawn, TaskError, Wait};
 pub(crate) use retention::Retention;
+use token::Token;
 pub(crate) use views::Scope;
 
 /// A refusal in the engine's words: status and plain-text message.
@@ -58,8 +68,9 @@ pub(crate) enum Until {
     EndEvent(String),
 }
 
-/// How a blocked start ends: the end event and the payload there, or the instance's failure.
-pub(crate) type Ending = Result<(String, Value), String>;
+/// How a blocked start ends: the end event and the payload there, or the instance's failure
+/// as the engine answers it (status and message).
+pub(crate) type Ending = Result<(String, Value), Reject>;
 
 struct Waiter {
     until: Until,
@@ -90,15 +101,20 @@ struct State {
     retention: Retention,
     /// Stopped instances, the longest stopped first, with when they stopped (ms since the
     /// epoch).
-    stopped: VecDeque<(String, u64)>,
+    stopped_log: VecDeque<(String, u64)>,
     /// Forgotten correlations whose ids are still in `correlation_order`.
     forgotten_correlations: HashSet<String>,
+    /// See [`Engine::answer_unreached_end_events`].
+    answer_unreached: bool,
+    /// The clock timers run on, shared with [`Engine`].
+    clock: Arc<crate::clock::Clock>,
 }
 
 /// The stand-in engine's state. Shared by the HTTP server's connections.
-#[derive(Default)]
 pub(crate) struct Engine {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
+    /// The clock timers run on.
+    clock: Arc<crate::clock::Clock>,
 }
 
 /// A start request after the HTTP layer read it.
@@ -134,23 +150,47 @@ pub(crate) struct FetchRequest {
     pub(crate) lock_ms: f64,
 }
 
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Retention::default())
+    }
+}
+
 impl Engine {
     /// An engine that keeps stopped instances as `retention` says.
     pub(crate) fn new(retention: Retention) -> Self {
+        let clock = Arc::new(crate::clock::Clock::default());
+        let state = State {
+            clock: Arc::clone(&clock),
+            retention,
+            ..State::default()
+        };
         Engine {
-            state: Mutex::new(State {
-                retention,
-                ..State::default()
-            }),
+            state: Arc::new(Mutex::new(state)),
+            clock,
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock would be a bug in the engine; its state is still the
-        // best there is, so go on with it rather than fail every later request.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.state)
+    }
+
+    /// Applies an instance's effects and schedules the timers they ask for.
+    fn settle(&self, mut state: MutexGuard<'_, State>, fx: Effects) {
+        let timers = state.apply(fx);
+        drop(state);
+        timers::schedule(&self.state, &self.clock, timers);
+    }
+
+    /// Moves the engine's clock forward: timers that became due fire.
+    pub(crate) fn advance_clock(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Whether a start with callback type 3 whose instance finished at another end event is
+    /// answered `500` instead of never (the real engine's behaviour).
+    pub(crate) fn answer_unreached_end_events(&self, answer: bool) {
+        self.lock().answer_unreached = answer;
     }
 
     // ---- deployment -------------------------------------------------------------------------
@@ -203,13 +243,14 @@ impl Engine {
         for instance in &gone {
             state.instances.remove(instance);
             for waiter in state.waiters.remove(instance).unwrap_or_default() {
-                let _ = waiter
-                    .tx
-                    .send(Err(format!("ProcessModel with id {id} was undeployed.")));
+                let _ = waiter.tx.send(Err(Reject::new(
+                    500,
+                    format!("ProcessModel with id {id} was undeployed."),
+                )));
             }
         }
         state.instance_order.retain(|i| !gone.contains(i));
-        state.stopped.retain(|(i, _)| !gone.contains(i));
+        state.stopped_log.retain(|(i, _)| !gone.contains(i));
         state
             .tasks
             .remove_instances(gone.iter().map(String::as_str));
@@ -339,12 +380,20 @@ impl Engine {
             .unwrap_or_else(instance::new_id);
         let mut fx = Effects::default();
         let instance = Instance::start(
-            Arc::clone(&deployment),
-            correlation_id.clone(),
-            request.owner,
-            request.caller,
-            start,
-            request.input,
+            Spawn {
+                id: instance::new_id(),
+                process: Arc::clone(&deployment.process),
+                model_id: deployment.id.clone(),
+                deployment: Arc::clone(&deployment),
+                correlation_id: correlation_id.clone(),
+                owner: request.owner,
+                parent: request.caller,
+                parent_link: None,
+                depth: 0,
+                start,
+                token: Token::new(Arc::new(request.input)),
+                clock: Arc::clone(&self.clock),
+            },
             &mut fx,
         );
         let instance_id = instance.id.clone();
@@ -370,7 +419,7 @@ impl Engine {
                 .push(Waiter { until, tx });
             rx
         });
-        state.apply(fx);
+        self.settle(state, fx);
         Ok(Started {
             correlation_id,
             instance_id,
@@ -390,6 +439,14 @@ impl Engine {
         outcome: Outcome,
     ) -> Result<(), Reject> {
         let mut state = self.lock();
+        if *wait == Wait::UserTask
+            && state
+                .instances
+                .get(instance_id)
+                .is_some_and(Instance::is_embedded)
+        {
+            return Err(no_correlation_for(instance_id));
+        }
         let mut fx = Effects::default();
         let done = state
             .instances
@@ -403,7 +460,7 @@ impl Engine {
             .map(|i| i.resume(flow_node_instance_id, outcome, &mut fx));
         match done {
             Some(Ok(())) => {
-                state.apply(fx);
+                self.settle(state, fx);
                 Ok(())
             }
             Some(Err(NotWaiting)) | None => {
@@ -424,19 +481,12 @@ impl Engine {
 
     /// Delivers a message or signal to every catch event waiting for it, in any correlation.
     pub(crate) fn trigger(&self, wait: &Wait, payload: &Value) {
-        let mut state = self.lock();
-        let mut fx = Effects::default();
-        let State {
-            instance_order,
-            instances,
-            ..
-        } = &mut *state;
-        for id in instance_order.iter() {
-            if let Some(instance) = instances.get_mut(id) {
-                instance.deliver(wait, payload, &mut fx);
-            }
-        }
-        state.apply(fx);
+        let state = self.lock();
+        let fx = Effects {
+            published: vec![(wait.clone(), Arc::new(payload.clone()))],
+            ..Effects::default()
+        };
+        self.settle(state, fx);
     }
 
     /// Ends an instance from outside; unknown or ended instances are fine.
@@ -446,7 +496,7 @@ impl Engine {
         if let Some(instance) = state.instances.get_mut(instance_id) {
             instance.terminate(&mut fx);
         }
-        state.apply(fx);
+        self.settle(state, fx);
     }
 
     // ---- external tasks ---------------------------------------------------------------------
@@ -562,74 +612,25 @@ impl Engine {
             // An instance that no longer waits (terminated) just keeps the task finished.
             let _ = complete(instance, &fni, &mut fx);
         }
-        state.apply(fx);
+        self.settle(state, fx);
         Ok(())
     }
 }
 
-impl State {
-    /// Does what an instance's move requires of the rest of the engine.
-    fn apply(&mut self, fx: Effects) {
-        for task in fx.new_tasks {
-            let Some(instance) = self.instances.get(&task.instance_id) else {
-                continue;
-            };
-            self.tasks.insert(ExternalTask {
-                id: task.id,
-                topic: task.topic,
-                flow_node_instance_id: task.flow_node_instance_id,
-                correlation_id: instance.correlation_id.clone(),
-                process_model_id: instance.deployment.id.clone(),
-                process_instance_id: instance.id.clone(),
-                identity: instance.owner.clone(),
-                payload: task.payload,
-                created_at: clock::now_iso(),
-                lock: None,
-                finished: false,
-            });
-        }
-        for task in fx.cancelled_tasks {
-            self.tasks.finish(&task);
-        }
-        for (instance, end, payload) in fx.ended {
-            let Some(waiters) = self.waiters.get_mut(&instance) else {
-                continue;
-            };
-            // Callback type 2 answers at the first end event reached, as the engine's does.
-            let (reached, waiting): (Vec<Waiter>, Vec<Waiter>) =
-                waiters.drain(..).partition(|w| match &w.until {
-                    Until::Finished => true,
-                    Until::EndEvent(expected) => *expected == end,
-                });
-            *waiters = waiting;
-            for waiter in reached {
-                let _ = waiter.tx.send(Ok((end.clone(), payload.clone())));
-            }
-        }
-        let now = clock::now_ms();
-        for id in fx.stopped {
-            self.stopped.push_back((id.clone(), now));
-            let Some(waiters) = self.waiters.remove(&id) else {
-                continue;
-            };
-            let Some(instance) = self.instances.get(&id) else {
-                continue;
-            };
-            for waiter in waiters {
-                let ending = match (&instance.state, &waiter.until) {
-                    (RunState::Failed(failure), _) => Err(failure.message.clone()),
-                    (_, Until::Finished) => instance.results.last().cloned().ok_or_else(|| {
-                        "The process instance ended without reaching an end event.".to_owned()
-                    }),
-                    (_, Until::EndEvent(end)) => Err(format!(
-                        "The process instance finished without reaching the end event '{end}'."
-                    )),
-                };
-                let _ = waiter.tx.send(ending);
-            }
-        }
-        self.forget_stopped(now);
-    }
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock would be a bug in the engine; its state is still the
+    // best there is, so go on with it rather than fail every later request.
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The engine's 404 for a process instance whose correlation it cannot find.
+fn no_correlation_for(instance: &str) -> Reject {
+    Reject::new(
+        404,
+        format!("No correlations for ProcessInstance with ID \"{instance}\" found."),
+    )
 }
 
 /// A long poll in progress: takes itself off its topic's waiting list when it ends, however it

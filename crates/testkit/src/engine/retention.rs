@@ -42,13 +42,13 @@ impl State {
             .retention
             .age
             .map(|age| u64::try_from(age.as_millis()).unwrap_or(u64::MAX));
-        while let Some((_, stopped_at)) = self.stopped.front() {
-            let too_many = self.stopped.len() > self.retention.finished;
+        while let Some((_, stopped_at)) = self.stopped_log.front() {
+            let too_many = self.stopped_log.len() > self.retention.finished;
             let too_old = max_age_ms.is_some_and(|age| now.saturating_sub(*stopped_at) >= age);
             if !too_many && !too_old {
                 break;
             }
-            if let Some((id, _)) = self.stopped.pop_front() {
+            if let Some((id, _)) = self.stopped_log.pop_front() {
                 self.forget_instance(&id);
             }
         }

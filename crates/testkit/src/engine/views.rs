@@ -1,16 +1,21 @@
 //! What the query routes answer: the engine's state as the API's bodies.
 
 use process_engine_api_types::models::{
-    self, CorrelationError, CorrelationResult, CorrelationState, EmptyActivity, EmptyActivityList,
-    Event, EventList, EventType, FormFieldEnumValue, FormFieldType, ManualTask, ManualTaskList,
-    ProcessInstance, TokenHistory, UserTask, UserTaskList,
+    self, ActiveToken, CorrelationError, CorrelationResult, CorrelationState, EmptyActivity,
+    EmptyActivityList, Event, EventList, EventType, FormFieldEnumValue, FormFieldType, ManualTask,
+    ManualTaskList, ProcessInstance, TokenHistory, UserTask, UserTaskList,
 };
 
 use std::sync::Arc;
 
-use super::instance::{Failure, Instance, RunState, Wait, Waiting};
+use serde_json::Value;
+
+use super::failure::Failure;
+use super::instance::{HistoryEntry, Instance, RunState, Wait, Waiting};
+use super::no_correlation_for;
 use super::{Deployment, Engine, Reject, State, model_not_found};
 use crate::bpmn::NodeKind;
+use crate::bpmn::js;
 
 /// Which waiting flow nodes a list route shows. `None` means any.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,7 +29,7 @@ pub(crate) struct Scope<'a> {
 
 impl Scope<'_> {
     fn contains(&self, instance: &Instance) -> bool {
-        self.model.is_none_or(|m| instance.deployment.id == m)
+        self.model.is_none_or(|m| instance.model_id == m)
             && self
                 .correlation
                 .is_none_or(|c| instance.correlation_id == c)
@@ -41,7 +46,7 @@ struct Suspended<'a> {
 
 impl Suspended<'_> {
     fn node(&self) -> &crate::bpmn::FlowNode {
-        &self.instance.deployment.process.nodes[self.waiting.node]
+        &self.instance.process.nodes[self.waiting.node]
     }
 
     fn name(&self) -> String {
@@ -72,16 +77,28 @@ macro_rules! common {
             .flow_node_instance_id
             .clone_from(&$s.waiting.flow_node_instance_id);
         $item.correlation_id.clone_from(&$s.instance.correlation_id);
-        $item
-            .process_model_id
-            .clone_from(&$s.instance.deployment.id);
+        $item.process_model_id.clone_from(&$s.instance.model_id);
         $item.process_instance_id.clone_from(&$s.instance.id);
     }};
 }
 
 impl Engine {
-    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> UserTaskList {
+    /// The waiting user tasks in `scope`. A user task inside an embedded sub-process cannot be
+    /// listed: every list that meets it, and `user_tasks/own` for everyone while one exists,
+    /// answers 404 naming the sub-process instance (BPMN.md section 7, recorded in
+    /// d08_subprocess).
+    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> Result<UserTaskList, Reject> {
         let state = self.lock();
+        let hidden = state
+            .instance_order
+            .iter()
+            .filter_map(|id| state.instances.get(id))
+            .filter(|instance| instance.is_running() && instance.is_embedded())
+            .filter(|instance| scope.owner.is_some() || scope.contains(instance))
+            .find(|instance| instance.waiting.iter().any(|w| w.wait == Wait::UserTask));
+        if let Some(instance) = hidden {
+            return Err(no_correlation_for(&instance.id));
+        }
         let mut list = UserTaskList::default();
         for s in state
             .suspended(scope)
@@ -90,13 +107,49 @@ impl Engine {
             let mut task = UserTask::default();
             common!(task, s);
             task.name = s.name();
-            task.token_payload = s.waiting.token.current.clone();
+            task.token_payload = s.waiting.token.payload.as_ref().clone();
             if let NodeKind::UserTask { form_fields } = &s.node().kind {
-                task.data.form_fields = form_fields.iter().map(form_field).collect();
+                let token = s.waiting.token.to_js();
+                task.data.form_fields = form_fields
+                    .iter()
+                    .map(|field| form_field(field, &token))
+                    .collect();
             }
             list.user_tasks.push(task);
         }
-        list
+        Ok(list)
+    }
+
+    /// The tokens waiting in flow nodes of running instances of `model`, or of `instance`.
+    pub(crate) fn active_tokens(
+        &self,
+        model: Option<&str>,
+        instance: Option<&str>,
+    ) -> Vec<ActiveToken> {
+        let state = self.lock();
+        let scope = Scope {
+            model,
+            instance,
+            ..Scope::default()
+        };
+        state
+            .suspended(scope)
+            .filter(|s| s.waiting.wait.attached().is_none())
+            .map(|s| {
+                let mut token = ActiveToken::default();
+                token.process_instance_id.clone_from(&s.instance.id);
+                token.process_model_id.clone_from(&s.instance.model_id);
+                token.correlation_id.clone_from(&s.instance.correlation_id);
+                token.flow_node_id = s.node().id.clone();
+                token
+                    .flow_node_instance_id
+                    .clone_from(&s.waiting.flow_node_instance_id);
+                token.identity = s.instance.owner.to_model();
+                token.created_at.clone_from(&s.waiting.since);
+                token.payload = s.waiting.token.payload.as_ref().clone();
+                token
+            })
+            .collect()
     }
 
     pub(crate) fn manual_tasks(&self, scope: Scope<'_>) -> ManualTaskList {
@@ -109,7 +162,7 @@ impl Engine {
             let mut task = ManualTask::default();
             common!(task, s);
             task.name = s.name();
-            task.token_payload = s.waiting.token.current.clone();
+            task.token_payload = s.waiting.token.payload.as_ref().clone();
             list.manual_tasks.push(task);
         }
         list
@@ -125,7 +178,7 @@ impl Engine {
             let mut activity = EmptyActivity::default();
             common!(activity, s);
             activity.name = s.name();
-            activity.token_payload = s.waiting.token.current.clone();
+            activity.token_payload = s.waiting.token.payload.as_ref().clone();
             list.empty_activities.push(activity);
         }
         list
@@ -172,14 +225,16 @@ impl Engine {
             .iter()
             .filter_map(|id| state.instances.get(id))
         {
-            if instance.deployment.id != model || !matches!(instance.state, RunState::Finished) {
+            // Error and terminate end events leave a result too, though the instance failed;
+            // call_activity_handler.js: a called model's results are not listed.
+            if instance.model_id != model || instance.parent_link.is_some() {
                 continue;
             }
             for (end, payload) in &instance.results {
                 let mut result = CorrelationResult::default();
                 result.correlation_id = correlation.to_owned();
                 result.end_event_id.clone_from(end);
-                result.token_payload = payload.clone();
+                result.token_payload = payload.as_ref().clone();
                 results.push(result);
             }
         }
@@ -201,7 +256,7 @@ impl Engine {
             .map(|instance| {
                 let mut item = ProcessInstance::default();
                 item.id.clone_from(&instance.id);
-                item.process_model_id.clone_from(&instance.deployment.id);
+                item.process_model_id.clone_from(&instance.model_id);
                 item.correlation_id.clone_from(&instance.correlation_id);
                 item.owner = instance.owner.to_model();
                 item.parent_process_instance_id.clone_from(&instance.parent);
@@ -212,25 +267,21 @@ impl Engine {
 
     // ---- management: correlations and token history -----------------------------------------
 
-    pub(crate) fn correlation(
-        &self,
-        id: &str,
-        caller: &str,
-    ) -> Result<models::Correlation, Reject> {
-        let view = self.lock().correlation_view(id, caller);
+    pub(crate) fn correlation(&self, id: &str, caller: &str) -> Result<Value, Reject> {
+        let view = self.lock().correlation_view(id, caller, None);
         view.map(Unfinished::finish)
             .ok_or_else(|| Reject::new(404, format!("Correlation with id \"{id}\" not found.")))
     }
 
     /// Every correlation the caller may see, oldest first; only those with a running instance
     /// when `active`.
-    pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<models::Correlation> {
+    pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<Value> {
         let views: Vec<Unfinished> = {
             let state = self.lock();
             state
                 .correlation_order
                 .iter()
-                .filter_map(|id| state.correlation_view(id, caller))
+                .filter_map(|id| state.correlation_view(id, caller, None))
                 .filter(|c| !active || c.correlation.state == CorrelationState::Running)
                 .collect()
         };
@@ -241,22 +292,20 @@ impl Engine {
         &self,
         model: &str,
         caller: &str,
-    ) -> Result<Vec<models::Correlation>, Reject> {
+    ) -> Result<Vec<Value>, Reject> {
         let state = self.lock();
         let found: Vec<Unfinished> = state
             .correlation_order
             .iter()
             .filter(|id| {
                 state.correlations.get(*id).is_some_and(|c| {
-                    c.instances.iter().any(|i| {
-                        state
-                            .instances
-                            .get(i)
-                            .is_some_and(|i| i.deployment.id == model)
-                    })
+                    c.instances
+                        .iter()
+                        .any(|i| state.instances.get(i).is_some_and(|i| i.model_id == model))
                 })
             })
-            .filter_map(|id| state.correlation_view(id, caller))
+            // The correlations of a model list only that model's instances.
+            .filter_map(|id| state.correlation_view(id, caller, Some(model)))
             .collect();
         drop(state);
         if found.is_empty() {
@@ -272,13 +321,13 @@ impl Engine {
         &self,
         instance: &str,
         caller: &str,
-    ) -> Result<models::Correlation, Reject> {
+    ) -> Result<Value, Reject> {
         let view = {
             let state = self.lock();
             state
                 .instances
                 .get(instance)
-                .and_then(|i| state.correlation_view(&i.correlation_id, caller))
+                .and_then(|i| state.correlation_view(&i.correlation_id, caller, None))
         };
         view.map(Unfinished::finish).ok_or_else(|| {
             Reject::new(
@@ -293,7 +342,7 @@ impl Engine {
         state
             .instances
             .get(instance)
-            .map(|i| i.history.clone())
+            .map(history_of)
             .ok_or_else(|| {
                 Reject::new(
                     404,
@@ -316,12 +365,9 @@ impl Engine {
             .map(|c| c.instances.as_slice())
             .unwrap_or_default();
         for instance in instances.iter().filter_map(|id| state.instances.get(id)) {
-            if instance.deployment.id == model {
-                for (node, entries) in &instance.history {
-                    history
-                        .entry(node.clone())
-                        .or_default()
-                        .extend(entries.iter().cloned());
+            if instance.model_id == model {
+                for (node, entries) in history_of(instance) {
+                    history.entry(node).or_default().extend(entries);
                 }
             }
         }
@@ -343,17 +389,25 @@ impl State {
     ///
     /// The models' XML, the large part, is copied after the engine's lock is released
     /// ([`Unfinished::finish`]).
-    fn correlation_view(&self, id: &str, caller: &str) -> Option<Unfinished> {
+    fn correlation_view(&self, id: &str, caller: &str, model: Option<&str>) -> Option<Unfinished> {
         let entry = self.correlations.get(id)?;
         let instances: Vec<&Instance> = entry
             .instances
             .iter()
             .filter_map(|i| self.instances.get(i))
             .filter(|i| i.owner.user_id == caller || i.owner.is_dummy())
+            // sub_process_handler.js: an embedded sub-process is no instance of the correlation.
+            .filter(|i| {
+                !i.parent_link
+                    .as_ref()
+                    .is_some_and(|(_, _, embedded)| *embedded)
+            })
+            .filter(|i| model.is_none_or(|m| i.model_id == m))
             .collect();
         if instances.is_empty() {
             return None;
         }
+        let mut errors = Vec::new();
         let mut correlation = models::Correlation::default();
         correlation.id = id.to_owned();
         correlation.created_at.clone_from(&entry.created_at);
@@ -382,6 +436,10 @@ impl State {
                 RunState::Finished => (CorrelationState::Finished, None),
                 RunState::Failed(failure) => (CorrelationState::Error, Some(error_object(failure))),
             };
+            errors.push(match &instance.state {
+                RunState::Failed(failure) => Some(failure.json.clone()),
+                _ => None,
+            });
             if correlation.state == CorrelationState::Error && correlation.error.is_none() {
                 correlation.error.clone_from(&item.error);
             }
@@ -394,6 +452,7 @@ impl State {
         Some(Unfinished {
             correlation,
             deployments,
+            errors,
         })
     }
 }
@@ -403,10 +462,13 @@ struct Unfinished {
     correlation: models::Correlation,
     /// The deployment of each of its process instances, in order.
     deployments: Vec<Arc<Deployment>>,
+    /// The stored error of each of its process instances: the JSON serialisation of what
+    /// failed it (`{}` for a plain `Error`, `{name, code}` for a `BpmnError`, ...).
+    errors: Vec<Option<Value>>,
 }
 
 impl Unfinished {
-    fn finish(mut self) -> models::Correlation {
+    fn finish(mut self) -> Value {
         for (item, deployment) in self
             .correlation
             .process_instances
@@ -415,7 +477,23 @@ impl Unfinished {
         {
             item.xml.clone_from(&deployment.xml);
         }
-        self.correlation
+        let mut value = serde_json::to_value(&self.correlation).unwrap_or(Value::Null);
+        let first = self.errors.iter().flatten().next().cloned();
+        if let Some(object) = value.as_object_mut() {
+            if object.contains_key("error") {
+                if let Some(first) = first {
+                    object.insert("error".to_owned(), first);
+                }
+            }
+            if let Some(Value::Array(items)) = object.get_mut("processInstances") {
+                for (item, error) in items.iter_mut().zip(self.errors) {
+                    if let (Some(item), Some(error)) = (item.as_object_mut(), error) {
+                        item.insert("error".to_owned(), error);
+                    }
+                }
+            }
+        }
+        value
     }
 }
 
@@ -423,18 +501,70 @@ impl Unfinished {
 /// error; the message is not stored.
 fn error_object(failure: &Failure) -> CorrelationError {
     let mut error = CorrelationError::default();
-    error.code = 500;
-    error.name = "InternalServerError".to_owned();
-    error.additional_information.clone_from(&failure.details);
+    error.code = i64::from(failure.status);
+    error.name.clone_from(&failure.name);
     error
 }
 
-fn form_field(field: &crate::bpmn::FormField) -> models::FormField {
+/// The token history of an instance in the API's shape.
+fn history_of(instance: &Instance) -> TokenHistory {
+    instance
+        .history
+        .iter()
+        .map(|(node, entries)| {
+            let entries = entries
+                .iter()
+                .map(|entry| history_entry(instance, node, entry))
+                .collect();
+            (node.clone(), entries)
+        })
+        .collect()
+}
+
+fn history_entry(
+    instance: &Instance,
+    node: &str,
+    entry: &HistoryEntry,
+) -> models::TokenHistoryEntry {
+    let mut model = models::TokenHistoryEntry::default();
+    model.flow_node_id = node.to_owned();
+    model
+        .flow_node_instance_id
+        .clone_from(&entry.flow_node_instance_id);
+    model
+        .previous_flow_node_instance_id
+        .clone_from(&entry.previous);
+    model.process_instance_id.clone_from(&instance.id);
+    model.process_model_id.clone_from(&instance.model_id);
+    model.correlation_id.clone_from(&instance.correlation_id);
+    model.token_event_type = entry.event.clone();
+    model.identity = instance.owner.to_model();
+    model.created_at.clone_from(&entry.created_at);
+    model.caller.clone_from(&instance.parent);
+    model.payload = entry.payload.as_ref().clone();
+    model
+}
+
+/// A form field as the consumer API presents it: `label`, `defaultValue` and
+/// `preferredControl` starting with `$` are evaluated over the token
+/// (`consumer_api_core` `user_task_converter.js`, `_evaluateExpressionWithOldToken`).
+fn form_field(field: &crate::bpmn::FormField, token: &str) -> models::FormField {
     let mut model = models::FormField::default();
     model.id.clone_from(&field.id);
-    model.label = field.label.clone().unwrap_or_default();
+    model.label = field
+        .label
+        .as_deref()
+        .map(|label| present(label, token).unwrap_or_default())
+        .unwrap_or_default();
     model.r#type = FormFieldType::from(field.field_type.as_str());
-    model.default_value.clone_from(&field.default_value);
+    model.default_value = field
+        .default_value
+        .as_deref()
+        .and_then(|value| present(value, token));
+    model.preferred_control = field
+        .preferred_control
+        .as_deref()
+        .and_then(|value| present(value, token));
     if !field.enum_values.is_empty() {
         model.enum_values = Some(
             field
@@ -450,4 +580,22 @@ fn form_field(field: &crate::bpmn::FormField) -> models::FormField {
         );
     }
     model
+}
+
+/// A form-field value as presented: an expression's value (`undefined` becomes `null`, shown as
+/// absent; other types as their JSON text, since the wire model holds strings), or the value
+/// itself. An expression that fails here was already accepted when the task was reached, so
+/// its text is shown.
+fn present(value: &str, token: &str) -> Option<String> {
+    let Some(body) = super::flow_nodes::form_expression(value) else {
+        return Some(value.to_owned());
+    };
+    match js::evaluate(js::Kind::FormPresentation, body, token, None) {
+        Ok(evaluated) => match evaluated.value {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text),
+            Some(other) => Some(other.to_string()),
+        },
+        Err(_) => Some(value.to_owned()),
+    }
 }

@@ -120,6 +120,12 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
         Op::GetCorrelationById => {
             json_or_reject(engine.correlation(call.param("correlation_id"), &call.caller().user_id))
         }
+        Op::GetActiveTokensForProcessModel => {
+            Reply::json(&engine.active_tokens(Some(call.param("process_model_id")), None))
+        }
+        Op::GetActiveTokensForProcessInstance => {
+            Reply::json(&engine.active_tokens(None, Some(call.param("process_instance_id"))))
+        }
         Op::GetTokenHistoryForProcessInstance => {
             json_or_reject(engine.token_history(call.param("process_instance_id")))
         }
@@ -188,7 +194,7 @@ fn list(engine: &Engine, call: &Call, kind: ListKind, own: bool) -> Reply {
         owner: own.then(|| call.caller().user_id.as_str()),
     };
     match kind {
-        ListKind::UserTasks => Reply::json(&engine.user_tasks(scope)),
+        ListKind::UserTasks => json_or_reject(engine.user_tasks(scope)),
         ListKind::ManualTasks => Reply::json(&engine.manual_tasks(scope)),
         ListKind::EmptyActivities => Reply::json(&engine.empty_activities(scope)),
         ListKind::Events => Reply::json(&engine.events(scope)),
@@ -297,7 +303,7 @@ async fn start(engine: &Engine, call: &Call) -> Reply {
                 response.end_event_id = Some(end_event);
                 response.token_payload = Some(payload);
             }
-            Ok(Err(message)) => return Reply::Error(Reject::new(500, message)),
+            Ok(Err(reject)) => return Reply::Error(reject),
             Err(_closed) => {
                 return Reply::Error(Reject::new(
                     500,

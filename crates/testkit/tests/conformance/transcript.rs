@@ -16,6 +16,19 @@ pub(crate) fn transcripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-types/tests/recordings/transcripts")
 }
 
+/// The transcript of the scenario file `name`: the BPMN execution recordings (`d*`) sit with
+/// the stand-in engine's tests, the API recordings with the api-types crate.
+pub(crate) fn transcript_path(name: &str) -> PathBuf {
+    let own = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/conformance/transcripts")
+        .join(name);
+    if own.exists() {
+        own
+    } else {
+        transcripts_dir().join(name)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct Transcript {
     /// The run id of the recorded run.
