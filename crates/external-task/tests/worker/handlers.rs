@@ -150,9 +150,12 @@ async fn a_bpmn_error_reaches_the_engine_and_the_boundary_event_takes_it() {
     support::start(&test, "reserve", "bpmn", json!({})).await;
     let results = finished(&test, "bpmn", "reserve").await;
     assert_eq!(results[0].end_event_id, "backorder");
+    // The 8.0.0 core rejects the task with a generic error, and a caught error becomes the
+    // token's payload as its JSON (external_service_task_handler.js,
+    // flow_node_handler_interruptible.js).
     assert_eq!(
         results[0].token_payload,
-        json!({"errorCode": "out_of_stock"})
+        json!({"_code": 500, "name": "InternalServerError"})
     );
 
     handle.shutdown();
