@@ -11,6 +11,12 @@ use crate::mode::{Async, Mode};
 use crate::{Error, ProcessControlClient, ProcessStartResult, StartCallbackType, wait, wire};
 use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
+/// Whether an error status of a waiting start may be its instance's failure: not one of the
+/// statuses that say the call itself was not let through (401, 403) or that come from a proxy.
+fn may_be_instance_failure(status: u16) -> bool {
+    matches!(status, 400..=599) && !matches!(status, 401 | 403 | 502..=504)
+}
+
 /// How much longer than the wait limit the transport may take, so that the wait limit, with its
 /// clearer error, is what ends a blocking start.
 const TRANSPORT_GRACE: Duration = Duration::from_secs(5);
@@ -142,6 +148,7 @@ impl StartProcessInstance<Async> {
         if start.start_event_id.is_empty() {
             return Err(Error::invalid_input("the start event id is empty"));
         }
+        let generated_correlation = start.correlation_id.is_none();
         let correlation_id = match start.correlation_id {
             Some(id) if id.is_empty() => {
                 return Err(Error::invalid_input("the correlation id is empty"));
@@ -174,15 +181,21 @@ impl StartProcessInstance<Async> {
         match tokio::time::timeout(limit, wire::start::start(transport, wire_start, &options)).await
         {
             Ok(Ok(answer)) => Ok(answer.into()),
-            Ok(Err(error)) if error.status() == Some(500) => {
+            // The engine answers a waiting start whose instance failed with the failure's status
+            // (its `_code`, else 500) and message (BPMN.md section 5); a refusal before anything
+            // started has a status of its own (400, 404). The correlation tells them apart.
+            Ok(Err(error)) if error.status().is_some_and(may_be_instance_failure) => {
                 // The lookup is an ordinary read: the client's time limits, the start's identity
                 // (the engine shows a correlation only to its owner).
                 let mut lookup = RequestOptions::new();
                 lookup.identity.clone_from(&options.identity);
                 let why = wait::failed_instance(
                     transport,
-                    &process_model_id,
-                    &correlation_id,
+                    wait::FailedStart {
+                        process_model_id: &process_model_id,
+                        correlation_id: &correlation_id,
+                        only_instance: !generated_correlation,
+                    },
                     &lookup,
                     error,
                 )

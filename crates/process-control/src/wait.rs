@@ -77,22 +77,34 @@ impl<M: Mode> RequestOptionsBuilder for WaitForResult<M> {
     }
 }
 
-/// Why a start that waited for its instance was `answer`ed 500: when the correlation shows the
+/// A waiting start that was answered with an error, to explain by its correlation.
+pub(crate) struct FailedStart<'a> {
+    pub(crate) process_model_id: &'a str,
+    pub(crate) correlation_id: &'a str,
+    /// The correlation was the caller's: its instance of the model must be the only one there.
+    pub(crate) only_instance: bool,
+}
+
+/// Why a start that waited for its instance was `answer`ed with an error: when the correlation shows the
 /// instance of `process_model_id` failed, an [`ErrorKind::InstanceFailed`] error with what the
-/// engine recorded and the answer; the answer itself when it does not (a 500 for another
-/// reason), or when the lookup fails.
+/// engine recorded and the answer; the answer itself when it does not (a refusal before the
+/// instance started), or when the lookup fails.
 ///
-/// The engine answers a waiting start whose instance failed with 500 and the failure's message
-/// only (API.md section 2.3); the correlation has the error's class, code and details.
+/// The engine answers a waiting start whose instance failed with the failure's status and
+/// message only (BPMN.md section 5); the correlation has the error's class, code and details.
 ///
 /// [`ErrorKind::InstanceFailed`]: crate::ErrorKind::InstanceFailed
 pub(crate) async fn failed_instance(
     transport: &process_engine_transport::Client,
-    process_model_id: &str,
-    correlation_id: &str,
+    start: FailedStart<'_>,
     options: &RequestOptions,
     answer: process_engine_transport::Error,
 ) -> Result<Error, process_engine_transport::Error> {
+    let FailedStart {
+        process_model_id,
+        correlation_id,
+        only_instance,
+    } = start;
     let Ok(correlation) =
         wire::correlations::correlation(transport, Which::ById(correlation_id), options).await
     else {
@@ -103,6 +115,11 @@ pub(crate) async fn failed_instance(
         .into_iter()
         .filter(|instance| instance.process_model_id == process_model_id)
         .collect();
+    // In a correlation the caller chose, an older instance of the model may have failed before:
+    // then nothing says which one this start was.
+    if only_instance && instances.len() != 1 {
+        return Err(answer);
+    }
     let Progress::Failed(instance) = progress(&instances) else {
         return Err(answer);
     };

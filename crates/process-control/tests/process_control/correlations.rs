@@ -88,11 +88,12 @@ async fn a_failed_instance_has_the_engines_error() {
         .send()
         .await
         .unwrap_err();
-    // A start that waits fails with the instance: the engine answers 500 with the failure's
-    // message, and the client looks the instance up for what the engine recorded.
+    // A start that waits fails with the instance: the engine answers with the failure's status
+    // (the gateway's 400) and message, and the client looks the instance up for what the engine
+    // recorded.
     assert_eq!(error.kind(), ErrorKind::InstanceFailed, "{error:?}");
     assert!(error.correlation_id().is_some());
-    assert_eq!(error.status(), Some(500));
+    assert_eq!(error.status(), Some(400));
     assert!(
         error
             .message()
@@ -116,7 +117,8 @@ async fn a_failed_instance_has_the_engines_error() {
     let InstanceState::Error(Some(failure)) = state else {
         panic!("{state:?}");
     };
-    assert_eq!(failure.code, 500);
+    // The gateway's BadRequestError (exclusive_gateway_handler.js).
+    assert_eq!(failure.code, 400, "{failure:?}");
     let correlation = harness
         .client
         .correlation(&started.correlation_id)
