@@ -85,8 +85,8 @@ pub(crate) struct FailedStart<'a> {
     pub(crate) only_instance: bool,
 }
 
-/// Why a start that waited for its instance was `answer`ed with an error: when the correlation shows the
-/// instance of `process_model_id` failed, an [`ErrorKind::InstanceFailed`] error with what the
+/// Why a start that waited for its instance was `answer`ed with an error: when the correlation
+/// shows the instance of `process_model_id` failed, an [`ErrorKind::InstanceFailed`] error with what the
 /// engine recorded and the answer; the answer itself when it does not (a refusal before the
 /// instance started), or when the lookup fails.
 ///
@@ -105,16 +105,10 @@ pub(crate) async fn failed_instance(
         correlation_id,
         only_instance,
     } = start;
-    let Ok(correlation) =
-        wire::correlations::correlation(transport, Which::ById(correlation_id), options).await
+    let Ok(instances) = instances_of(transport, correlation_id, process_model_id, options).await
     else {
         return Err(answer);
     };
-    let instances: Vec<_> = correlation
-        .process_instances
-        .into_iter()
-        .filter(|instance| instance.process_model_id == process_model_id)
-        .collect();
     // In a correlation the caller chose, an older instance of the model may have failed before:
     // then nothing says which one this start was.
     if only_instance && instances.len() != 1 {
@@ -123,13 +117,44 @@ pub(crate) async fn failed_instance(
     let Progress::Failed(instance) = progress(&instances) else {
         return Err(answer);
     };
-    Ok(Error::new(Repr::InstanceFailed {
+    Ok(instance_failed(
+        process_model_id,
+        correlation_id,
+        *instance,
+        Some(answer),
+    ))
+}
+
+/// The instances of `process_model_id` in the correlation.
+async fn instances_of(
+    transport: &process_engine_transport::Client,
+    correlation_id: &str,
+    process_model_id: &str,
+    options: &RequestOptions,
+) -> Result<Vec<CorrelationProcessInstance>, process_engine_transport::Error> {
+    let correlation =
+        wire::correlations::correlation(transport, Which::ById(correlation_id), options).await?;
+    Ok(correlation
+        .process_instances
+        .into_iter()
+        .filter(|instance| instance.process_model_id == process_model_id)
+        .collect())
+}
+
+/// The error for a failed `instance`, with what the engine recorded about it.
+fn instance_failed(
+    process_model_id: &str,
+    correlation_id: &str,
+    instance: CorrelationProcessInstance,
+    answer: Option<process_engine_transport::Error>,
+) -> Error {
+    Error::new(Repr::InstanceFailed {
         process_model_id: process_model_id.to_owned(),
         correlation_id: correlation_id.to_owned(),
         process_instance_id: instance.process_instance_id,
         error: instance.error.map(Into::into),
-        answer: Some(answer),
-    }))
+        answer,
+    })
 }
 
 /// Where the polled instances stand.
@@ -180,17 +205,13 @@ async fn poll(
 ) -> Result<Vec<ProcessResult>, Error> {
     let mut delay = FIRST_POLL_DELAY;
     loop {
-        let correlation = wire::correlations::correlation(
+        let instances = instances_of(
             transport,
-            Which::ById(&wait.correlation_id),
+            &wait.correlation_id,
+            &wait.process_model_id,
             &wait.options,
         )
         .await?;
-        let instances: Vec<_> = correlation
-            .process_instances
-            .into_iter()
-            .filter(|instance| instance.process_model_id == wait.process_model_id)
-            .collect();
         if instances.is_empty() {
             return Err(Error::new(Repr::NoInstance {
                 process_model_id: wait.process_model_id.clone(),
@@ -199,13 +220,12 @@ async fn poll(
         }
         match progress(&instances) {
             Progress::Failed(instance) => {
-                return Err(Error::new(Repr::InstanceFailed {
-                    process_model_id: wait.process_model_id.clone(),
-                    correlation_id: wait.correlation_id.clone(),
-                    process_instance_id: instance.process_instance_id,
-                    error: instance.error.map(Into::into),
-                    answer: None,
-                }));
+                return Err(instance_failed(
+                    &wait.process_model_id,
+                    &wait.correlation_id,
+                    *instance,
+                    None,
+                ));
             }
             Progress::Finished => {
                 let results = wire::correlations::results(
