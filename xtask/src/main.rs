@@ -3,6 +3,8 @@
 //! ```text
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
+//! cargo xtask conformance --engine URL [--record DIR] [SCENARIO]...
+//!                                 replay api/recordings against an engine, print the differences
 //! cargo xtask bench [engine|handout|soak [CYCLES]]
 //!                                 run a benchmark of the stand-in engine and print its figures
 //! cargo xtask bench worker        the external-task worker against a raw hyper loop
@@ -21,13 +23,14 @@ mod bench_start;
 mod bench_worker;
 mod ci;
 mod codegen;
+mod conformance;
 mod release;
 mod workspace;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | \
-                     bench [engine | handout | soak [CYCLES] | start | worker] | \
+                     conformance --engine URL [SCENARIO]... | bench [engine | handout | soak [CYCLES] | start | worker] | \
                      release <version> [--dry-run]>";
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
+        ["conformance", rest @ ..] => conformance::run(rest),
         ["bench", "start"] => bench_start::run(),
         ["bench", "worker"] => bench_worker::run(),
         ["bench", rest @ ..] => match bench::Bench::parse(rest) {

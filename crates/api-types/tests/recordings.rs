@@ -131,7 +131,8 @@ fn check_step(step: &Value, tally: &mut Tally) -> Result<(), String> {
             }
             tally.empty += 1;
         }
-        (400.., "text") => {
+        // An uncaught error end event answers a blocked start 500 with an empty body.
+        (400.., "text" | "empty") => {
             let text = body.as_str().ok_or("a text body that is no string")?;
             let error = EngineError::from_response(status, text.as_bytes());
             if error.message() != text.trim() || error.status() != status {
@@ -147,17 +148,58 @@ fn check_step(step: &Value, tally: &mut Tally) -> Result<(), String> {
     Ok(())
 }
 
+/// Answers of the real engine that the generated types cannot hold yet, each with why. Every
+/// one must still fail as described: a fix of the types makes the test name the entry to remove.
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[
+    // `CorrelationError` requires `_code` and `name`, which only the engine's own errors have; the
+    // engine stores any error's JSON: `{}` for a plain `Error`, the own properties of what a
+    // script threw, `{name, code}` for a `BpmnError` (api/semantics.md, "Errors").
+    (
+        "d02_script_errors",
+        "correlation in state error, error {}",
+        "missing field `_code`",
+    ),
+    (
+        "d02_script_errors",
+        "stored error: the own properties, not the message",
+        "missing field `_code`",
+    ),
+    (
+        "d02_script_errors",
+        "rejected Promise: same as a throw",
+        "missing field `_code`",
+    ),
+    (
+        "d02_script_errors",
+        "the callback-1 instance ends in error",
+        "missing field `_code`",
+    ),
+    (
+        "d03_timers",
+        "past timeDate: correlation error {}",
+        "missing field `_code`",
+    ),
+    (
+        "d07_error_boundary_subprocess",
+        "correlation error is the BpmnError",
+        "missing field `_code`",
+    ),
+];
+
 #[test]
 fn every_recorded_answer_decodes_and_re_encodes() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recordings/transcripts");
+    // The recordings of the real engine and the project's own scenarios, kept with the API
+    // description (`api/recordings/README.md`).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../api/recordings/transcripts");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 16, "the corpus has 16 transcripts");
+    assert!(files.len() >= 28, "only {} transcripts", files.len());
 
     let mut tally = Tally::default();
+    let mut gaps_met = Vec::new();
     for file in &files {
         let transcript: Value =
             serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
@@ -166,12 +208,30 @@ fn every_recorded_answer_decodes_and_re_encodes() {
             if step["response"].is_null() {
                 continue;
             }
-            if let Err(e) = check_step(step, &mut tally) {
-                tally.failures.push(format!(
-                    "{name} step {i} '{}': {e}",
-                    step["name"].as_str().unwrap_or("")
-                ));
+            let step_name = step["name"].as_str().unwrap_or("");
+            let result = check_step(step, &mut tally);
+            let gap = KNOWN_GAPS
+                .iter()
+                .find(|(scenario, step, _)| *scenario == name && *step == step_name);
+            match (result, gap) {
+                (Err(e), Some(gap @ (_, _, expected))) if e.contains(expected) => {
+                    gaps_met.push(gap)
+                }
+                (Ok(()), None) => {}
+                (Ok(()), Some(_)) => tally.failures.push(format!(
+                    "{name} step {i} '{step_name}' decodes now: remove it from KNOWN_GAPS"
+                )),
+                (Err(e), _) => tally
+                    .failures
+                    .push(format!("{name} step {i} '{step_name}': {e}")),
             }
+        }
+    }
+    for gap in KNOWN_GAPS {
+        if !gaps_met.contains(&gap) {
+            tally
+                .failures
+                .push(format!("{gap:?} was not met: remove it from KNOWN_GAPS"));
         }
     }
     assert!(

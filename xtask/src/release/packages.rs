@@ -339,4 +339,18 @@ mod tests {
             "the crates a, b depend on each other: they cannot be published one after the other"
         );
     }
+
+    /// The workspace itself: its tools (the conformance replay, xtask) are left out of a
+    /// release, and what is published can be, without them.
+    #[test]
+    fn this_workspace_releases_its_libraries_without_its_tools() {
+        let metadata = crate::workspace::members_metadata().unwrap();
+        let packages = publishable(&metadata).unwrap();
+        let names = names(&packages);
+        assert!(!names.contains(&"process-engine-conformance"), "{names:?}");
+        assert!(!names.contains(&"xtask"), "{names:?}");
+        assert!(names.contains(&"process-engine-testkit"), "{names:?}");
+        let version = Version::parse(packages[0].version.as_str()).unwrap();
+        check(&packages, &version).unwrap();
+    }
 }

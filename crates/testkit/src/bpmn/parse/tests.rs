@@ -9,14 +9,14 @@ use crate::bpmn::model::{EndKind, NodeKind, Trigger};
 
 fn model(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/conformance/scenarios/bpmn")
+        .join("../../api/recordings/scenarios/bpmn")
         .join(name);
     std::fs::read_to_string(path).unwrap()
 }
 
 #[test]
 fn every_recorded_model_parses() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/scenarios/bpmn");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../api/recordings/scenarios/bpmn");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let xml = std::fs::read_to_string(&path).unwrap();

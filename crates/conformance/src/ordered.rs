@@ -42,6 +42,7 @@ impl<V> Ordered<V> {
         self.entries.len()
     }
 
+    #[cfg(test)]
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         self.entries
             .iter_mut()

@@ -1,8 +1,8 @@
-//! Transcripts (README §2.5): what the real engine answered in a passing run of a scenario.
+//! Transcripts (recordings README §2.5): what the real engine answered in a passing run of a scenario.
 //! Only the parts the offline check reads are modelled.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -10,24 +10,6 @@ use crate::json::Json;
 use crate::ordered::Ordered;
 use crate::response::Reply;
 use crate::scenario::ContentClass;
-
-/// The recordings of the real engine, kept by the api-types crate.
-pub(crate) fn transcripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-types/tests/recordings/transcripts")
-}
-
-/// The transcript of the scenario file `name`: the BPMN execution recordings (`d*`) sit with
-/// the stand-in engine's tests, the API recordings with the api-types crate.
-pub(crate) fn transcript_path(name: &str) -> PathBuf {
-    let own = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/conformance/transcripts")
-        .join(name);
-    if own.exists() {
-        own
-    } else {
-        transcripts_dir().join(name)
-    }
-}
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Transcript {

@@ -1,4 +1,5 @@
-//! The matcher language of `expect.body` (README §2.4), with replay.py's difference texts.
+//! The matcher language of `expect.body` (recordings README §2.4), with the difference texts of
+//! the recordings' reports.
 //!
 //! A plain JSON value matches itself (objects with exactly the listed keys, arrays element by
 //! element, numbers by value but never a bool); strings may be type markers or carry inline
@@ -13,7 +14,7 @@ use crate::ordered::Ordered;
 use crate::pytext::short;
 use crate::regex::Regex;
 
-/// How long quoted values get in a difference, as in replay.py.
+/// How long quoted values get in a difference, as in the recordings' reports.
 const SHORT: usize = 160;
 const SHORT_ARRAY: usize = 400;
 const SHORT_MATCHER: usize = 300;
@@ -202,7 +203,7 @@ impl Differences {
     }
 
     /// `<contains>` and `<unordered>`: each matcher in turn takes the first element that it
-    /// matches and that no earlier matcher took (first fit, as replay.py does).
+    /// matches and that no earlier matcher took (first fit, as the recordings were checked).
     fn distinct_elements(
         &mut self,
         wanted: &[Json],
@@ -266,8 +267,8 @@ mod tests {
         Json::parse(text.as_bytes()).unwrap()
     }
 
-    /// Matcher, actual value and the differences replay.py reports for them (generated with
-    /// replay.py's `match`).
+    /// Matcher, actual value and the differences the recording tool reported for them (generated
+    /// with its matcher).
     const CASES: &[(&str, &str, &str, &[&str])] = &[
         (
             "inline markers",
@@ -429,7 +430,7 @@ mod tests {
     ];
 
     #[test]
-    fn differences_are_those_replay_py_reports() {
+    fn differences_are_those_the_recordings_report() {
         for (name, expected, actual, want) in CASES {
             let got = differences(&json(expected), &json(actual)).unwrap();
             assert_eq!(got, *want, "{name}");

@@ -6,16 +6,19 @@ use crate::capture::{Captures, capture};
 use crate::check::{Timing, differences};
 use crate::error::Result;
 use crate::http::HttpClient;
+use crate::record::WrittenStep;
 use crate::request;
 use crate::scenario::{Step, millis};
 use crate::vars::Env;
 
 /// How a step went: its differences (empty if it passed) and what it captured. Values are
-/// captured even from a response that differs, as replay.py does.
+/// captured even from a response that differs, as the recordings were made.
 #[derive(Debug)]
 pub(crate) struct StepResult {
     pub(crate) differences: Vec<String>,
     pub(crate) captures: Captures,
+    /// The request and the last answer, for a transcript.
+    pub(crate) record: WrittenStep,
 }
 
 /// Runs a request step with the variables as they are in `env`. A `ScenarioError::Undefined`
@@ -49,8 +52,16 @@ pub(crate) async fn run(step: &Step, env: &Env, http: &HttpClient) -> Result<Ste
     if found.is_empty() {
         found.clone_from(&captures.problems);
     }
+    let record = WrittenStep::new(
+        step.name.as_deref(),
+        &request,
+        &outcome,
+        attempts,
+        found.is_empty(),
+    );
     Ok(StepResult {
         differences: found,
         captures,
+        record,
     })
 }

@@ -1,4 +1,4 @@
-//! The variables of one scenario run (README §2.1): the built-ins `run`, `token`, `base_url` and
+//! The variables of one scenario run (recordings README §2.1): the built-ins `run`, `token`, `base_url` and
 //! `bpmn:FILE`, the unique names, and the scenario's own `vars` — strings with substitution or
 //! generated values (`jwt`, `base64`, `json`) — evaluated in the order listed.
 
@@ -16,7 +16,7 @@ use crate::subst::{subst, subst_str};
 use crate::unique;
 
 /// The token the corpus expects (base64 of `dummy_token`): several steps check its user id.
-pub(crate) const DEFAULT_TOKEN: &str = "ZHVtbXlfdG9rZW4=";
+pub const DEFAULT_TOKEN: &str = "ZHVtbXlfdG9rZW4=";
 
 /// A fresh run id such as `r1a2b3c4d`.
 pub(crate) fn new_run_id() -> String {
@@ -33,6 +33,7 @@ pub(crate) struct Env {
 }
 
 impl Env {
+    #[cfg(test)]
     /// No variables and no BPMN files.
     pub(crate) fn empty() -> Self {
         Self {
@@ -126,7 +127,7 @@ fn generator(spec: &Json) -> Option<(&str, &Json)> {
 }
 
 /// An unsigned JWT (`"alg": "none"`, empty signature) with these claims, byte for byte as
-/// replay.py makes it.
+/// the recording tool makes it.
 fn unsigned_jwt(claims: &Json) -> String {
     let header = r#"{"alg":"none","typ":"JWT"}"#;
     let claims = pytext::compact(claims);
@@ -182,13 +183,13 @@ mod tests {
             r#"{"name": "s", "steps": [], "vars": {"alice": {"jwt": {"sub": "alice-${run}", "name": "Alice"}}}}"#,
         );
         let env = Env::prepare(&sc, &BTreeMap::new(), "r5a7cf0b2", "t", "u").unwrap();
-        // What replay.py made for the run r5a7cf0b2.
+        // What the recording tool made for the run r5a7cf0b2.
         let want = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZS1yNWE3Y2YwYjIiLCJuYW1lIjoiQWxpY2UifQ.";
         assert_eq!(env.lookup("alice").unwrap(), want.into());
     }
 
     #[test]
-    fn run_ids_look_like_replay_pys() {
+    fn run_ids_look_like_the_recordings_ones() {
         let run = new_run_id();
         assert_eq!(run.len(), 9);
         assert!(run.starts_with('r') && run[1..].chars().all(|c| c.is_ascii_hexdigit()));

@@ -1,7 +1,7 @@
-//! The scenario format (README §2): what a scenario file holds, as serde types.
+//! The scenario format (recordings README §2): what a scenario file holds, as serde types.
 //!
 //! Templates (bodies, matchers, vars, query values) stay `Json` until a run substitutes them.
-//! Steps and expectations reject unknown keys, as replay.py does.
+//! Steps and expectations reject unknown keys, as the recording tool does.
 
 use std::fmt;
 use std::time::Duration;
@@ -16,6 +16,9 @@ use crate::ordered::Ordered;
 #[derive(Debug, Deserialize)]
 pub(crate) struct Scenario {
     pub(crate) name: String,
+    /// What the scenario shows, in prose; copied into its transcripts.
+    #[serde(default)]
+    pub(crate) description: Option<String>,
     /// Variable → literal: `${variable}` is `<literal>_<run>`, and so is the literal in the
     /// BPMN files.
     #[serde(default)]
@@ -95,8 +98,8 @@ pub(crate) struct Expect {
     pub(crate) no_response: bool,
 }
 
-/// How a response body is classed (README §2.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// How a response body is classed (recordings README §2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum ContentClass {
     /// Content-Type `application/json...` and a non-empty body.

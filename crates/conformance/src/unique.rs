@@ -1,4 +1,4 @@
-//! Names made unique per run (README §2.1 `unique`), so that scenarios replayed against one
+//! Names made unique per run (recordings README §2.1 `unique`), so that scenarios replayed against one
 //! engine do not meet each other's models, topics and messages.
 //!
 //! In a BPMN file every double-quoted attribute value equal to one of the literals (process id,
@@ -11,7 +11,7 @@ pub(crate) fn name(literal: &str, run: &str) -> String {
 }
 
 /// `xml` with every `"literal"` replaced by `"literal_run"` (longer literals first, as
-/// replay.py's regular expression does).
+/// the recording tool's regular expression does).
 pub(crate) fn rename(xml: &str, literals: &[&str], run: &str) -> String {
     if literals.is_empty() {
         return xml.to_owned();

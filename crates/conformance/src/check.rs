@@ -1,4 +1,5 @@
-//! A step's `expect` (README §2.4) held against what came back, with replay.py's texts.
+//! A step's `expect` (recordings README §2.4) held against what came back, with the texts the
+//! recordings' reports use.
 
 use crate::error::Result;
 use crate::matcher;

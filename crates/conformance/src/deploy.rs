@@ -6,20 +6,23 @@ use crate::http::HttpClient;
 use crate::json::Json;
 use crate::ordered::Ordered;
 use crate::pytext;
+use crate::record::WrittenDeployment;
 use crate::request::{DEFAULT_TIMEOUT, Request};
 use crate::response::Outcome;
 use crate::scenario::{Model, Scenario};
 use crate::subst::subst_str;
 use crate::vars::Env;
 
-/// Deploys every model of the scenario; returns what went wrong (nothing if all went in).
+/// Deploys every model of the scenario; returns what went wrong (nothing if all went in), and
+/// each deployment for a transcript.
 pub(crate) async fn deploy_models(
     scenario: &Scenario,
     env: &Env,
     http: &HttpClient,
     token: &str,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Vec<WrittenDeployment>)> {
     let mut problems = Vec::new();
+    let mut written = Vec::new();
     for model in &scenario.models {
         let xml = env.bpmn(&model.file)?;
         let name = deploy_name(model, env)?;
@@ -39,9 +42,11 @@ pub(crate) async fn deploy_models(
             body: Some(pytext::spaced(&Json::Object(body)).into_bytes()),
             timeout: DEFAULT_TIMEOUT,
         };
+        let outcome = http.send(&request).await;
+        written.push(WrittenDeployment::new(&model.file, name.clone(), &outcome));
         let name = crate::subst::as_text(name);
         let file = &model.file;
-        match http.send(&request).await {
+        match outcome {
             Outcome::Answered(reply) if reply.status == 200 => {}
             Outcome::Answered(reply) => problems.push(format!(
                 "deploy of {file} as {name} failed: {} {}",
@@ -53,7 +58,7 @@ pub(crate) async fn deploy_models(
             }
         }
     }
-    Ok(problems)
+    Ok((problems, written))
 }
 
 /// The name a model is deployed as: the model's `name`, or else the process id in its file.
@@ -81,7 +86,7 @@ fn process_id(xml: &str) -> Option<&str> {
             return None;
         }
         let tag_end = attributes.find('>').unwrap_or(attributes.len());
-        // The last `id="..."` that starts inside the tag (replay.py's pattern is greedy).
+        // The last `id="..."` that starts inside the tag (as the recording tool's greedy pattern takes it).
         attributes[..tag_end]
             .match_indices("id=\"")
             .filter(|(at, _)| !attributes[..*at].ends_with(is_word_char))

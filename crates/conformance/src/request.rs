@@ -1,4 +1,4 @@
-//! The request a step describes, with its variables substituted (README §2.3).
+//! The request a step describes, with its variables substituted (recordings README §2.3).
 //!
 //! Every request carries `Authorization: Bearer ${token}` unless the step overrides the header
 //! (matched case-insensitively) with a string, or removes it with `null`. A `json` or `raw_body`
@@ -91,7 +91,7 @@ pub(crate) fn build(step: &Step, env: &Env) -> Result<Request> {
     })
 }
 
-/// A query value as replay.py sends it: `null` as nothing, strings as they are, other values as
+/// A query value as the recordings send it: `null` as nothing, strings as they are, other values as
 /// JSON.
 pub(crate) fn query_value(value: Json) -> String {
     match value {

@@ -1,4 +1,4 @@
-//! The texts Python makes of values, so that bodies, tokens and reports come out as replay.py
+//! The texts Python makes of values, so that bodies, tokens and reports come out as the recording tool
 //! writes them: `repr` of a string, and three flavours of `json.dumps`: `compact`
 //! (`separators=(",", ":")`, for values inserted into text and for JWTs), `spaced` (the default
 //! `", "` and `": "`, for request bodies) — both escape every non-ASCII character as Python does
@@ -34,7 +34,7 @@ pub(crate) fn spaced(value: &Json) -> String {
     )
 }
 
-/// `json.dumps(value, ensure_ascii=False)`, cut after `limit` characters (replay.py's `_short`).
+/// `json.dumps(value, ensure_ascii=False)`, cut after `limit` characters (the reports' shortened values).
 pub(crate) fn short(value: &Json, limit: usize) -> String {
     let text = render(
         value,
@@ -64,7 +64,7 @@ pub(crate) fn head(text: &str, limit: usize) -> &str {
     }
 }
 
-/// Python's `repr` of a string (or of `None`), as replay.py's `%r` writes it.
+/// Python's `repr` of a string (or of `None`), as the reports quote it.
 pub(crate) fn repr(text: Option<&str>) -> String {
     let Some(text) = text else {
         return "None".to_owned();

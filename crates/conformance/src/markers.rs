@@ -1,6 +1,7 @@
 //! The markers of the matcher language: type markers that stand for a whole value (`"<uuid>"`)
 //! and the markers that stand for a piece of a longer text
-//! (`"... is locked by another worker, until <iso-date>."`). The patterns are replay.py's.
+//! (`"... is locked by another worker, until <iso-date>."`). The patterns are those the recordings were
+//! checked with.
 
 use crate::error::{Result, ScenarioError};
 use crate::json::Json;

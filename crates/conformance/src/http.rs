@@ -1,7 +1,7 @@
 //! Sending one request exactly as the step describes it — malformed bodies, odd or missing
 //! headers included — and timing the answer.
 //!
-//! Plain HTTP/1.1 over hyper-util's client, a new connection per request as replay.py makes.
+//! Plain HTTP/1.1 over hyper-util's client, a new connection per request, as the recordings were made.
 //! The timeout covers the whole exchange, body included.
 
 use std::time::Instant;

@@ -1,4 +1,4 @@
-//! JSON pointers (RFC 6901) for `capture`, resolved as replay.py does: `""` is the whole
+//! JSON pointers (RFC 6901) for `capture`, resolved as the recordings were made: `""` is the whole
 //! document, array indexes may count from the end (`-1`), and anything that does not resolve is
 //! simply absent.
 
@@ -48,7 +48,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pointers_resolve_like_replay_py() {
+    fn pointers_resolve_as_in_the_recordings() {
         let doc = Json::parse(br#"{"a": [{"id": 1}, {"id": 2}], "x/y": {"~": true}}"#).unwrap();
         let at = |p: &str| resolve(&doc, p).unwrap().cloned();
         assert_eq!(at(""), Some(doc.clone()));

@@ -1,4 +1,4 @@
-//! The report, line for line as replay.py prints it:
+//! The report, line for line as the recordings README (§1) shows it:
 //!
 //! ```text
 //! FAIL a08_external_task_lifecycle step 7 'extend_lock by the owner': status 204, expected 200
@@ -14,9 +14,21 @@ use crate::pytext::repr;
 
 /// The lines one scenario produced, and whether it passed.
 #[derive(Debug)]
-pub(crate) struct ScenarioReport {
-    pub(crate) lines: Vec<String>,
-    pub(crate) passed: bool,
+pub struct ScenarioReport {
+    /// One `FAIL` line per step that differs, then the scenario's `ok`/`FAIL` line.
+    pub lines: Vec<String>,
+    /// Whether every step held.
+    pub passed: bool,
+}
+
+impl ScenarioReport {
+    /// The `FAIL` lines alone.
+    pub fn failures(&self) -> impl Iterator<Item = &str> {
+        self.lines
+            .iter()
+            .map(String::as_str)
+            .filter(|line| line.starts_with("FAIL"))
+    }
 }
 
 /// A step that differs: all its differences on one line.
@@ -55,8 +67,8 @@ pub(crate) fn scenario_error(file_name: &str, error: &ScenarioError) -> String {
     format!("FAIL {file_name}: scenario error: {error}")
 }
 
-/// The last line, counting scenarios.
-pub(crate) fn summary(reports: &[ScenarioReport]) -> String {
+/// The last line of a report, counting scenarios: `33 passed, 1 failed`.
+pub fn summary(reports: &[ScenarioReport]) -> String {
     let passed = reports.iter().filter(|report| report.passed).count();
     format!("{passed} passed, {} failed", reports.len() - passed)
 }

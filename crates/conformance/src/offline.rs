@@ -4,9 +4,11 @@
 //! substitution, the renaming and the matchers on real answers.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::capture::{Captures, capture};
 use crate::check::{Timing, differences};
+use crate::corpus::Corpus;
 use crate::deploy::deploy_name;
 use crate::error::{Result, ScenarioError};
 use crate::json::Json;
@@ -18,17 +20,47 @@ use crate::scenario::{Scenario, Step};
 use crate::transcript::{Record, RecordedRequest, Transcript};
 use crate::vars::{DEFAULT_TOKEN, Env};
 
-/// The base URL of the recorded runs (replay.py's default); no scenario uses `${base_url}`.
+/// The base URL of the recorded runs; no scenario uses `${base_url}`.
 const RECORDED_BASE_URL: &str = "http://127.0.0.1:8000";
 
 /// How many recorded steps were checked, and a report line for each one that did not hold.
 #[derive(Debug, Default)]
-pub(crate) struct Replayed {
-    pub(crate) steps: usize,
-    pub(crate) failures: Vec<String>,
+pub struct Replayed {
+    /// The recorded steps checked.
+    pub steps: usize,
+    /// One line per step (or scenario) that does not hold against its transcript.
+    pub failures: Vec<String>,
 }
 
-pub(crate) fn replay(
+/// Holds every scenario of `corpus` against its transcript in `transcripts`
+/// (`<scenario file name>`): a scenario without a transcript, or one that does not parse, is a
+/// failure.
+pub fn check_transcripts(corpus: &Corpus, transcripts: &Path) -> Replayed {
+    let mut total = Replayed::default();
+    for file in &corpus.scenarios {
+        let scenario = match &file.scenario {
+            Ok(scenario) => scenario,
+            Err(error) => {
+                total.failures.push(format!("{}: {error}", file.file_name));
+                continue;
+            }
+        };
+        let replayed =
+            Transcript::load(&transcripts.join(&file.file_name)).and_then(|transcript| {
+                replay(scenario, &corpus.bpmn, &transcript).map_err(|e| e.to_string())
+            });
+        match replayed {
+            Ok(replayed) => {
+                total.steps += replayed.steps;
+                total.failures.extend(replayed.failures);
+            }
+            Err(error) => total.failures.push(format!("{}: {error}", file.file_name)),
+        }
+    }
+    total
+}
+
+fn replay(
     scenario: &Scenario,
     bpmn: &BTreeMap<String, String>,
     transcript: &Transcript,
@@ -203,8 +235,7 @@ fn request_differences(sent: &Request, recorded: &RecordedRequest) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{Corpus, scenarios_dir};
-    use crate::transcript::transcripts_dir;
+    use crate::corpus::recordings_dir;
 
     fn member<'a>(value: &'a mut Json, key: &str) -> &'a mut Json {
         match value {
@@ -216,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_changed_answer_or_request_is_reported() {
-        let corpus = Corpus::load(&scenarios_dir()).unwrap();
+        let corpus = Corpus::load(&recordings_dir().join("scenarios")).unwrap();
         let name = "a08_external_task_lifecycle.json";
         let file = corpus
             .scenarios
@@ -224,7 +255,8 @@ mod tests {
             .find(|file| file.file_name == name)
             .unwrap();
         let scenario = file.scenario.as_ref().unwrap();
-        let mut transcript = Transcript::load(&transcripts_dir().join(name)).unwrap();
+        let mut transcript =
+            Transcript::load(&recordings_dir().join("transcripts").join(name)).unwrap();
         let fetched = &mut transcript.steps[4].response.as_mut().unwrap().body;
         *member(member(member(fetched, "0"), "payload"), "order") = Json::parse(b"4712").unwrap();
         transcript.steps[6].response.as_mut().unwrap().status = 200;

@@ -1,5 +1,6 @@
 //! A tiny HTTP server with a few fixed routes, for the runner's own tests (the scenarios need a
-//! whole engine). The same routes in Python served replay.py for the reference report.
+//! whole engine). The same routes, served to the tool the
+//! recordings were made with, gave the reference report of `run.rs`'s test.
 
 use std::convert::Infallible;
 use std::sync::Arc;

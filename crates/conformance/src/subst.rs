@@ -1,4 +1,4 @@
-//! `${name}` substitution (README §2.2).
+//! `${name}` substitution (recordings README §2.2).
 //!
 //! A string that is exactly one `${name}` becomes the variable's JSON value with its type (so a
 //! captured object or number is passed on as such); anywhere else the value is inserted as text,

@@ -1,5 +1,5 @@
 //! The scenario corpus on disk: `scenarios/*.json` in name order and the BPMN files of
-//! `scenarios/bpmn/`.
+//! `scenarios/bpmn/`, under `api/recordings/` of the repository.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use crate::error::ScenarioError;
 use crate::scenario::Scenario;
 
-/// The corpus that lives next to this test.
-pub(crate) fn scenarios_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/scenarios")
+/// `api/recordings/` of the repository this crate was built in: the recorded scenarios
+/// (`scenarios/`, with their models in `scenarios/bpmn/`) and what the real engine answered
+/// (`transcripts/`).
+pub fn recordings_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../api/recordings")
 }
 
-pub(crate) struct Corpus {
+/// Scenarios and the BPMN models they deploy.
+pub struct Corpus {
     pub(crate) scenarios: Vec<ScenarioFile>,
     /// File name → content, as on disk (before renaming).
     pub(crate) bpmn: BTreeMap<String, String>,
@@ -27,7 +30,9 @@ pub(crate) struct ScenarioFile {
 }
 
 impl Corpus {
-    pub(crate) fn load(dir: &Path) -> io::Result<Self> {
+    /// Every scenario of `dir` (`*.json`, in name order), with the models of `dir/bpmn`. A
+    /// scenario file that does not parse is loaded as a scenario that fails when run.
+    pub fn load(dir: &Path) -> io::Result<Self> {
         let scenarios = files_ending_in(dir, ".json")?
             .into_iter()
             .map(|(file_name, path)| {
@@ -46,6 +51,27 @@ impl Corpus {
             bpmn.insert(file_name, fs::read_to_string(path)?);
         }
         Ok(Self { scenarios, bpmn })
+    }
+
+    /// The corpus's scenario files by name (`a01_global_routes.json`, ...), in run order.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.scenarios.iter().map(|file| file.file_name.as_str())
+    }
+
+    /// Keeps only the scenarios whose file name, or name without `.json`, is in `names`;
+    /// returns the names that matched none.
+    pub fn retain(&mut self, names: &[String]) -> Vec<String> {
+        let named = |file: &ScenarioFile, name: &str| {
+            file.file_name == name || file.file_name.strip_suffix(".json") == Some(name)
+        };
+        let unknown = names
+            .iter()
+            .filter(|name| !self.scenarios.iter().any(|file| named(file, name)))
+            .cloned()
+            .collect();
+        self.scenarios
+            .retain(|file| names.iter().any(|name| named(file, name)));
+        unknown
     }
 }
 

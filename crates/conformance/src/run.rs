@@ -1,9 +1,10 @@
-//! Running a scenario against an engine (README §1, §2.3): a fresh run id, the models deployed,
+//! Running a scenario against an engine (recordings README §1, §2.3): a fresh run id, the models deployed,
 //! then the steps in order. A `concurrently` step runs as a task of its own from the variables
 //! as they are when it starts; a `join` (or the end of the scenario) waits for it, reports its
 //! differences under its own step number and makes its captures available.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
@@ -13,6 +14,7 @@ use crate::deploy::deploy_models;
 use crate::error::{Result, ScenarioError};
 use crate::http::HttpClient;
 use crate::pytext::repr;
+use crate::record::{Written, WrittenStep};
 use crate::report::{self, ScenarioReport};
 use crate::scenario::{Scenario, Step};
 use crate::step::{self, StepResult};
@@ -23,16 +25,40 @@ const HEAD_START: Duration = Duration::from_millis(50);
 
 /// Runs scenarios against one engine; cheap to clone, one per concurrently run scenario.
 #[derive(Clone)]
-pub(crate) struct Runner {
+pub struct Runner {
     http: HttpClient,
     token: String,
+    /// Where to write a transcript of each run, if anywhere.
+    record: Option<PathBuf>,
 }
 
 impl Runner {
-    pub(crate) fn new(base_url: &str, token: &str) -> Self {
+    /// A runner for the engine at `base_url` (`http://host:port`), sending `token` as the
+    /// bearer token of every request whose step does not set its own.
+    pub fn new(base_url: &str, token: &str) -> Self {
         Self {
             http: HttpClient::new(base_url),
             token: token.to_owned(),
+            record: None,
+        }
+    }
+
+    /// Also writes a transcript of each scenario run into `dir` (`<scenario>.json`), passed or
+    /// not: the recordings of `api/recordings/transcripts` are made this way.
+    #[must_use]
+    pub fn recording_into(mut self, dir: PathBuf) -> Self {
+        self.record = Some(dir);
+        self
+    }
+
+    /// Runs one scenario of `corpus`, given by its position in [`Corpus::files`](crate::Corpus::files).
+    pub async fn run_scenario_at(&self, corpus: &crate::Corpus, index: usize) -> ScenarioReport {
+        match corpus.scenarios.get(index) {
+            Some(file) => self.run(file, &corpus.bpmn).await,
+            None => ScenarioReport {
+                lines: vec![format!("FAIL the corpus has no scenario number {index}")],
+                passed: false,
+            },
         }
     }
 
@@ -61,20 +87,16 @@ impl Runner {
         lines: &mut Vec<String>,
     ) -> Result<bool> {
         let started = Instant::now();
-        let env = Env::prepare(
-            scenario,
-            bpmn,
-            &new_run_id(),
-            &self.token,
-            self.http.base_url(),
-        )?;
-        let problems = deploy_models(scenario, &env, &self.http, &self.token).await?;
+        let run_id = new_run_id();
+        let env = Env::prepare(scenario, bpmn, &run_id, &self.token, self.http.base_url())?;
+        let (problems, setup) = deploy_models(scenario, &env, &self.http, &self.token).await?;
         lines.extend(
             problems
                 .iter()
                 .map(|problem| report::setup_failed(&scenario.name, problem)),
         );
         let mut passed = problems.is_empty();
+        let mut records = Vec::new();
         if passed {
             let mut run = ScenarioRun {
                 scenario,
@@ -83,11 +105,28 @@ impl Runner {
                 pending: Vec::new(),
                 lines,
                 passed: true,
+                records: BTreeMap::new(),
             };
             run.steps().await?;
             passed = run.passed;
+            records = run.records.into_values().collect();
         }
         let took = started.elapsed();
+        if let Some(dir) = &self.record {
+            let written = Written {
+                scenario: scenario.name.clone(),
+                description: scenario.description.clone(),
+                run: run_id,
+                setup,
+                steps: records,
+                passed,
+                duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            };
+            if let Err(problem) = written.save(dir) {
+                lines.push(format!("FAIL {}: {problem}", scenario.name));
+                passed = false;
+            }
+        }
         lines.push(report::scenario_done(
             &scenario.name,
             passed,
@@ -107,6 +146,8 @@ struct ScenarioRun<'a> {
     pending: Vec<Pending>,
     lines: &'a mut Vec<String>,
     passed: bool,
+    /// What each request step sent and got, by step number (joins have none).
+    records: BTreeMap<usize, WrittenStep>,
 }
 
 /// A concurrent step running in the background.
@@ -181,11 +222,17 @@ impl ScenarioRun<'_> {
             Ok(StepResult {
                 differences,
                 captures,
+                record,
             }) => {
                 captures.store_in(&mut self.env);
+                self.records.insert(index, record);
                 differences
             }
-            Err(error @ ScenarioError::Undefined(_)) => vec![report::not_run(&error)],
+            Err(error @ ScenarioError::Undefined(_)) => {
+                self.records
+                    .insert(index, WrittenStep::not_run(step.name.as_deref()));
+                vec![report::not_run(&error)]
+            }
             Err(error) => return Err(error),
         };
         if !differences.is_empty() {
@@ -204,7 +251,7 @@ mod tests {
     use crate::corpus::ScenarioFile;
     use crate::fake_server;
 
-    /// Every kind of step and failure; replay.py, run against the same routes, reported the
+    /// Every kind of step and failure; the recording tool, run against the same routes, reported the
     /// same lines (timings aside).
     const SCENARIO: &str = r#"{
   "name": "synthetic",
@@ -240,7 +287,7 @@ mod tests {
 }"#;
 
     #[tokio::test]
-    async fn a_scenario_reports_like_replay_py() {
+    async fn a_scenario_reports_as_the_recordings_do() {
         let server = fake_server::start().await.unwrap();
         let file = ScenarioFile {
             file_name: "synthetic.json".into(),
