@@ -99,7 +99,11 @@ async fn every_supported_element_runs_end_to_end() {
     };
     // external_service_task_handler.js: the payload property over `token` and its history.
     let tasks = fetch(&client, "w", "all_elements_topic", 1, 10_000, 10_000).await;
-    assert_eq!(tasks[0].payload, Some(json!({"n": 2, "doubled": 4})));
+    // parallel_split_gateway_handler.js: a split's result is `{}`.
+    assert_eq!(
+        tasks[0].payload,
+        Some(json!({"n": 2, "doubled": 4, "afterSplit": {}}))
+    );
     let mut error = HandleServiceErrorRequest::default();
     error.worker_id = "w".to_owned();
     error.error_message = "no stock".to_owned();
@@ -159,8 +163,11 @@ async fn every_supported_element_runs_end_to_end() {
             "call": {"result": {"doubled": 4}, "endEventId": "child_end", "endEventName": "Child done"},
             "inner": {"inner": 2, "sawCompute": 2},
             "joined": ["merge_approve", "merge_work", "send", "wait"],
+            // flow_node_handler.js: the failing node's result is its error; the boundary
+            // events that caught the error and interrupted the user task record none.
             "work": {"_code": 500, "name": "InternalServerError", "_additionalInformation": {"why": "test"}},
             "cancel": {"reason": "late"},
+            "boundaries": [null, null],
             "user": "dummy_token",
             "afterLink": {},
         }))
@@ -277,7 +284,7 @@ async fn an_unevaluable_form_field_expression_fails_the_instance() {
     let xml = model(
         "bad_form",
         r#"<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ask" />
-           <bpmn:userTask id="ask"><bpmn:extensionElements><camunda:formData>
+           <bpmn:userTask id="ask" name="Ask"><bpmn:extensionElements><camunda:formData>
              <camunda:formField id="name" label="${token.current.customer.name}" type="string" />
            </camunda:formData></bpmn:extensionElements></bpmn:userTask>
            <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="end" /><bpmn:endEvent id="end" />"#,
@@ -394,7 +401,7 @@ async fn non_interrupting_boundaries_and_timer_start_events() {
              <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT10M</bpmn:timeDuration>
            </bpmn:timerEventDefinition></bpmn:startEvent>
            <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-           <bpmn:userTask id="review" />
+           <bpmn:userTask id="review" name="Review" />
            <bpmn:boundaryEvent id="remind" attachedToRef="review" cancelActivity="false">
              <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
            </bpmn:boundaryEvent>

@@ -5,6 +5,6 @@ pub(crate) mod js;
 pub(crate) mod model;
 pub(crate) mod parse;
 
-pub(crate) use model::{FlowId, FlowNode, FormField, NodeId, NodeKind, Process};
+pub(crate) use model::{FlowId, FlowNode, FormField, NodeId, NodeKind, Process, UserTaskForm};
 pub(crate) use parse::parse;
 pub use parse::{ParseError, XmlError};

@@ -65,15 +65,16 @@ impl Process {
             })
     }
 
-    /// The link catch event named `name`, if exactly one exists.
-    pub(crate) fn link_catch(&self, name: &str) -> Option<NodeId> {
-        let mut found = self.nodes.iter().enumerate().filter(
-            |(_, node)| matches!(&node.kind, NodeKind::LinkCatchEvent { name: n } if n == name),
-        );
-        match (found.next(), found.next()) {
-            (Some((id, _)), None) => Some(id),
-            _ => None,
-        }
+    /// The link catch events named `name`, in document order.
+    pub(crate) fn link_catches(&self, name: &str) -> Vec<NodeId> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(
+                |(_, node)| matches!(&node.kind, NodeKind::LinkCatchEvent { name: n } if n == name),
+            )
+            .map(|(id, _)| id)
+            .collect()
     }
 }
 
@@ -98,7 +99,7 @@ pub(crate) struct Timer {
     /// `timeDuration`, `timeDate` or `timeCycle`.
     pub(crate) kind: TimerKind,
     /// The text of the element; `None` when the element has no attribute (no `xsi:type`), which
-    /// the core does not read (BPMN.md section 7).
+    /// the core does not read (api/semantics.md, "Timers").
     pub(crate) text: Option<String>,
 }
 
@@ -193,8 +194,8 @@ pub(crate) enum NodeKind {
     },
     /// `bpmn:userTask` with its form.
     UserTask {
-        /// The `camunda:formData` fields, in document order.
-        form_fields: Vec<FormField>,
+        /// Its form.
+        form: UserTaskForm,
     },
     /// `bpmn:manualTask`.
     ManualTask,
@@ -289,19 +290,33 @@ pub(crate) struct SequenceFlow {
     pub(crate) condition: Option<Source>,
 }
 
+/// A user task's form as `user_task_parser.js` reads it: every attribute as written, `None`
+/// where the model has none (and the consumer API then leaves the key out).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct UserTaskForm {
+    /// The `camunda:formData` fields, in document order.
+    pub(crate) fields: Vec<FormField>,
+    /// The `preferredControl` `camunda:property` of the task.
+    pub(crate) preferred_control: Option<String>,
+    /// The `description` `camunda:property`.
+    pub(crate) description: Option<String>,
+    /// The `finishedMessage` `camunda:property`.
+    pub(crate) finished_message: Option<String>,
+}
+
 /// A field of a user task's form (`camunda:formField`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FormField {
     /// `id`.
-    pub(crate) id: String,
+    pub(crate) id: Option<String>,
     /// `label`, if any.
     pub(crate) label: Option<String>,
-    /// `type`.
-    pub(crate) field_type: String,
+    /// `type`, if any.
+    pub(crate) field_type: Option<String>,
     /// `defaultValue` as written, if any.
     pub(crate) default_value: Option<String>,
-    /// `camunda:properties` `preferredControl`... the core reads it from the attribute.
+    /// `preferredControl`, if any.
     pub(crate) preferred_control: Option<String>,
-    /// The `camunda:value` children of an `enum` field: `(id, name)`.
-    pub(crate) enum_values: Vec<(String, String)>,
+    /// For an `enum` field (only), its `camunda:value` children: `(id, name)`.
+    pub(crate) enum_values: Option<Vec<(Option<String>, Option<String>)>>,
 }

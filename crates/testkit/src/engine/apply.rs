@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::external_tasks::ExternalTask;
 use super::failure::Failure;
@@ -84,7 +84,8 @@ impl State {
                     );
                     let mut more = Effects::default();
                     if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
-                        let _ = parent.fail_activity(&child.parent_fni, failure, &mut more);
+                        let exit = Payload::json(failure.as_exit_payload());
+                        let _ = parent.fail_activity(&child.parent_fni, failure, exit, &mut more);
                     }
                     pending.push(more);
                     continue;
@@ -121,9 +122,7 @@ impl State {
             });
         *waiters = waiting;
         for waiter in reached {
-            let _ = waiter
-                .tx
-                .send(Ok((end.to_owned(), payload.as_ref().clone())));
+            let _ = waiter.tx.send(Ok((end.to_owned(), payload.sent())));
         }
     }
 
@@ -173,12 +172,7 @@ impl State {
                     .waiting
                     .iter()
                     .filter(|w| w.wait == send)
-                    .map(|w| {
-                        (
-                            w.flow_node_instance_id.clone(),
-                            Arc::clone(&w.token.payload),
-                        )
-                    })
+                    .map(|w| (w.flow_node_instance_id.clone(), w.token.payload.clone()))
                     .collect();
                 for (fni, own) in senders {
                     // The sender keeps its own payload.
@@ -191,7 +185,9 @@ impl State {
         (fx, receivers)
     }
 
-    /// Starts a sub-process or called model for a waiting parent.
+    /// Starts a sub-process or called model for a waiting parent. A call activity checks its
+    /// model and start event before it suspends (`call_activity_handler.js`,
+    /// `_executeHandler`): without them it fails with an `onEnter` and an `onExit` alone.
     fn start_child(&mut self, child: instance::NewChild) -> Effects {
         let mut fx = Effects::default();
         let Some(parent) = self.instances.get(&child.parent_instance) else {
@@ -214,9 +210,7 @@ impl State {
                 None => {
                     let failure =
                         Failure::engine(404, format!("ProcessModel with id {model} not found!"));
-                    if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
-                        let _ = parent.fail_activity(&child.parent_fni, failure, &mut fx);
-                    }
+                    self.fail_parent(&child, failure, &mut fx);
                     return fx;
                 }
             },
@@ -227,10 +221,10 @@ impl State {
             .iter()
             .position(|node| matches!(node.kind, crate::bpmn::NodeKind::StartEvent { .. }))
         else {
-            let failure = Failure::engine(404, "The process model has no StartEvent.");
-            if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
-                let _ = parent.fail_activity(&child.parent_fni, failure, &mut fx);
-            }
+            // The start event's id is read from what `find` did not find.
+            let failure =
+                Failure::opaque(500, "Cannot read properties of undefined (reading 'id')");
+            self.fail_parent(&child, failure, &mut fx);
             return fx;
         };
         let depth = parent.depth + 1;
@@ -243,12 +237,17 @@ impl State {
                     "Sub-processes and call activities are nested more than {MAX_DEPTH} levels deep."
                 ),
             );
-            if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
-                let _ = parent.fail_activity(&child.parent_fni, failure, &mut fx);
-            }
+            self.fail_parent(&child, failure, &mut fx);
             return fx;
         }
         let correlation_id = parent.correlation_id.clone();
+        let owner = parent.owner.clone();
+        let parent_id = parent.id.clone();
+        if !embedded {
+            if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
+                parent.suspend_for_child(&child.parent_fni);
+            }
+        }
         let instance = Instance::start(
             Spawn {
                 id: child.child_id,
@@ -256,8 +255,8 @@ impl State {
                 process,
                 model_id,
                 correlation_id: correlation_id.clone(),
-                owner: parent.owner.clone(),
-                parent: Some(parent.id.clone()),
+                owner,
+                parent: Some(parent_id),
                 parent_link: Some((child.parent_instance, child.parent_fni, embedded)),
                 depth,
                 start,
@@ -275,6 +274,15 @@ impl State {
         fx
     }
 
+    /// The child of a waiting sub-process or call activity could not start: the parent's
+    /// activity fails with `{error, additionalInformation}` in its `onExit`.
+    fn fail_parent(&mut self, child: &instance::NewChild, failure: Failure, fx: &mut Effects) {
+        if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
+            let exit = Payload::json(failure.as_exit_payload());
+            let _ = parent.fail_activity(&child.parent_fni, failure, exit, fx);
+        }
+    }
+
     /// An instance stopped: its blocked starts are answered, and its parent goes on.
     fn stopped(&mut self, id: &str) -> Effects {
         let mut fx = Effects::default();
@@ -288,8 +296,9 @@ impl State {
                     (RunState::Failed(failure), _) => {
                         Err(Reject::new(failure.status, failure.message.clone()))
                     }
-                    (_, Until::Finished) => match instance.results.last() {
-                        Some((end, payload)) => Ok((end.clone(), payload.as_ref().clone())),
+                    // Only an announced end answers (a terminate end event announces none).
+                    (_, Until::Finished) => match &instance.ended {
+                        Some((end, payload)) => Ok((end.clone(), payload.sent())),
                         None => {
                             unanswered.push(waiter);
                             continue;
@@ -320,44 +329,32 @@ impl State {
         let Some((parent_id, parent_fni, embedded)) = instance.parent_link.clone() else {
             return fx;
         };
-        let outcome = match &instance.state {
-            RunState::Running => return fx,
-            RunState::Failed(failure) => Err(failure.clone()),
-            RunState::Finished => {
-                let (end, payload) = instance
-                    .results
-                    .last()
-                    .cloned()
-                    .unwrap_or_else(|| (String::new(), Arc::new(Value::Null)));
-                if embedded {
-                    Ok(payload)
-                } else {
-                    let name = instance
-                        .process
-                        .node(&end)
-                        .and_then(|node| instance.process.nodes[node].name.clone());
-                    // call_activity_handler.js: a nested call activity's result is unwrapped once.
-                    let result = match payload.as_ref() {
-                        Value::Object(object)
-                            if object.contains_key("result")
-                                && object.contains_key("endEventId") =>
-                        {
-                            object.get("result").cloned().unwrap_or(Value::Null)
-                        }
-                        other => other.clone(),
-                    };
-                    Ok(Arc::new(serde_json::json!({
-                        "result": result,
-                        "endEventId": end,
-                        "endEventName": name,
-                    })))
-                }
-            }
+        let outcome = match (&instance.state, embedded) {
+            (RunState::Running, _) => return fx,
+            // sub_process_handler.js passes the inner error on as it is;
+            // execute_process_service.js passes on a call activity's child's error as it is
+            // only when it has a code and a name.
+            (RunState::Failed(failure), true) => Err(failure.clone()),
+            (RunState::Failed(failure), false) => Err(failure.for_caller()),
+            // sub_process_handler.js resolves with the announcing end event's payload, or with
+            // nothing when the sub-process finished without one (a terminate end event).
+            (RunState::Finished, true) => Ok(instance
+                .ended
+                .as_ref()
+                .map_or_else(Payload::undefined, |(_, payload)| payload.clone())),
+            (RunState::Finished, false) => match &instance.ended {
+                Some((end, payload)) => call_activity_result(instance, end, payload),
+                // startAndAwaitEndEvent waits for an announced end, which never comes.
+                None => return fx,
+            },
         };
         if let Some(parent) = self.instances.get_mut(&parent_id) {
             let _ = match outcome {
                 Ok(payload) => parent.resume_with(&parent_fni, payload, &mut fx),
-                Err(failure) => parent.fail_activity(&parent_fni, failure, &mut fx),
+                Err(failure) => {
+                    let exit = Payload::json(failure.as_exit_payload());
+                    parent.fail_activity(&parent_fni, failure, exit, &mut fx)
+                }
             };
         }
         fx
@@ -374,14 +371,14 @@ impl State {
                 .map(|w| {
                     (
                         matches!(w.wait, Wait::BoundaryTimer { .. }),
-                        Arc::clone(&w.token.payload),
+                        w.token.payload.clone(),
                     )
                 });
             if let Some((boundary, payload)) = found {
                 // timer boundary events continue with `{}`; a timer catch event and a script
                 // keep the token's payload.
                 let payload = if boundary {
-                    Arc::new(Value::Object(serde_json::Map::new()))
+                    Payload::empty_object()
                 } else {
                     payload
                 };
@@ -405,3 +402,44 @@ const MAX_CHILDREN: usize = 1000;
 /// How many flow nodes messages, signals and send tasks may wake in one operation; later ones
 /// are not delivered (and logged), as if nobody had been waiting.
 const MAX_WAKE_UPS: usize = 10_000;
+
+/// What a call activity's token holds after its child announced its end at `end` with
+/// `payload` (`call_activity_handler.js`, `_createResultTokenPayloadFromCallActivityResult`):
+/// `{result, endEventId, endEventName}`, a nested call activity's result unwrapped once,
+/// `endEventName` left out for an end event without a name. The payload's `result` is read
+/// without a check, so a child that ends with `undefined` or `null` fails the call activity.
+fn call_activity_result(
+    instance: &Instance,
+    end: &str,
+    payload: &Payload,
+) -> Result<Payload, Failure> {
+    if payload.is_undefined() || payload.sent() == Some(Value::Null) {
+        let what = if payload.is_undefined() {
+            "undefined"
+        } else {
+            "null"
+        };
+        return Err(Failure::opaque(
+            500,
+            format!("Cannot read properties of {what} (reading 'result')"),
+        ));
+    }
+    let nested = ["result", "endEventName", "endEventId"]
+        .iter()
+        .all(|key| payload.member(key).is_some());
+    let result = match payload.member("result") {
+        Some(inner) if nested => inner.clone(),
+        _ => payload.stored(),
+    };
+    let mut wrapped = Map::new();
+    wrapped.insert("result".to_owned(), result);
+    wrapped.insert("endEventId".to_owned(), Value::String(end.to_owned()));
+    if let Some(name) = instance
+        .process
+        .node(end)
+        .and_then(|node| instance.process.nodes[node].name.clone())
+    {
+        wrapped.insert("endEventName".to_owned(), Value::String(name));
+    }
+    Ok(Payload::json(Value::Object(wrapped)))
+}

@@ -4,7 +4,7 @@
 //! `BadRequestError`, ...), `BpmnError`s from error end events, and whatever a script throws.
 //! Three places show an error: a blocked start answers its status and message
 //! (`_code`, else 500); the correlation stores its JSON serialisation; an error boundary event
-//! that catches it puts that serialisation on the token (BPMN.md section 5).
+//! that catches it puts the error on the token (api/semantics.md, "Errors").
 
 use serde_json::{Map, Value, json};
 
@@ -24,6 +24,10 @@ pub(crate) struct Failure {
     /// The error's JSON serialisation: what the correlation stores and a catching boundary
     /// event leaves on the token.
     pub(crate) json: Value,
+    /// Whether `(error.errorCode || error.code) && error.name` holds: such an error reaches
+    /// the caller of a call activity as it is, any other as an `InternalServerError` with its
+    /// message (`execute_process_service.js`, `_startAndAwaitEndEvent`).
+    pub(crate) preset: bool,
 }
 
 impl Failure {
@@ -44,6 +48,7 @@ impl Failure {
             name: name.to_owned(),
             code: String::new(),
             json: json!({ "_code": status, "name": name }),
+            preset: true,
         }
     }
 
@@ -65,6 +70,8 @@ impl Failure {
             name: name.to_owned(),
             code: code.to_owned(),
             json: json!({ "name": name, "code": code }),
+            // `errorCode` is not set; `code` is the model's, `''` without one.
+            preset: !code.is_empty() && !name.is_empty(),
         }
     }
 
@@ -75,14 +82,21 @@ impl Failure {
             .and_then(|code| u16::try_from(code).ok())
             .filter(|code| (100..1000).contains(code))
             .unwrap_or(500);
-        let code = match &thrown.json {
-            Value::Object(object) => object.get("code").map(js_string).unwrap_or_default(),
-            _ => String::new(),
+        let member = |key: &str| match &thrown.json {
+            Value::Object(object) => object.get(key).cloned(),
+            _ => None,
         };
+        let code = member("code").as_ref().map(js_string).unwrap_or_default();
+        let coded = [member("errorCode"), member("code")]
+            .iter()
+            .flatten()
+            .any(truthy);
+        let name = thrown.name.clone().unwrap_or_default();
         Failure {
             status,
             message: thrown.message.clone(),
-            name: thrown.name.clone().unwrap_or_default(),
+            preset: coded && !name.is_empty(),
+            name,
             code,
             json: match &thrown.json {
                 Value::Null => Value::Object(Map::new()),
@@ -91,7 +105,8 @@ impl Failure {
         }
     }
 
-    /// A plain error whose serialisation is `{}` (BPMN.md section 7, a past `timeDate`).
+    /// A plain error whose serialisation is `{}` (a `TypeError`, or the error of a past
+    /// `timeDate`: api/semantics.md, "Timers").
     pub(crate) fn opaque(status: u16, message: impl Into<String>) -> Failure {
         Failure {
             status,
@@ -99,7 +114,43 @@ impl Failure {
             name: "Error".to_owned(),
             code: String::new(),
             json: Value::Object(Map::new()),
+            preset: false,
         }
+    }
+
+    /// The error as the caller of a call activity receives it from its child.
+    pub(crate) fn for_caller(&self) -> Failure {
+        if self.preset {
+            self.clone()
+        } else {
+            Failure::engine(500, self.message.clone())
+        }
+    }
+
+    /// `error.additionalInformation`: the `errorDetails` of a service error, or what an error
+    /// carries under that name.
+    pub(crate) fn additional_information(&self) -> Option<&Value> {
+        let Value::Object(object) = &self.json else {
+            return None;
+        };
+        let key = if object.contains_key("_code") {
+            "_additionalInformation"
+        } else {
+            "additionalInformation"
+        };
+        object.get(key)
+    }
+
+    /// What a sub-process or call activity that failed with this error shows in its `onExit`
+    /// (`sub_process_handler.js`, `call_activity_handler.js`): `{error: message,
+    /// additionalInformation}`, the latter left out when there is none.
+    pub(crate) fn as_exit_payload(&self) -> Value {
+        let mut exit = Map::new();
+        exit.insert("error".to_owned(), Value::String(self.message.clone()));
+        if let Some(information) = self.additional_information() {
+            exit.insert("additionalInformation".to_owned(), information.clone());
+        }
+        Value::Object(exit)
     }
 
     /// Whether the core takes it for a termination (`flow_node_handler_interruptible.js`:
@@ -114,5 +165,16 @@ fn js_string(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Whether JavaScript takes a JSON value for true.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
     }
 }

@@ -40,7 +40,7 @@ pub(crate) use external_tasks::HandedOut;
 use external_tasks::{LockEnd, Tasks};
 use instance::{Effects, Instance, NotWaiting, Outcome, Spawn, TaskError, Wait};
 pub(crate) use retention::Retention;
-use token::Token;
+use token::{Payload, Token};
 pub(crate) use views::Scope;
 
 /// A refusal in the engine's words: status and plain-text message.
@@ -68,18 +68,20 @@ pub(crate) enum Until {
     EndEvent(String),
 }
 
-/// How a blocked start ends: the end event and the payload there, or the instance's failure
-/// as the engine answers it (status and message).
-pub(crate) type Ending = Result<(String, Value), Reject>;
+/// How a blocked start ends: the end event and the payload there (`None` for `undefined`, which
+/// the answer leaves out), or the instance's failure as the engine answers it (status and
+/// message).
+pub(crate) type Ending = Result<(String, Option<Value>), Reject>;
 
 struct Waiter {
     until: Until,
     tx: oneshot::Sender<Ending>,
 }
 
+/// A correlation: its process instances, oldest first (it was created with the first; the
+/// correlation routes say it was created when its oldest kept entry was).
 #[derive(Default)]
 struct Correlation {
-    created_at: String,
     instances: Vec<String>,
 }
 
@@ -299,21 +301,18 @@ impl Engine {
 
     // ---- starting ---------------------------------------------------------------------------
 
-    /// Starts an instance, with the checks and messages of the engine.
+    /// Starts an instance, with the checks and messages of the engine, in its order
+    /// (`consumer_api_core` `process_model_execution_adapter.js`, then `process_engine_core`
+    /// `execute_process_service.js`, `_validateStartRequest` and `_createProcessInstanceConfig`):
+    /// the callback type; the model; that it is executable; the start event (any flow node of
+    /// that id, or the single start event); for callback type 3 that an end event is named and
+    /// is a flow node of the model (of any kind); then that the start event is one.
     pub(crate) fn start(&self, request: StartRequest) -> Result<Started, Reject> {
         // JavaScript's `includes` compares exactly.
-        let until = match request.callback {
-            1.0 => None,
-            2.0 => Some(Until::Finished),
-            3.0 => match request.end_event.as_deref().filter(|e| !e.is_empty()) {
-                Some(end) => Some(Until::EndEvent(end.to_owned())),
-                None => {
-                    return Err(Reject::new(
-                        400,
-                        "Must provide an EndEventId, when using callback type 'CallbackOnEndEventReached'!",
-                    ));
-                }
-            },
+        let callback = match request.callback {
+            1.0 => 1,
+            2.0 => 2,
+            3.0 => 3,
             other => {
                 return Err(Reject::new(
                     400,
@@ -331,48 +330,59 @@ impl Engine {
         if !process.executable {
             return Err(Reject::new(400, "The process model is not executable!"));
         }
-        let start = match request.start_event.as_deref().filter(|s| !s.is_empty()) {
-            None => {
-                let mut starts = process.start_events();
-                match (starts.next(), starts.next()) {
-                    (Some(only), None) => process.node(&only.id),
-                    (None, _) => None,
-                    (Some(_), Some(_)) => {
-                        return Err(Reject::new(
-                            400,
-                            "The Process Model contains multiple StartEvents, but no initial StartEvent was defined.",
-                        ));
-                    }
-                }
-            }
-            Some(id) => match process.node(id) {
-                None => {
-                    return Err(Reject::new(
-                        404,
-                        format!("StartEvent with ID '{id}' not found!"),
-                    ));
-                }
-                Some(node) if process.start_events().any(|s| s.id == id) => Some(node),
-                Some(_) => {
-                    return Err(Reject::new(
-                        404,
-                        format!("Start event with id '{id}' not found!"),
-                    ));
-                }
-            },
-        };
-        let start =
-            start.ok_or_else(|| Reject::new(400, "The process model has no StartEvent."))?;
-        if let Some(Until::EndEvent(end)) = &until {
-            if !process.end_events().any(|e| &e.id == end) {
-                // The engine names the start event here, or `undefined` (sic).
-                let named = request.start_event.as_deref().unwrap_or("undefined");
+        let start_event = request.start_event.as_deref().filter(|s| !s.is_empty());
+        match start_event {
+            Some(id) if process.node(id).is_none() => {
                 return Err(Reject::new(
                     404,
-                    format!("EndEvent with ID '{named}' not found!"),
+                    format!("StartEvent with ID '{id}' not found!"),
                 ));
             }
+            Some(_) => {}
+            None if process.start_events().count() > 1 => {
+                return Err(Reject::new(
+                    400,
+                    "The Process Model contains multiple StartEvents, but no initial StartEvent was defined.",
+                ));
+            }
+            None => {}
         }
+        let until = match callback {
+            1 => None,
+            2 => Some(Until::Finished),
+            _ => {
+                let Some(end) = request.end_event.as_deref().filter(|e| !e.is_empty()) else {
+                    return Err(Reject::new(
+                        400,
+                        "Must provide an EndEventId, when using callback type 'CallbackOnEndEventReached'!",
+                    ));
+                };
+                // Any flow node passes; only an end event can answer, though.
+                if process.node(end).is_none() {
+                    // The engine names the start event here, or `undefined` (sic).
+                    let named = request.start_event.as_deref().unwrap_or("undefined");
+                    return Err(Reject::new(
+                        404,
+                        format!("EndEvent with ID '{named}' not found!"),
+                    ));
+                }
+                Some(Until::EndEvent(end.to_owned()))
+            }
+        };
+        let start = match start_event {
+            Some(id) => process
+                .start_events()
+                .find(|s| s.id == id)
+                .and_then(|s| process.node(&s.id))
+                .ok_or_else(|| {
+                    Reject::new(404, format!("Start event with id '{id}' not found!"))
+                })?,
+            None => process
+                .start_events()
+                .next()
+                .and_then(|s| process.node(&s.id))
+                .ok_or_else(|| Reject::new(400, "The process model has no StartEvent."))?,
+        };
 
         let correlation_id = request
             .correlation_id
@@ -391,7 +401,7 @@ impl Engine {
                 parent_link: None,
                 depth: 0,
                 start,
-                token: Token::new(Arc::new(request.input)),
+                token: Token::new(Payload::json(request.input)),
                 clock: Arc::clone(&self.clock),
             },
             &mut fx,
@@ -400,10 +410,7 @@ impl Engine {
         let correlation = state
             .correlations
             .entry(correlation_id.clone())
-            .or_insert_with(|| Correlation {
-                created_at: instance.created_at.clone(),
-                instances: Vec::new(),
-            });
+            .or_default();
         correlation.instances.push(instance_id.clone());
         if correlation.instances.len() == 1 {
             state.order_correlation(&correlation_id);
@@ -429,7 +436,12 @@ impl Engine {
 
     // ---- user tasks, manual tasks, empty activities, events ---------------------------------
 
-    /// Finishes a waiting user task, manual task or empty activity.
+    /// Finishes a waiting user task, manual task or empty activity, as the consumer API does
+    /// (`consumer_api_core` `consumer_api_service.js`, `finishUserTask` and its siblings): the
+    /// flow node instance is looked up among the instance's suspended ones in the correlation
+    /// (404 when none), then converted by the route's converter, which fails on a flow node
+    /// of another kind (a `TypeError`, 500) and on one inside an embedded sub-process (whose
+    /// instance has no correlation, 404).
     pub(crate) fn finish_waiting(
         &self,
         instance_id: &str,
@@ -439,51 +451,59 @@ impl Engine {
         outcome: Outcome,
     ) -> Result<(), Reject> {
         let mut state = self.lock();
-        if *wait == Wait::UserTask
-            && state
-                .instances
-                .get(instance_id)
-                .is_some_and(Instance::is_embedded)
-        {
+        let instance = state
+            .instances
+            .get_mut(instance_id)
+            .filter(|i| i.is_running() && i.correlation_id == correlation_id);
+        let suspended = instance.as_ref().and_then(|instance| {
+            instance
+                .waiting
+                .iter()
+                .find(|w| w.flow_node_instance_id == flow_node_instance_id)
+                .filter(|w| w.wait.is_suspended())
+                .map(|w| w.wait.clone())
+        });
+        let (Some(instance), Some(found)) = (instance, suspended) else {
+            let what = match wait {
+                Wait::UserTask => "a UserTask",
+                Wait::ManualTask => "a ManualTask",
+                _ => "an EmptyActivity",
+            };
+            return Err(Reject::new(
+                404,
+                format!(
+                    "ProcessInstance '{instance_id}' in Correlation '{correlation_id}' does not have {what} with id '{flow_node_instance_id}'"
+                ),
+            ));
+        };
+        if found != *wait {
+            return Err(Reject::new(
+                500,
+                "Cannot read properties of undefined (reading 'correlationId')",
+            ));
+        }
+        if instance.is_embedded() {
             return Err(no_correlation_for(instance_id));
         }
         let mut fx = Effects::default();
-        let done = state
-            .instances
-            .get_mut(instance_id)
-            .filter(|i| i.correlation_id == correlation_id)
-            .filter(|i| {
-                i.waiting
-                    .iter()
-                    .any(|w| w.flow_node_instance_id == flow_node_instance_id && &w.wait == wait)
-            })
-            .map(|i| i.resume(flow_node_instance_id, outcome, &mut fx));
-        match done {
-            Some(Ok(())) => {
+        match instance.resume(flow_node_instance_id, outcome, &mut fx) {
+            Ok(()) => {
                 self.settle(state, fx);
                 Ok(())
             }
-            Some(Err(NotWaiting)) | None => {
-                let what = match wait {
-                    Wait::UserTask => "a UserTask",
-                    Wait::ManualTask => "a ManualTask",
-                    _ => "an EmptyActivity",
-                };
-                Err(Reject::new(
-                    404,
-                    format!(
-                        "ProcessInstance '{instance_id}' in Correlation '{correlation_id}' does not have {what} with id '{flow_node_instance_id}'"
-                    ),
-                ))
-            }
+            // Found waiting just above, under the same lock.
+            Err(NotWaiting) => Err(Reject::new(
+                500,
+                "The flow node instance stopped waiting while it was finished.",
+            )),
         }
     }
 
     /// Delivers a message or signal to every catch event waiting for it, in any correlation.
-    pub(crate) fn trigger(&self, wait: &Wait, payload: &Value) {
+    pub(crate) fn trigger(&self, wait: &Wait, payload: Payload) {
         let state = self.lock();
         let fx = Effects {
-            published: vec![(wait.clone(), Arc::new(payload.clone()))],
+            published: vec![(wait.clone(), payload)],
             ..Effects::default()
         };
         self.settle(state, fx);
@@ -570,12 +590,13 @@ impl Engine {
         Ok(())
     }
 
-    /// A worker's result: it replaces the token payload and the instance goes on.
+    /// A worker's result: it replaces the token payload (`undefined` without one) and the
+    /// instance goes on.
     pub(crate) fn finish_task(
         &self,
         task_id: &str,
         worker_id: &str,
-        result: Value,
+        result: Payload,
     ) -> Result<(), Reject> {
         self.complete_task(task_id, worker_id, |instance, fni, fx| {
             instance.resume(fni, Outcome::Result(result), fx)

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{Engine, StartRequest};
 use crate::auth::Identity;
-use crate::engine::instance::Wait;
+use crate::engine::instance::{Payload, Wait};
 
 /// One flow node `n<index>` of a kind picked by `kind`.
 fn element(index: usize, kind: usize, pick: usize) -> String {
@@ -136,8 +136,8 @@ proptest! {
             owner,
         };
         let _ = engine.start(request);
-        engine.trigger(&Wait::Message("m".to_owned()), &json!({"m": true}));
-        engine.trigger(&Wait::Signal("s".to_owned()), &json!({"s": true}));
+        engine.trigger(&Wait::Message("m".to_owned()), Payload::json(json!({"m": true})));
+        engine.trigger(&Wait::Signal("s".to_owned()), Payload::json(json!({"s": true})));
         let _ = engine.correlations("dummy_token", false);
     }
 }

@@ -1,21 +1,21 @@
 //! What the query routes answer: the engine's state as the API's bodies.
 
 use process_engine_api_types::models::{
-    self, ActiveToken, CorrelationError, CorrelationResult, CorrelationState, EmptyActivity,
-    EmptyActivityList, Event, EventList, EventType, FormFieldEnumValue, FormFieldType, ManualTask,
-    ManualTaskList, ProcessInstance, TokenHistory, UserTask, UserTaskList,
+    self, ActiveToken, CorrelationError, CorrelationResult, CorrelationState, Event, EventList,
+    EventType, ProcessInstance, TokenHistory,
 };
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::failure::Failure;
 use super::instance::{HistoryEntry, Instance, RunState, Wait, Waiting};
 use super::no_correlation_for;
+use super::token::JsToken;
 use super::{Deployment, Engine, Reject, State, model_not_found};
-use crate::bpmn::NodeKind;
-use crate::bpmn::js;
+use crate::bpmn::js::{self, JsError};
+use crate::bpmn::{FormField, NodeKind, UserTaskForm};
 
 /// Which waiting flow nodes a list route shows. `None` means any.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,8 +49,31 @@ impl Suspended<'_> {
         &self.instance.process.nodes[self.waiting.node]
     }
 
-    fn name(&self) -> String {
-        self.node().name.clone().unwrap_or_default()
+    /// The keys every task item has: `{id, flowNodeInstanceId, name, correlationId,
+    /// processModelId, processInstanceId}`, `name` left out for a node without one.
+    fn item(&self) -> Map<String, Value> {
+        let mut item = Map::new();
+        item.insert("id".to_owned(), Value::String(self.node().id.clone()));
+        item.insert(
+            "flowNodeInstanceId".to_owned(),
+            Value::String(self.waiting.flow_node_instance_id.clone()),
+        );
+        if let Some(name) = &self.node().name {
+            item.insert("name".to_owned(), Value::String(name.clone()));
+        }
+        item.insert(
+            "correlationId".to_owned(),
+            Value::String(self.instance.correlation_id.clone()),
+        );
+        item.insert(
+            "processModelId".to_owned(),
+            Value::String(self.instance.model_id.clone()),
+        );
+        item.insert(
+            "processInstanceId".to_owned(),
+            Value::String(self.instance.id.clone()),
+        );
+        item
     }
 }
 
@@ -83,41 +106,29 @@ macro_rules! common {
 }
 
 impl Engine {
-    /// The waiting user tasks in `scope`. A user task inside an embedded sub-process cannot be
-    /// listed: every list that meets it, and `user_tasks/own` for everyone while one exists,
-    /// answers 404 naming the sub-process instance (BPMN.md section 7, recorded in
-    /// d08_subprocess).
-    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> Result<UserTaskList, Reject> {
+    /// The waiting user tasks in `scope`, as `{"userTasks": [...]}`, presented as
+    /// `consumer_api_core` `converters/user_task_converter.js` presents them: form-field
+    /// expressions evaluated over the token the instance's stored exits make, their values
+    /// with their JSON type; an expression that throws fails the whole list (500 with its
+    /// message). A user task inside an embedded sub-process fails it too ([`Engine::hidden`]).
+    pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> Result<Value, Reject> {
         let state = self.lock();
-        let hidden = state
-            .instance_order
-            .iter()
-            .filter_map(|id| state.instances.get(id))
-            .filter(|instance| instance.is_running() && instance.is_embedded())
-            .filter(|instance| scope.owner.is_some() || scope.contains(instance))
-            .find(|instance| instance.waiting.iter().any(|w| w.wait == Wait::UserTask));
-        if let Some(instance) = hidden {
-            return Err(no_correlation_for(&instance.id));
-        }
-        let mut list = UserTaskList::default();
+        hidden(&state, scope, &Wait::UserTask)?;
+        let mut tasks = Vec::new();
         for s in state
             .suspended(scope)
             .filter(|s| s.waiting.wait == Wait::UserTask)
         {
-            let mut task = UserTask::default();
-            common!(task, s);
-            task.name = s.name();
-            task.token_payload = s.waiting.token.payload.as_ref().clone();
-            if let NodeKind::UserTask { form_fields } = &s.node().kind {
-                let token = s.waiting.token.to_js();
-                task.data.form_fields = form_fields
-                    .iter()
-                    .map(|field| form_field(field, &token))
-                    .collect();
-            }
-            list.user_tasks.push(task);
+            let NodeKind::UserTask { form } = &s.node().kind else {
+                continue;
+            };
+            let token = s.instance.stored_exits_token().to_js();
+            let mut task = s.item();
+            task.insert("data".to_owned(), presented_form(form, &token)?);
+            task.insert("tokenPayload".to_owned(), s.waiting.token.payload.stored());
+            tasks.push(Value::Object(task));
         }
-        Ok(list)
+        Ok(json!({ "userTasks": tasks }))
     }
 
     /// The tokens waiting in flow nodes of running instances of `model`, or of `instance`.
@@ -146,42 +157,41 @@ impl Engine {
                     .clone_from(&s.waiting.flow_node_instance_id);
                 token.identity = s.instance.owner.to_model();
                 token.created_at.clone_from(&s.waiting.since);
-                token.payload = s.waiting.token.payload.as_ref().clone();
+                token.payload = s.waiting.token.payload.stored();
                 token
             })
             .collect()
     }
 
-    pub(crate) fn manual_tasks(&self, scope: Scope<'_>) -> ManualTaskList {
-        let state = self.lock();
-        let mut list = ManualTaskList::default();
-        for s in state
-            .suspended(scope)
-            .filter(|s| s.waiting.wait == Wait::ManualTask)
-        {
-            let mut task = ManualTask::default();
-            common!(task, s);
-            task.name = s.name();
-            task.token_payload = s.waiting.token.payload.as_ref().clone();
-            list.manual_tasks.push(task);
-        }
-        list
+    /// The waiting manual tasks in `scope`, as `{"manualTasks": [...]}` (one inside an
+    /// embedded sub-process fails the list, [`hidden`]).
+    pub(crate) fn manual_tasks(&self, scope: Scope<'_>) -> Result<Value, Reject> {
+        self.waiting_items(scope, &Wait::ManualTask, "manualTasks")
     }
 
-    pub(crate) fn empty_activities(&self, scope: Scope<'_>) -> EmptyActivityList {
+    /// The waiting empty activities in `scope`, as `{"emptyActivities": [...]}` (one inside an
+    /// embedded sub-process fails the list, [`hidden`]).
+    pub(crate) fn empty_activities(&self, scope: Scope<'_>) -> Result<Value, Reject> {
+        self.waiting_items(scope, &Wait::EmptyActivity, "emptyActivities")
+    }
+
+    /// `{<key>: [...]}` of the flow nodes in `scope` waiting for `kind`, each with its
+    /// `tokenPayload` (`manual_task_converter.js`, `empty_activity_converter.js`).
+    fn waiting_items(&self, scope: Scope<'_>, kind: &Wait, key: &str) -> Result<Value, Reject> {
         let state = self.lock();
-        let mut list = EmptyActivityList::default();
-        for s in state
+        hidden(&state, scope, kind)?;
+        let items: Vec<Value> = state
             .suspended(scope)
-            .filter(|s| s.waiting.wait == Wait::EmptyActivity)
-        {
-            let mut activity = EmptyActivity::default();
-            common!(activity, s);
-            activity.name = s.name();
-            activity.token_payload = s.waiting.token.payload.as_ref().clone();
-            list.empty_activities.push(activity);
-        }
-        list
+            .filter(|s| s.waiting.wait == *kind)
+            .map(|s| {
+                let mut item = s.item();
+                item.insert("tokenPayload".to_owned(), s.waiting.token.payload.stored());
+                Value::Object(item)
+            })
+            .collect();
+        let mut list = Map::new();
+        list.insert(key.to_owned(), Value::Array(items));
+        Ok(Value::Object(list))
     }
 
     pub(crate) fn events(&self, scope: Scope<'_>) -> EventList {
@@ -203,38 +213,49 @@ impl Engine {
         list
     }
 
-    /// The end events reached by the finished instances of `model` in `correlation`.
+    /// The end events that wrote their exit in `correlation`'s instances of `model`, as
+    /// `consumer_api_core` `consumer_api_service.js`, `getProcessResultForCorrelation`, finds
+    /// them: the model is looked up first (its 404 wins), then the correlation; instances
+    /// with a parent (started by a call activity or with a `callerId`) are left out, and so
+    /// are end events the model as deployed now does not have.
     pub(crate) fn results(
         &self,
         correlation: &str,
         model: &str,
     ) -> Result<Vec<CorrelationResult>, Reject> {
         let state = self.lock();
+        let deployment = state
+            .deployments
+            .get(model)
+            .ok_or_else(|| model_not_found(model))?;
         let entry = state.correlations.get(correlation).ok_or_else(|| {
             Reject::new(
                 404,
                 format!("No process results for correlation with id '{correlation}' found."),
             )
         })?;
-        if !state.deployments.contains_key(model) {
-            return Err(model_not_found(model));
-        }
+        let ends: Vec<&str> = deployment
+            .process
+            .end_events()
+            .map(|end| end.id.as_str())
+            .collect();
         let mut results = Vec::new();
         for instance in entry
             .instances
             .iter()
             .filter_map(|id| state.instances.get(id))
         {
-            // Error and terminate end events leave a result too, though the instance failed;
-            // call_activity_handler.js: a called model's results are not listed.
-            if instance.model_id != model || instance.parent_link.is_some() {
+            if instance.model_id != model || instance.parent.is_some() {
                 continue;
             }
             for (end, payload) in &instance.results {
+                if !ends.contains(&end.as_str()) {
+                    continue;
+                }
                 let mut result = CorrelationResult::default();
                 result.correlation_id = correlation.to_owned();
                 result.end_event_id.clone_from(end);
-                result.token_payload = payload.as_ref().clone();
+                result.token_payload = payload.stored();
                 results.push(result);
             }
         }
@@ -266,68 +287,102 @@ impl Engine {
     }
 
     // ---- management: correlations and token history -----------------------------------------
+    //
+    // As `correlation.service` and `correlations.repository.sequelize` read them: each process
+    // instance (embedded sub-processes aside) is an entry of its correlation with its owner,
+    // state and error; a caller may see the entries of the development token and their own.
 
+    /// One correlation. Unknown: 404; known, but no entry is the caller's or the development
+    /// token's: another 404; else every entry of it, the other callers' too
+    /// (`CorrelationService.getByCorrelationId` filters only to decide).
     pub(crate) fn correlation(&self, id: &str, caller: &str) -> Result<Value, Reject> {
-        let view = self.lock().correlation_view(id, caller, None);
-        view.map(Unfinished::finish)
-            .ok_or_else(|| Reject::new(404, format!("Correlation with id \"{id}\" not found.")))
+        let view = {
+            let state = self.lock();
+            let entries = state.entries(id);
+            if entries.is_empty() {
+                return Err(Reject::new(
+                    404,
+                    format!("Correlation with id \"{id}\" not found."),
+                ));
+            }
+            if !entries.iter().any(|i| visible_to(i, caller)) {
+                return Err(Reject::new(404, "No such correlations for the user."));
+            }
+            Unfinished::of(id, &entries)
+        };
+        Ok(view.finish())
     }
 
-    /// Every correlation the caller may see, oldest first; only those with a running instance
-    /// when `active`.
+    /// Every correlation with entries the caller may see, with those entries alone, oldest
+    /// first; with `active`, only the running entries (`getCorrelationsByState(running)`).
     pub(crate) fn correlations(&self, caller: &str, active: bool) -> Vec<Value> {
         let views: Vec<Unfinished> = {
             let state = self.lock();
             state
                 .correlation_order
                 .iter()
-                .filter_map(|id| state.correlation_view(id, caller, None))
-                .filter(|c| !active || c.correlation.state == CorrelationState::Running)
+                .filter_map(|id| {
+                    let entries: Vec<&Instance> = state
+                        .entries(id)
+                        .into_iter()
+                        .filter(|i| visible_to(i, caller))
+                        .filter(|i| !active || i.is_running())
+                        .collect();
+                    (!entries.is_empty()).then(|| Unfinished::of(id, &entries))
+                })
                 .collect()
         };
         views.into_iter().map(Unfinished::finish).collect()
     }
 
+    /// The correlations of `model`, each with its entries of that model the caller may see.
+    /// 404 only when the model has no entries at all; none the caller may see is `[]`.
     pub(crate) fn correlations_of_model(
         &self,
         model: &str,
         caller: &str,
     ) -> Result<Vec<Value>, Reject> {
-        let state = self.lock();
-        let found: Vec<Unfinished> = state
-            .correlation_order
-            .iter()
-            .filter(|id| {
-                state.correlations.get(*id).is_some_and(|c| {
-                    c.instances
-                        .iter()
-                        .any(|i| state.instances.get(i).is_some_and(|i| i.model_id == model))
+        let views: Vec<Unfinished> = {
+            let state = self.lock();
+            let mut any = false;
+            let views = state
+                .correlation_order
+                .iter()
+                .filter_map(|id| {
+                    let of_model: Vec<&Instance> = state
+                        .entries(id)
+                        .into_iter()
+                        .filter(|i| i.model_id == model)
+                        .collect();
+                    any |= !of_model.is_empty();
+                    let visible: Vec<&Instance> = of_model
+                        .into_iter()
+                        .filter(|i| visible_to(i, caller))
+                        .collect();
+                    (!visible.is_empty()).then(|| Unfinished::of(id, &visible))
                 })
-            })
-            // The correlations of a model list only that model's instances.
-            .filter_map(|id| state.correlation_view(id, caller, Some(model)))
-            .collect();
-        drop(state);
-        if found.is_empty() {
-            return Err(Reject::new(
-                404,
-                format!("No correlations for ProcessModel with ID \"{model}\" found."),
-            ));
-        }
-        Ok(found.into_iter().map(Unfinished::finish).collect())
+                .collect();
+            if !any {
+                return Err(Reject::new(
+                    404,
+                    format!("No correlations for ProcessModel with ID \"{model}\" found."),
+                ));
+            }
+            views
+        };
+        Ok(views.into_iter().map(Unfinished::finish).collect())
     }
 
-    pub(crate) fn correlation_of_instance(
-        &self,
-        instance: &str,
-        caller: &str,
-    ) -> Result<Value, Reject> {
+    /// The correlation entry of one process instance, whoever owns it (`getByProcessInstanceId`
+    /// filters nothing), with that instance alone.
+    pub(crate) fn correlation_of_instance(&self, instance: &str) -> Result<Value, Reject> {
         let view = {
             let state = self.lock();
             state
                 .instances
                 .get(instance)
-                .and_then(|i| state.correlation_view(&i.correlation_id, caller, None))
+                .filter(|i| !i.is_embedded())
+                .map(|i| Unfinished::of(&i.correlation_id, &[i]))
         };
         view.map(Unfinished::finish).ok_or_else(|| {
             Reject::new(
@@ -384,77 +439,27 @@ impl Engine {
 }
 
 impl State {
-    /// A correlation as the management API shows it to `caller`: only the instances the caller
-    /// started, and those started with the development token, which everyone sees.
-    ///
-    /// The models' XML, the large part, is copied after the engine's lock is released
-    /// ([`Unfinished::finish`]).
-    fn correlation_view(&self, id: &str, caller: &str, model: Option<&str>) -> Option<Unfinished> {
-        let entry = self.correlations.get(id)?;
-        let instances: Vec<&Instance> = entry
-            .instances
-            .iter()
-            .filter_map(|i| self.instances.get(i))
-            .filter(|i| i.owner.user_id == caller || i.owner.is_dummy())
-            // sub_process_handler.js: an embedded sub-process is no instance of the correlation.
-            .filter(|i| {
-                !i.parent_link
-                    .as_ref()
-                    .is_some_and(|(_, _, embedded)| *embedded)
+    /// The entries of correlation `id`: its process instances that are no embedded
+    /// sub-process, oldest first.
+    fn entries(&self, id: &str) -> Vec<&Instance> {
+        self.correlations
+            .get(id)
+            .map_or_else(Vec::new, |correlation| {
+                correlation
+                    .instances
+                    .iter()
+                    .filter_map(|i| self.instances.get(i))
+                    // sub_process_handler.js: an embedded sub-process is no instance of the correlation.
+                    .filter(|i| !i.is_embedded())
+                    .collect()
             })
-            .filter(|i| model.is_none_or(|m| i.model_id == m))
-            .collect();
-        if instances.is_empty() {
-            return None;
-        }
-        let mut errors = Vec::new();
-        let mut correlation = models::Correlation::default();
-        correlation.id = id.to_owned();
-        correlation.created_at.clone_from(&entry.created_at);
-        correlation.state = if instances.iter().any(|i| i.is_running()) {
-            CorrelationState::Running
-        } else if instances
-            .iter()
-            .any(|i| matches!(i.state, RunState::Failed(_)))
-        {
-            CorrelationState::Error
-        } else {
-            CorrelationState::Finished
-        };
-        for instance in &instances {
-            let mut item = models::CorrelationProcessInstance::default();
-            item.process_definition_name
-                .clone_from(&instance.deployment.id);
-            item.hash.clone_from(&instance.deployment.hash);
-            item.process_model_id.clone_from(&instance.deployment.id);
-            item.process_instance_id.clone_from(&instance.id);
-            item.parent_process_instance_id.clone_from(&instance.parent);
-            item.identity = instance.owner.to_model();
-            item.created_at.clone_from(&instance.created_at);
-            (item.state, item.error) = match &instance.state {
-                RunState::Running => (CorrelationState::Running, None),
-                RunState::Finished => (CorrelationState::Finished, None),
-                RunState::Failed(failure) => (CorrelationState::Error, Some(error_object(failure))),
-            };
-            errors.push(match &instance.state {
-                RunState::Failed(failure) => Some(failure.json.clone()),
-                _ => None,
-            });
-            if correlation.state == CorrelationState::Error && correlation.error.is_none() {
-                correlation.error.clone_from(&item.error);
-            }
-            correlation.process_instances.push(item);
-        }
-        let deployments = instances
-            .iter()
-            .map(|i| Arc::clone(&i.deployment))
-            .collect();
-        Some(Unfinished {
-            correlation,
-            deployments,
-            errors,
-        })
     }
+}
+
+/// Whether `caller` may see a correlation entry: entries of the development token are
+/// everyone's (`_filterCorrelationsFromRepoByIdentity`).
+fn visible_to(instance: &Instance, caller: &str) -> bool {
+    instance.owner.is_dummy() || instance.owner.user_id == caller
 }
 
 /// A correlation read under the engine's lock, still without its models' XML.
@@ -465,9 +470,69 @@ struct Unfinished {
     /// The stored error of each of its process instances: the JSON serialisation of what
     /// failed it (`{}` for a plain `Error`, `{name, code}` for a `BpmnError`, ...).
     errors: Vec<Option<Value>>,
+    /// The correlation's own error: the last entry's that has one.
+    error: Option<Value>,
 }
 
 impl Unfinished {
+    /// A correlation made of `entries` (`CorrelationService._mapCorrelation`): created when
+    /// its first entry was; its state folds the entries' in order (running sticks once seen,
+    /// an entry with an error makes it `error`, a later entry's state replaces any other), and
+    /// its error is the last entry's that has one, whatever the state ends as.
+    fn of(id: &str, entries: &[&Instance]) -> Unfinished {
+        let mut correlation = models::Correlation::default();
+        correlation.id = id.to_owned();
+        if let Some(first) = entries.first() {
+            correlation.created_at.clone_from(&first.created_at);
+        }
+        let mut state: Option<CorrelationState> = None;
+        let mut error = None;
+        let mut errors = Vec::new();
+        for instance in entries {
+            let mut item = models::CorrelationProcessInstance::default();
+            item.process_definition_name
+                .clone_from(&instance.deployment.id);
+            item.hash.clone_from(&instance.deployment.hash);
+            item.process_model_id.clone_from(&instance.deployment.id);
+            item.process_instance_id.clone_from(&instance.id);
+            item.parent_process_instance_id.clone_from(&instance.parent);
+            item.identity = instance.owner.to_model();
+            item.created_at.clone_from(&instance.created_at);
+            let entry_state = match &instance.state {
+                RunState::Running => CorrelationState::Running,
+                RunState::Finished => CorrelationState::Finished,
+                RunState::Failed(_) => CorrelationState::Error,
+            };
+            item.state = entry_state.clone();
+            state = Some(match state {
+                Some(CorrelationState::Running) => CorrelationState::Running,
+                _ => entry_state,
+            });
+            let stored = match &instance.state {
+                RunState::Failed(failure) => {
+                    item.error = Some(error_object(failure));
+                    state = Some(CorrelationState::Error);
+                    error = Some(failure.json.clone());
+                    Some(failure.json.clone())
+                }
+                _ => None,
+            };
+            errors.push(stored);
+            correlation.process_instances.push(item);
+        }
+        correlation.state = state.unwrap_or(CorrelationState::Running);
+        if error.is_some() {
+            // The generated type holds the key; `finish` puts the stored JSON in it.
+            correlation.error = Some(CorrelationError::default());
+        }
+        Unfinished {
+            correlation,
+            deployments: entries.iter().map(|i| Arc::clone(&i.deployment)).collect(),
+            errors,
+            error,
+        }
+    }
+
     fn finish(mut self) -> Value {
         for (item, deployment) in self
             .correlation
@@ -478,12 +543,9 @@ impl Unfinished {
             item.xml.clone_from(&deployment.xml);
         }
         let mut value = serde_json::to_value(&self.correlation).unwrap_or(Value::Null);
-        let first = self.errors.iter().flatten().next().cloned();
         if let Some(object) = value.as_object_mut() {
-            if object.contains_key("error") {
-                if let Some(first) = first {
-                    object.insert("error".to_owned(), first);
-                }
+            if let Some(error) = self.error {
+                object.insert("error".to_owned(), error);
             }
             if let Some(Value::Array(items)) = object.get_mut("processInstances") {
                 for (item, error) in items.iter_mut().zip(self.errors) {
@@ -541,61 +603,113 @@ fn history_entry(
     model.identity = instance.owner.to_model();
     model.created_at.clone_from(&entry.created_at);
     model.caller.clone_from(&instance.parent);
-    model.payload = entry.payload.as_ref().clone();
+    model.payload = entry.payload.stored();
     model
 }
 
-/// A form field as the consumer API presents it: `label`, `defaultValue` and
-/// `preferredControl` starting with `$` are evaluated over the token
-/// (`consumer_api_core` `user_task_converter.js`, `_evaluateExpressionWithOldToken`).
-fn form_field(field: &crate::bpmn::FormField, token: &str) -> models::FormField {
-    let mut model = models::FormField::default();
-    model.id.clone_from(&field.id);
-    model.label = field
-        .label
-        .as_deref()
-        .map(|label| present(label, token).unwrap_or_default())
-        .unwrap_or_default();
-    model.r#type = FormFieldType::from(field.field_type.as_str());
-    model.default_value = field
-        .default_value
-        .as_deref()
-        .and_then(|value| present(value, token));
-    model.preferred_control = field
-        .preferred_control
-        .as_deref()
-        .and_then(|value| present(value, token));
-    if !field.enum_values.is_empty() {
-        model.enum_values = Some(
-            field
-                .enum_values
-                .iter()
-                .map(|(id, name)| {
-                    let mut value = FormFieldEnumValue::default();
-                    value.id.clone_from(id);
-                    value.name.clone_from(name);
-                    value
-                })
-                .collect(),
-        );
+/// A list of user tasks, manual tasks or empty activities fails when it meets one of `kind`
+/// inside an embedded sub-process: the converter looks the instance's correlation up, and an
+/// embedded sub-process has none (404 naming its instance; api/semantics.md,
+/// "Sub-processes"). The `own` routes filter by owner before they convert.
+fn hidden(state: &State, scope: Scope<'_>, kind: &Wait) -> Result<(), Reject> {
+    let found = state
+        .instance_order
+        .iter()
+        .filter_map(|id| state.instances.get(id))
+        .filter(|instance| instance.is_running() && instance.is_embedded())
+        .filter(|instance| scope.contains(instance))
+        .find(|instance| instance.waiting.iter().any(|w| w.wait == *kind));
+    match found {
+        Some(instance) => Err(no_correlation_for(&instance.id)),
+        None => Ok(()),
     }
-    model
 }
 
-/// A form-field value as presented: an expression's value (`undefined` becomes `null`, shown as
-/// absent; other types as their JSON text, since the wire model holds strings), or the value
-/// itself. An expression that fails here was already accepted when the task was reached, so
-/// its text is shown.
-fn present(value: &str, token: &str) -> Option<String> {
-    let Some(body) = super::flow_nodes::form_expression(value) else {
-        return Some(value.to_owned());
+/// A user task's `data` as the consumer API presents it (`convertToConsumerApiUserTask`):
+/// `{formFields, preferredControl, description, finishedMessage}`, the last three left out
+/// when the model has none; `preferredControl` is evaluated like a form field's.
+fn presented_form(form: &UserTaskForm, token: &JsToken) -> Result<Value, Reject> {
+    let mut data = Map::new();
+    let fields = form
+        .fields
+        .iter()
+        .map(|field| presented_field(field, token))
+        .collect::<Result<Vec<Value>, Reject>>()?;
+    data.insert("formFields".to_owned(), Value::Array(fields));
+    if let Some(value) = present(form.preferred_control.as_deref(), token)? {
+        data.insert("preferredControl".to_owned(), value);
+    }
+    for (key, value) in [
+        ("description", &form.description),
+        ("finishedMessage", &form.finished_message),
+    ] {
+        if let Some(value) = value {
+            data.insert(key.to_owned(), Value::String(value.clone()));
+        }
+    }
+    Ok(Value::Object(data))
+}
+
+/// A form field as `convertToConsumerApiFormField` presents it: `label`, `defaultValue` and
+/// `preferredControl` through [`present`]; `type` only when it is one the API names (the
+/// contract's enum lookup leaves any other out); `enumValues` of an `enum` field as written.
+fn presented_field(field: &FormField, token: &JsToken) -> Result<Value, Reject> {
+    const TYPES: [&str; 6] = ["boolean", "date", "enum", "long", "number", "string"];
+    let mut presented = Map::new();
+    if let Some(id) = &field.id {
+        presented.insert("id".to_owned(), Value::String(id.clone()));
+    }
+    if let Some(label) = present(field.label.as_deref(), token)? {
+        presented.insert("label".to_owned(), label);
+    }
+    if let Some(kind) = field.field_type.as_deref().filter(|t| TYPES.contains(t)) {
+        presented.insert("type".to_owned(), Value::String(kind.to_owned()));
+    }
+    if let Some(values) = &field.enum_values {
+        let values = values
+            .iter()
+            .map(|(id, name)| {
+                let mut value = Map::new();
+                if let Some(id) = id {
+                    value.insert("id".to_owned(), Value::String(id.clone()));
+                }
+                if let Some(name) = name {
+                    value.insert("name".to_owned(), Value::String(name.clone()));
+                }
+                Value::Object(value)
+            })
+            .collect();
+        presented.insert("enumValues".to_owned(), Value::Array(values));
+    }
+    if let Some(default) = present(field.default_value.as_deref(), token)? {
+        presented.insert("defaultValue".to_owned(), default);
+    }
+    if let Some(control) = present(field.preferred_control.as_deref(), token)? {
+        presented.insert("preferredControl".to_owned(), control);
+    }
+    Ok(Value::Object(presented))
+}
+
+/// A form-field value as `_evaluateExpressionWithOldToken` presents it: absent stays absent,
+/// empty stays empty, text whose first character is not `$` as it is; else its body is run
+/// (`this` undefined) and its value kept with its JSON type, `undefined` as `null`. An
+/// expression that throws here fails the list route with the error's message.
+fn present(value: Option<&str>, token: &JsToken) -> Result<Option<Value>, Reject> {
+    let Some(value) = value else {
+        return Ok(None);
     };
-    match js::evaluate(js::Kind::FormPresentation, body, token, None) {
-        Ok(evaluated) => match evaluated.value {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text),
-            Some(other) => Some(other.to_string()),
-        },
-        Err(_) => Some(value.to_owned()),
+    let Some(body) = super::flow_nodes::form_expression(value) else {
+        return Ok(Some(Value::String(value.to_owned())));
+    };
+    match js::evaluate(
+        js::Kind::FormPresentation,
+        body,
+        &token.json,
+        token.specials.as_deref(),
+        None,
+    ) {
+        Ok(evaluated) => Ok(Some(evaluated.value.unwrap_or(Value::Null))),
+        Err(JsError::Thrown(thrown)) => Err(Reject::new(500, thrown.message)),
+        Err(other) => Err(Reject::new(500, other.to_string())),
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::reply::Reply;
 use super::request::Call;
-use crate::engine::instance::{Outcome, TaskError, Wait};
+use crate::engine::instance::{Outcome, Payload, TaskError, Wait};
 use crate::engine::{Deployment, Engine, FetchRequest, Reject, Scope, StartRequest};
 
 /// The runtime's package information, as `GET /` answers it.
@@ -45,9 +45,12 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
             trigger(engine, &call, Wait::Signal)
         }
         Op::FinishUserTask | Op::ManagementFinishUserTask => finish_user_task(engine, &call),
-        Op::FinishManualTask | Op::ManagementFinishManualTask => {
-            finish(engine, &call, &Wait::ManualTask, Outcome::Result(json!({})))
-        }
+        Op::FinishManualTask | Op::ManagementFinishManualTask => finish(
+            engine,
+            &call,
+            &Wait::ManualTask,
+            Outcome::Result(Payload::empty_object()),
+        ),
         Op::FinishEmptyActivity | Op::ManagementFinishEmptyActivity => {
             finish(engine, &call, &Wait::EmptyActivity, Outcome::PassThrough)
         }
@@ -61,7 +64,8 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
             ))
         }
         Op::FinishExternalTask => {
-            let result = call.body.get("result").cloned().unwrap_or(Value::Null);
+            // A body without `result` leaves the payload `undefined`.
+            let result = Payload::evaluated(call.body.get("result").cloned());
             no_content(engine.finish_task(call.param("external_task_id"), worker(&call), result))
         }
         Op::HandleExternalTaskBpmnError => {
@@ -113,10 +117,9 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
         Op::GetCorrelationsByProcessModelId => json_or_reject(
             engine.correlations_of_model(call.param("process_model_id"), &call.caller().user_id),
         ),
-        Op::GetCorrelationByProcessInstanceId => json_or_reject(
-            engine
-                .correlation_of_instance(call.param("process_instance_id"), &call.caller().user_id),
-        ),
+        Op::GetCorrelationByProcessInstanceId => {
+            json_or_reject(engine.correlation_of_instance(call.param("process_instance_id")))
+        }
         Op::GetCorrelationById => {
             json_or_reject(engine.correlation(call.param("correlation_id"), &call.caller().user_id))
         }
@@ -195,20 +198,17 @@ fn list(engine: &Engine, call: &Call, kind: ListKind, own: bool) -> Reply {
     };
     match kind {
         ListKind::UserTasks => json_or_reject(engine.user_tasks(scope)),
-        ListKind::ManualTasks => Reply::json(&engine.manual_tasks(scope)),
-        ListKind::EmptyActivities => Reply::json(&engine.empty_activities(scope)),
+        ListKind::ManualTasks => json_or_reject(engine.manual_tasks(scope)),
+        ListKind::EmptyActivities => json_or_reject(engine.empty_activities(scope)),
         ListKind::Events => Reply::json(&engine.events(scope)),
     }
 }
 
-/// Delivers a message or signal; only the body's `currentToken` reaches the waiting events.
+/// Delivers a message or signal; only the body's `currentToken` reaches the waiting events
+/// (`undefined` without one).
 fn trigger(engine: &Engine, call: &Call, wait: fn(String) -> Wait) -> Reply {
-    let payload = call
-        .body
-        .get("currentToken")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    engine.trigger(&wait(call.param("event_name").to_owned()), &payload);
+    let payload = Payload::evaluated(call.body.get("currentToken").cloned());
+    engine.trigger(&wait(call.param("event_name").to_owned()), payload);
     Reply::NoContent
 }
 
@@ -301,7 +301,7 @@ async fn start(engine: &Engine, call: &Call) -> Reply {
         match ending.await {
             Ok(Ok((end_event, payload))) => {
                 response.end_event_id = Some(end_event);
-                response.token_payload = Some(payload);
+                response.token_payload = payload;
             }
             Ok(Err(reject)) => return Reply::Error(reject),
             Err(_closed) => {
@@ -315,9 +315,13 @@ async fn start(engine: &Engine, call: &Call) -> Reply {
     Reply::json(&response)
 }
 
+/// `consumer_api_service.js`, `_createUserTaskResultForProcessEngine`, checked before the task
+/// is looked up: falsy `formFields` are `{}`, an object is the result, anything else is a 400.
 fn finish_user_task(engine: &Engine, call: &Call) -> Reply {
     let fields = match call.body.get("formFields") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
+        None | Some(Value::Null | Value::Bool(false)) => Value::Object(Map::new()),
+        Some(Value::String(text)) if text.is_empty() => Value::Object(Map::new()),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Value::Object(Map::new()),
         Some(fields @ Value::Object(_)) => fields.clone(),
         Some(_) => {
             return Reply::Error(Reject::new(
@@ -330,7 +334,7 @@ fn finish_user_task(engine: &Engine, call: &Call) -> Reply {
         engine,
         call,
         &Wait::UserTask,
-        Outcome::Result(json!({ "form_fields": fields })),
+        Outcome::Result(Payload::json(json!({ "form_fields": fields }))),
     )
 }
 

@@ -29,7 +29,7 @@ const MAX_TIMERS: usize = 10_000;
 
 const PRELUDE: &str = include_str!("prelude.js");
 
-/// Which wrapping of BPMN.md section 3 an expression gets.
+/// Which wrapping an expression gets (api/semantics.md, "Expressions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// A sequence-flow condition: `return <expr>` with `token`, `this` = token.
@@ -160,12 +160,14 @@ thread_local! {
     static SANDBOX: RefCell<Option<Sandbox>> = const { RefCell::new(None) };
 }
 
-/// Evaluates `source` as `kind` over `token` (the `{history, current}` object as JSON text)
-/// and `identity` (`{token, userId}` as JSON text).
+/// Evaluates `source` as `kind` over `token` (the `{history, current}` object as JSON text,
+/// with `specials`: the values JSON cannot hold, see `prelude.js`) and `identity`
+/// (`{token, userId}` as JSON text).
 pub(crate) fn evaluate(
     kind: Kind,
     source: &str,
     token: &str,
+    specials: Option<&str>,
     identity: Option<&str>,
 ) -> Result<Evaluated, JsError> {
     SANDBOX.with(|cell| {
@@ -178,7 +180,7 @@ pub(crate) fn evaluate(
         };
         let started = Instant::now();
         sandbox.deadline.set(Some(started + TIME_LIMIT));
-        let outcome = run(sandbox, kind, source, token, identity);
+        let outcome = run(sandbox, kind, source, (token, specials), identity);
         sandbox.deadline.set(None);
         let outcome = match outcome {
             Err(_) if started.elapsed() >= TIME_LIMIT => Err(JsError::TimeLimit),
@@ -200,14 +202,14 @@ fn run(
     sandbox: &Sandbox,
     kind: Kind,
     source: &str,
-    token: &str,
+    (token, specials): (&str, Option<&str>),
     identity: Option<&str>,
 ) -> Result<Evaluated, JsError> {
     let context = &sandbox.context;
     let report: String = context.with(|ctx| -> Result<String, JsError> {
         let globals = ctx.globals();
         let run: Function<'_> = globals.get("__run").map_err(|error| engine_error(&error))?;
-        run.call::<_, ()>((kind.name(), source, token, identity))
+        run.call::<_, ()>((kind.name(), source, token, identity, specials))
             .map_err(|error| caught(&ctx, &error))?;
         let fire: Function<'_> = globals
             .get("__fireNextTimer")

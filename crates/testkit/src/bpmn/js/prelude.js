@@ -52,12 +52,37 @@
     outcome = { state: 'error', error };
   }
 
+  // What JSON cannot hold: `undefined`, and an error object (its message is not one of its
+  // own enumerable properties, yet scripts read it).
+  function special(description) {
+    if (description.error !== undefined) {
+      const error = new Error(description.error.message);
+      return Object.assign(error, description.error.json);
+    }
+    return undefined;
+  }
+
+  // Puts the values of `specialsJson` ({current, history: {<id>: ...}}) into the token.
+  function restore(token, specialsJson) {
+    if (specialsJson === undefined) {
+      return token;
+    }
+    const specials = JSON.parse(specialsJson);
+    if (specials.current !== undefined) {
+      token.current = special(specials.current);
+    }
+    for (const id of Object.keys(specials.history || {})) {
+      token.history[id] = special(specials.history[id]);
+    }
+    return token;
+  }
+
   // kind: condition | value | script | timer | form | formPresentation
-  globalThis.__run = function (kind, source, tokenJson, identityJson) {
+  globalThis.__run = function (kind, source, tokenJson, identityJson, specialsJson) {
     timers = [];
     now = 0;
     outcome = { state: 'pending' };
-    const token = JSON.parse(tokenJson);
+    const token = restore(JSON.parse(tokenJson), specialsJson);
     const identity = identityJson === undefined ? undefined : JSON.parse(identityJson);
     try {
       let result;

@@ -9,7 +9,7 @@ const TOKEN: &str =
 const IDENTITY: &str = r#"{"token":"t","userId":"dummy_token"}"#;
 
 fn value(kind: Kind, source: &str) -> Result<Evaluated, JsError> {
-    evaluate(kind, source, TOKEN, Some(IDENTITY))
+    evaluate(kind, source, TOKEN, None, Some(IDENTITY))
 }
 
 fn thrown(result: Result<Evaluated, JsError>) -> Thrown {
@@ -17,6 +17,27 @@ fn thrown(result: Result<Evaluated, JsError>) -> Thrown {
         Err(JsError::Thrown(thrown)) => thrown,
         other => panic!("expected a throw, got {other:?}"),
     }
+}
+
+// flow_node_handler.js keeps a failing node's error object as its result, and a worker's finish
+// without `result` leaves `undefined`: a script reads the error's message (not one of its JSON
+// properties) and sees the key of the `undefined` result.
+#[test]
+fn errors_and_undefined_results_reach_scripts_as_themselves() {
+    let token = r#"{"history":{"start":{"a":1},"failed":null,"worker":null},"current":null}"#;
+    let specials = r#"{"current":{"error":{"message":"boom","json":{"code":"E1"}}},
+        "history":{"failed":{"error":{"message":"boom","json":{"code":"E1"}}},"worker":{"undefined":true}}}"#;
+    let script = "return {message: token.current.message, json: JSON.stringify(token.current), \
+                  isError: token.current instanceof Error, keys: Object.keys(token.history), \
+                  worker: token.history.worker === undefined, same: token.history.failed.code};";
+    let evaluated = evaluate(Kind::Script, script, token, Some(specials), Some(IDENTITY)).unwrap();
+    assert_eq!(
+        evaluated.value,
+        Some(json!({
+            "message": "boom", "json": "{\"code\":\"E1\"}", "isError": true,
+            "keys": ["start", "failed", "worker"], "worker": true, "same": "E1"
+        }))
+    );
 }
 
 // exclusive_gateway_handler.js: `this` is the token; method calls and template literals work.
@@ -206,7 +227,7 @@ mod arbitrary {
         #[test]
         fn evaluation_never_panics_or_hangs(kind in kind(), source in source()) {
             let started = Instant::now();
-            let _ = evaluate(kind, &source, TOKEN, Some(IDENTITY));
+            let _ = evaluate(kind, &source, TOKEN, None, Some(IDENTITY));
             // The time limit plus generous slack for a loaded machine: this bounds a hang, it
             // does not measure speed.
             prop_assert!(started.elapsed() < TIME_LIMIT * 10);

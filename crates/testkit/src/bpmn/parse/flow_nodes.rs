@@ -6,7 +6,7 @@ use super::definitions::Definitions;
 use super::xml::{CAMUNDA, Element, attribute, bpmn_children, camunda_property, text};
 use super::{ParseError, read_process};
 use crate::bpmn::model::{
-    Boundary, EndKind, FormField, NodeKind, Source, Timer, TimerKind, Trigger,
+    Boundary, EndKind, FormField, NodeKind, Source, Timer, TimerKind, Trigger, UserTaskForm,
 };
 
 /// The kind of the flow node `element` (local name `local`); `None` for elements that are not
@@ -52,7 +52,12 @@ pub(super) fn kind(
                 .unwrap_or_else(|| Source::from("")),
         },
         "userTask" => NodeKind::UserTask {
-            form_fields: form_fields(element),
+            form: UserTaskForm {
+                fields: form_fields(element),
+                preferred_control: camunda_property(element, "preferredControl").map(str::to_owned),
+                description: camunda_property(element, "description").map(str::to_owned),
+                finished_message: camunda_property(element, "finishedMessage").map(str::to_owned),
+            },
         },
         "manualTask" => NodeKind::ManualTask,
         "task" => NodeKind::EmptyActivity,
@@ -262,21 +267,24 @@ fn form_fields(element: Element<'_>) -> Vec<FormField> {
         .flat_map(|form| form.children())
         .filter(|field| field.has_tag_name((CAMUNDA, "formField")))
         .map(|field| FormField {
-            id: field.attribute("id").unwrap_or_default().to_owned(),
+            id: field.attribute("id").map(str::to_owned),
             label: field.attribute("label").map(str::to_owned),
-            field_type: field.attribute("type").unwrap_or("string").to_owned(),
+            field_type: field.attribute("type").map(str::to_owned),
             default_value: field.attribute("defaultValue").map(str::to_owned),
             preferred_control: field.attribute("preferredControl").map(str::to_owned),
-            enum_values: field
-                .children()
-                .filter(|value| value.has_tag_name((CAMUNDA, "value")))
-                .map(|value| {
-                    (
-                        value.attribute("id").unwrap_or_default().to_owned(),
-                        value.attribute("name").unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
+            // Only an `enum` field reads its values, and always has a list of them.
+            enum_values: (field.attribute("type") == Some("enum")).then(|| {
+                field
+                    .children()
+                    .filter(|value| value.has_tag_name((CAMUNDA, "value")))
+                    .map(|value| {
+                        (
+                            value.attribute("id").map(str::to_owned),
+                            value.attribute("name").map(str::to_owned),
+                        )
+                    })
+                    .collect()
+            }),
         })
         .collect()
 }

@@ -1,11 +1,13 @@
-//! Gateways: `exclusive_gateway_handler.js` and `parallel_gateway_handlers/*`.
+//! Exclusive gateways (`process_engine_core` `runtime/flow_node_handler/exclusive_gateway_handler.js`).
+//! Parallel gateways are one flow node instance for every token that joins there, which the
+//! instance keeps (`Instance::parallel`).
 
 use std::sync::Arc;
 
 use process_engine_api_types::models::TokenEventType;
 
 use super::super::failure::Failure;
-use super::super::instance::{Instance, Token};
+use super::super::instance::{ExitRecord, Instance, Token};
 use super::{Next, evaluate};
 use crate::bpmn::js::Kind;
 use crate::bpmn::{FlowId, NodeId, Process};
@@ -30,14 +32,15 @@ pub(super) fn exclusive(
 ) -> Next {
     let gateway = &process.nodes[node];
     if instance.is_embedded() {
-        // BPMN.md section 7, observed on 8.0.0: the handler looks its flows up in the parent's
-        // model and fails with a TypeError (serialised `{}`).
+        // api/semantics.md, "Sub-processes", observed on 8.0.0: the handler looks its flows
+        // up in the parent's model and fails with a TypeError (serialised `{}`).
         return Next::Fail(
             token,
             Failure::opaque(
                 500,
                 "Cannot read properties of undefined (reading 'targetRef')",
             ),
+            ExitRecord::None,
         );
     }
     if mixed(process, node) {
@@ -45,7 +48,7 @@ pub(super) fn exclusive(
             "ExclusiveGateway {} is neither a Split- nor a Join-Gateway! Mixed Gateways are NOT supported!",
             gateway.id
         );
-        return Next::Fail(token, Failure::engine(422, message));
+        return Next::Fail(token, Failure::engine(422, message), ExitRecord::Written);
     }
     let chosen = if let [only] = gateway.outgoing.as_slice() {
         *only
@@ -73,43 +76,22 @@ pub(super) fn exclusive(
                     "No outgoing SequenceFlow for ExclusiveGateway {} had a truthy condition!",
                     gateway.id
                 );
-                return Next::Fail(token, Failure::engine(400, message));
+                return Next::Fail(token, Failure::engine(400, message), ExitRecord::Written);
             }
             _ => {
                 let message = format!(
                     "More than one outgoing SequenceFlow for ExclusiveGateway {} had a truthy condition!",
                     gateway.id
                 );
-                return Next::Fail(token, Failure::engine(400, message));
+                return Next::Fail(token, Failure::engine(400, message), ExitRecord::Written);
             }
         }
     };
     let mut token = token;
     let id = gateway.id.clone();
-    let result = Arc::clone(&token.payload);
+    let result = token.payload.clone();
     token.record(&id, result);
     instance.record(node, fni, &token, TokenEventType::OnExit);
     token.previous = Some(fni.to_owned());
     Next::Follow(vec![(process.flows[chosen].target, token, Some(chosen))])
-}
-
-/// A parallel gateway: a split sends a copy of the token down every flow, a join waits for all.
-pub(super) fn parallel(
-    instance: &mut Instance,
-    process: &Arc<Process>,
-    node: NodeId,
-    token: Token,
-    via: Option<FlowId>,
-) -> Next {
-    if mixed(process, node) {
-        let message = format!(
-            "ParallelGateway {} is neither a Split- nor a Join-Gateway! Mixed Gateways are NOT supported!",
-            process.nodes[node].id
-        );
-        return Next::Fail(token, Failure::engine(422, message));
-    }
-    match instance.join(node, token, via) {
-        Some(token) => Next::Leave(token),
-        None => Next::Stop,
-    }
 }

@@ -16,23 +16,24 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::failure::Failure;
-use super::instance::{Effects, Instance, Token, Wait};
+use super::instance::{Effects, ExitRecord, Instance, Moves, Token, Wait};
 use crate::bpmn::js::{self, Evaluated, JsError, Kind};
 use crate::bpmn::model::Timer;
-use crate::bpmn::{FlowId, NodeId, NodeKind, Process};
+use crate::bpmn::{NodeId, NodeKind, Process};
 
 /// What happens to a token after its flow node ran.
 pub(crate) enum Next {
     /// It leaves with its payload as the node's result.
     Leave(Token),
     /// It goes on to these nodes (the node recorded its exit itself).
-    Follow(Vec<(NodeId, Token, Option<FlowId>)>),
+    Follow(Moves),
     /// It waits.
     Wait(Token, Wait),
-    /// It is gone (an end event, a join still waiting, a failed instance).
+    /// It is gone (an end event, a failed instance).
     Stop,
-    /// The node failed: an error boundary event may catch it.
-    Fail(Token, Failure),
+    /// The node failed, with the token as its `onExit` shows it (if one is written): an error
+    /// boundary event may catch it.
+    Fail(Token, Failure, ExitRecord),
 }
 
 /// Runs the flow node `node` for `token`.
@@ -42,7 +43,6 @@ pub(crate) fn enter(
     node: NodeId,
     fni: &str,
     token: Token,
-    via: Option<FlowId>,
     fx: &mut Effects,
 ) -> Next {
     match &process.nodes[node].kind {
@@ -101,11 +101,11 @@ pub(crate) fn enter(
             tasks::external(instance, fni, token, topic, payload.as_deref(), fx)
         }
         NodeKind::ScriptTask { script } => tasks::script(instance, fni, token, script, fx),
-        NodeKind::UserTask { form_fields } => tasks::user(instance, node, token, form_fields),
+        NodeKind::UserTask { form } => tasks::user(instance, node, fni, token, &form.fields),
         NodeKind::ManualTask => Next::Wait(token, Wait::ManualTask),
         NodeKind::EmptyActivity => Next::Wait(token, Wait::EmptyActivity),
         NodeKind::SendTask { message } => {
-            fx.sent.push((message.clone(), Arc::clone(&token.payload)));
+            fx.sent.push((message.clone(), token.payload.clone()));
             Next::Wait(token, Wait::Send(message.clone()))
         }
         NodeKind::ReceiveTask { message } => Next::Wait(token, Wait::Receive(message.clone())),
@@ -126,10 +126,14 @@ pub(crate) fn enter(
         NodeKind::ExclusiveGateway { default } => {
             gateways::exclusive(instance, process, node, *default, fni, token)
         }
-        NodeKind::ParallelGateway => gateways::parallel(instance, process, node, token, via),
+        // Both are taken care of before a flow node instance is made (`Instance::run`): a
+        // parallel gateway is one instance for all the tokens that join there, and a node
+        // without a handler never becomes one.
+        NodeKind::ParallelGateway => Next::Leave(token),
         NodeKind::Unexecutable { bpmn_type } => Next::Fail(
             token,
             Failure::engine(500, format!("BPMN type \"{bpmn_type}\" is not supported!")),
+            ExitRecord::None,
         ),
     }
 }
@@ -142,31 +146,39 @@ pub(crate) fn evaluate(
     token: &Token,
 ) -> Result<Evaluated, JsError> {
     let identity = matches!(kind, Kind::Value | Kind::Script).then(|| instance.identity_js());
-    js::evaluate(kind, source, &token.to_js(), identity.as_deref())
-}
-
-/// The value of an expression as a payload: JSON has no `undefined`, and the engine's answers
-/// show `null` for it.
-fn value_or_null(evaluated: Evaluated) -> Value {
-    evaluated.value.unwrap_or(Value::Null)
+    let token = token.to_js();
+    js::evaluate(
+        kind,
+        source,
+        &token.json,
+        token.specials.as_deref(),
+        identity.as_deref(),
+    )
 }
 
 /// When `timer` is due for `token`: its text, evaluated when it contains `token`
 /// (`timer_facade.js`, `_executeTimerExpressionIfNeeded`), read as the timer's kind.
 pub(crate) fn timer_due(timer: &Timer, token: &Token, now_ms: u64) -> Result<u64, Failure> {
     let Some(text) = &timer.text else {
-        // BPMN.md section 7: the core reads no text without an attribute, and fails on it.
+        // api/semantics.md, "Timers": the core reads no text without an attribute, and fails on it.
         return Err(Failure::opaque(
             500,
             "Cannot read properties of undefined (reading 'includes')",
         ));
     };
     let text = if text.contains("token") {
-        let evaluated =
-            js::evaluate(Kind::Timer, text, &token.to_js(), None).map_err(|error| match error {
-                JsError::Thrown(thrown) => Failure::thrown(&thrown),
-                other => Failure::engine(500, other.to_string()),
-            })?;
+        let js_token = token.to_js();
+        let evaluated = js::evaluate(
+            Kind::Timer,
+            text,
+            &js_token.json,
+            js_token.specials.as_deref(),
+            None,
+        )
+        .map_err(|error| match error {
+            JsError::Thrown(thrown) => Failure::thrown(&thrown),
+            other => Failure::engine(500, other.to_string()),
+        })?;
         match evaluated.value {
             Some(Value::String(text)) => text,
             Some(other) => other.to_string(),

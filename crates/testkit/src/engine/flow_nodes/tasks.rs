@@ -1,20 +1,21 @@
 //! Activities: external service tasks (`external_service_task_handler.js`), script tasks
 //! (`script_task_handler.js`), user tasks (`user_task_handler.js`), sub-processes and call
-//! activities (`sub_process_handler.js`, `call_activity_handler.js`).
+//! activities (`sub_process_handler.js`, `call_activity_handler.js`), all in
+//! `process_engine_core` `runtime/flow_node_handler/`.
 
-use std::sync::Arc;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::failure::Failure;
 use super::super::instance::{
-    ChildKind, Effects, Instance, NewChild, NewTask, NewTimer, Token, Wait, new_id,
+    ChildKind, Effects, ExitRecord, Instance, NewChild, NewTask, NewTimer, Payload, Token, Wait,
+    new_id,
 };
-use super::{Next, evaluate, value_or_null};
+use super::{Next, evaluate};
 use crate::bpmn::js::{JsError, Kind};
 use crate::bpmn::{FormField, NodeId};
 
-/// An external task: created with the `payload` property's value, or the token payload.
+/// An external task: created with the `payload` property's value, or the token payload (an
+/// `undefined` one is no payload at all).
 pub(super) fn external(
     instance: &Instance,
     fni: &str,
@@ -24,12 +25,12 @@ pub(super) fn external(
     fx: &mut Effects,
 ) -> Next {
     let payload = match payload {
-        None => Some(token.payload.as_ref().clone()),
+        None => token.payload.sent(),
         Some(source) => match evaluate(instance, Kind::Value, source, &token) {
             Ok(evaluated) => evaluated.value,
             Err(_) => {
                 let message = format!("ExternalTask payload configuration '{source}' is invalid!");
-                return Next::Fail(token, Failure::engine(500, message));
+                return Next::Fail(token, Failure::engine(500, message), ExitRecord::Written);
             }
         },
     };
@@ -56,7 +57,8 @@ pub(super) fn script(
     match evaluate(instance, Kind::Script, script, &token) {
         Ok(evaluated) => {
             let delay = evaluated.delay_ms;
-            token.payload = Arc::new(value_or_null(evaluated));
+            // script_task_handler.js: `undefined` becomes `null`.
+            token.payload = Payload::json(evaluated.value.unwrap_or(serde_json::Value::Null));
             if delay == 0 {
                 return Next::Leave(token);
             }
@@ -67,13 +69,28 @@ pub(super) fn script(
             });
             Next::Wait(token, Wait::Script)
         }
-        Err(JsError::Thrown(thrown)) => Next::Fail(token, Failure::thrown(&thrown)),
-        Err(other) => Next::Fail(token, Failure::engine(500, other.to_string())),
+        // The task's onExit holds its input (`persistOnError(token)`).
+        Err(JsError::Thrown(thrown)) => {
+            Next::Fail(token, Failure::thrown(&thrown), ExitRecord::Written)
+        }
+        Err(other) => Next::Fail(
+            token,
+            Failure::engine(500, other.to_string()),
+            ExitRecord::Written,
+        ),
     }
 }
 
-/// A user task: its form-field expressions are validated on entry (`_validateExpression`).
-pub(super) fn user(instance: &Instance, node: NodeId, token: Token, fields: &[FormField]) -> Next {
+/// A user task: its form-field expressions are validated on entry
+/// (`_validateUserTaskFormFieldConfigurations`): one that throws fails the task, whose `onExit`
+/// holds its input, with an error that says which field and carries the token.
+pub(super) fn user(
+    instance: &Instance,
+    node: NodeId,
+    fni: &str,
+    token: Token,
+    fields: &[FormField],
+) -> Next {
     for field in fields {
         let expressions = [&field.label, &field.default_value, &field.preferred_control];
         for value in expressions.into_iter().flatten() {
@@ -81,17 +98,27 @@ pub(super) fn user(instance: &Instance, node: NodeId, token: Token, fields: &[Fo
                 continue;
             };
             if evaluate(instance, Kind::Form, body, &token).is_err() {
-                let details = json!({
+                // An absent id reads `undefined` in the message and is left out of the details.
+                let id = field.id.as_deref().unwrap_or("undefined");
+                let mut details = json!({
                     "processModelId": instance.model_id,
                     "processInstanceId": instance.id,
                     "correlationId": instance.correlation_id,
                     "userTaskId": instance.process.nodes[node].id,
+                    "userTaskInstanceId": fni,
                     "invalidFormFieldId": field.id,
-                    "currentToken": token.payload.as_ref(),
+                    "currentToken": token.to_json(),
                     "validationError": format!("Cannot evaluate expression {value}! The ProcessToken is missing some required properties!"),
                 });
-                let message = format!("The configuration for FormField {} is invalid!", field.id);
-                return Next::Fail(token, Failure::internal_with(message, Some(details)));
+                if let (None, Some(details)) = (&field.id, details.as_object_mut()) {
+                    details.remove("invalidFormFieldId");
+                }
+                let message = format!("The configuration for FormField {id} is invalid!");
+                return Next::Fail(
+                    token,
+                    Failure::internal_with(message, Some(details)),
+                    ExitRecord::Written,
+                );
             }
         }
     }
@@ -119,17 +146,20 @@ pub(super) fn child(
     fx: &mut Effects,
 ) -> Next {
     let child_id = new_id();
-    let child_token = match &what {
+    let mut child_token = match &what {
+        // sub_process_handler.js: the parent's results and payload.
         ChildKind::SubProcess(_) => token.clone(),
         // call_activity_handler.js: the input is `token.current || {}`.
-        ChildKind::Call(_) => {
-            let input = match token.current.as_deref() {
-                None | Some(Value::Null | Value::Bool(false)) => json!({}),
-                Some(current) => current.clone(),
-            };
-            Token::new(Arc::new(input))
-        }
+        ChildKind::Call(_) => Token::new(
+            token
+                .current
+                .clone()
+                .filter(Payload::truthy)
+                .unwrap_or_else(Payload::empty_object),
+        ),
     };
+    // The child's start event is executed with no previous flow node.
+    child_token.previous = None;
     fx.children.push(NewChild {
         parent_instance: instance.id.clone(),
         parent_fni: fni.to_owned(),
