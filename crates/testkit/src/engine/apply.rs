@@ -329,6 +329,38 @@ impl State {
         let Some((parent_id, parent_fni, embedded)) = instance.parent_link.clone() else {
             return fx;
         };
+        if let (true, Some((end, fni, payload)), false) =
+            (embedded, &instance.terminated_by, instance.is_running())
+        {
+            // sub_process_handler.js listens for its child's termination and rejects with the
+            // message: the sub-process exits with `{}` (the message has no `message`).
+            let mut message = Map::new();
+            for (key, value) in [
+                (
+                    "correlationId",
+                    Value::String(instance.correlation_id.clone()),
+                ),
+                ("processModelId", Value::String(instance.model_id.clone())),
+                ("processInstanceId", Value::String(instance.id.clone())),
+                ("flowNodeId", Value::String(end.clone())),
+                ("flowNodeInstanceId", Value::String(fni.clone())),
+                (
+                    "processInstanceOwner",
+                    serde_json::to_value(instance.owner.to_model()).unwrap_or(Value::Null),
+                ),
+            ] {
+                message.insert(key.to_owned(), value);
+            }
+            if let Some(payload) = payload.sent() {
+                message.insert("currentToken".to_owned(), payload);
+            }
+            let failure = Failure::termination_message(Value::Object(message));
+            if let Some(parent) = self.instances.get_mut(&parent_id) {
+                let _ =
+                    parent.fail_activity(&parent_fni, failure, Payload::empty_object(), &mut fx);
+            }
+            return fx;
+        }
         let outcome = match (&instance.state, embedded) {
             (RunState::Running, _) => return fx,
             // sub_process_handler.js passes the inner error on as it is;
@@ -336,8 +368,7 @@ impl State {
             // only when it has a code and a name.
             (RunState::Failed(failure), true) => Err(failure.clone()),
             (RunState::Failed(failure), false) => Err(failure.for_caller()),
-            // sub_process_handler.js resolves with the announcing end event's payload, or with
-            // nothing when the sub-process finished without one (a terminate end event).
+            // sub_process_handler.js resolves with the announcing end event's payload.
             (RunState::Finished, true) => Ok(instance
                 .ended
                 .as_ref()

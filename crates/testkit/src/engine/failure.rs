@@ -118,6 +118,20 @@ impl Failure {
         }
     }
 
+    /// What an embedded sub-process's parent fails with when a terminate end event inside it
+    /// is reached (`sub_process_handler.js` rejects with the termination message itself): an
+    /// object without `message`, `name` or `code`, stored as the message's JSON.
+    pub(crate) fn termination_message(message: Value) -> Failure {
+        Failure {
+            status: 500,
+            message: String::new(),
+            name: String::new(),
+            code: String::new(),
+            json: message,
+            preset: false,
+        }
+    }
+
     /// The error as the caller of a call activity receives it from its child.
     pub(crate) fn for_caller(&self) -> Failure {
         if self.preset {

@@ -210,6 +210,9 @@ pub(crate) struct Instance {
     /// end event; error and terminate end events do not): what blocked starts and a parent
     /// waiting for this child learn.
     pub(crate) ended: Option<(String, Payload)>,
+    /// The terminate end event that published the instance's termination: its id, flow node
+    /// instance and payload (the message a sub-process's parent receives).
+    pub(crate) terminated_by: Option<(String, String, Payload)>,
     pub(crate) history: BTreeMap<String, Vec<HistoryEntry>>,
     /// The sequence number of the next history entry.
     next_entry: u64,
@@ -256,6 +259,7 @@ impl Instance {
             joins: HashMap::new(),
             results: Vec::new(),
             ended: None,
+            terminated_by: None,
             history: BTreeMap::new(),
             next_entry: 0,
             clock: spawn.clock,

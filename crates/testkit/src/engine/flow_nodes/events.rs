@@ -84,6 +84,7 @@ pub(super) fn end(
             return Next::Stop;
         }
         EndKind::Terminate => {
+            instance.terminated_by = Some((id.clone(), fni.to_owned(), result.clone()));
             if instance.interrupt_all(&result, fx) {
                 let message = format!("Process was terminated through TerminateEndEvent '{id}'!");
                 instance.fail(Failure::engine(500, message), fx);
