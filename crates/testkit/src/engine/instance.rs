@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use process_engine_api_types::models::TokenEventType;
 use serde_json::{Map, Value};
@@ -153,7 +154,8 @@ pub(crate) struct HistoryEntry {
     pub(crate) event: TokenEventType,
     pub(crate) created_at: String,
     pub(crate) payload: Payload,
-    /// The order it was written in, across the instance's flow nodes.
+    /// The order it was written in, across the flow nodes of all instances (what the engine's
+    /// database rows are ordered by).
     pub(crate) sequence: u64,
 }
 
@@ -214,8 +216,6 @@ pub(crate) struct Instance {
     /// instance and payload (the message a sub-process's parent receives).
     pub(crate) terminated_by: Option<(String, String, Payload)>,
     pub(crate) history: BTreeMap<String, Vec<HistoryEntry>>,
-    /// The sequence number of the next history entry.
-    next_entry: u64,
     /// The engine's clock, which timers are due on.
     pub(crate) clock: Arc<Clock>,
 }
@@ -261,7 +261,6 @@ impl Instance {
             ended: None,
             terminated_by: None,
             history: BTreeMap::new(),
-            next_entry: 0,
             clock: spawn.clock,
         };
         instance.run(vec![(spawn.start, spawn.token, None)], fx);
@@ -842,8 +841,7 @@ impl Instance {
 
     pub(crate) fn record(&mut self, node: NodeId, fni: &str, token: &Token, event: TokenEventType) {
         let flow_node_id = &self.process.nodes[node].id;
-        let sequence = self.next_entry;
-        self.next_entry += 1;
+        let sequence = NEXT_ENTRY.fetch_add(1, Ordering::Relaxed);
         let entries = self.history.entry(flow_node_id.clone()).or_default();
         if entries.len() >= MAX_HISTORY_PER_NODE {
             entries.remove(0);
@@ -886,6 +884,9 @@ fn cancel(wait: &Wait, fx: &mut Effects) {
         _ => {}
     }
 }
+
+/// The sequence number of the next history entry of any instance.
+static NEXT_ENTRY: AtomicU64 = AtomicU64::new(0);
 
 /// How many flow nodes one move of an instance may pass before it is taken for an endless loop.
 const MAX_STEPS: usize = 10_000;

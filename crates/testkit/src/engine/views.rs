@@ -7,6 +7,9 @@ use process_engine_api_types::models::{
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
+use process_engine_api_types::models::TokenEventType;
 use serde_json::{Map, Value, json};
 
 use super::failure::Failure;
@@ -392,49 +395,28 @@ impl Engine {
         })
     }
 
-    pub(crate) fn token_history(&self, instance: &str) -> Result<TokenHistory, Reject> {
+    /// The token history of an instance (`token_history_api_core`,
+    /// `getTokensForProcessInstance`): `{}` for an id it does not know.
+    pub(crate) fn token_history(&self, instance: &str) -> TokenHistory {
         let state = self.lock();
-        state
-            .instances
-            .get(instance)
-            .map(history_of)
-            .ok_or_else(|| {
-                Reject::new(
-                    404,
-                    format!("No token history for ProcessInstance with ID \"{instance}\" found."),
-                )
-            })
+        let instances: Vec<&Instance> = state.instances.get(instance).into_iter().collect();
+        history_of(&instances)
     }
 
-    /// The token history of the instances of `model` in `correlation`, merged per flow node.
-    pub(crate) fn token_history_of(
-        &self,
-        correlation: &str,
-        model: &str,
-    ) -> Result<TokenHistory, Reject> {
+    /// The token history of the instances of `model` in `correlation`, sub-processes' by the
+    /// sub-process's id (`getTokensForCorrelationAndProcessModel`): `{}` when there are none.
+    pub(crate) fn token_history_of(&self, correlation: &str, model: &str) -> TokenHistory {
         let state = self.lock();
-        let mut history = TokenHistory::new();
-        let instances = state
+        let instances: Vec<&Instance> = state
             .correlations
             .get(correlation)
             .map(|c| c.instances.as_slice())
-            .unwrap_or_default();
-        for instance in instances.iter().filter_map(|id| state.instances.get(id)) {
-            if instance.model_id == model {
-                for (node, entries) in history_of(instance) {
-                    history.entry(node).or_default().extend(entries);
-                }
-            }
-        }
-        if history.is_empty() {
-            return Err(Reject::new(
-                404,
-                format!(
-                    "No token history for ProcessModel \"{model}\" in Correlation \"{correlation}\" found."
-                ),
-            ));
-        }
-        Ok(history)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| state.instances.get(id))
+            .filter(|instance| instance.model_id == model)
+            .collect();
+        history_of(&instances)
     }
 }
 
@@ -568,17 +550,44 @@ fn error_object(failure: &Failure) -> CorrelationError {
     error
 }
 
-/// The token history of an instance in the API's shape.
-fn history_of(instance: &Instance) -> TokenHistory {
-    instance
-        .history
-        .iter()
-        .map(|(node, entries)| {
-            let entries = entries
+/// The token history of `instances` in the API's shape, as `token_history_api_service.js`,
+/// `_createTokenHistories`, builds it: each flow node's entries are those of its flow node
+/// instance entered last (each instance overwrites the node's key in turn), so a node a loop
+/// passed twice shows its last pass.
+fn history_of(instances: &[&Instance]) -> TokenHistory {
+    let mut latest: BTreeMap<&str, (u64, &Instance, &str)> = BTreeMap::new();
+    for instance in instances {
+        for (node, entries) in &instance.history {
+            // An instance's entries are in the order they were written: the last onEnter is
+            // its last flow node instance (the last entry's, if trimming took the onEnter).
+            let last = entries
                 .iter()
+                .rev()
+                .find(|entry| entry.event == TokenEventType::OnEnter)
+                .or_else(|| entries.last());
+            let Some(last) = last else {
+                continue;
+            };
+            let newer = latest
+                .get(node.as_str())
+                .is_none_or(|(sequence, _, _)| last.sequence > *sequence);
+            if newer {
+                latest.insert(
+                    node.as_str(),
+                    (last.sequence, instance, last.flow_node_instance_id.as_str()),
+                );
+            }
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(node, (_, instance, fni))| {
+            let entries = instance.history[node]
+                .iter()
+                .filter(|entry| entry.flow_node_instance_id == fni)
                 .map(|entry| history_entry(instance, node, entry))
                 .collect();
-            (node.clone(), entries)
+            (node.to_owned(), entries)
         })
         .collect()
 }

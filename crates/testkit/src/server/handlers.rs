@@ -130,10 +130,10 @@ pub(crate) async fn dispatch(engine: &Engine, call: Call) -> Reply {
             Reply::json(&engine.active_tokens(None, Some(call.param("process_instance_id"))))
         }
         Op::GetTokenHistoryForProcessInstance => {
-            json_or_reject(engine.token_history(call.param("process_instance_id")))
+            Reply::json(&engine.token_history(call.param("process_instance_id")))
         }
-        Op::GetTokenHistoryForCorrelationAndProcessModel => json_or_reject(
-            engine.token_history_of(call.param("correlation_id"), call.param("process_model_id")),
+        Op::GetTokenHistoryForCorrelationAndProcessModel => Reply::json(
+            &engine.token_history_of(call.param("correlation_id"), call.param("process_model_id")),
         ),
         Op::GetUserTasksForProcessModel
         | Op::GetUserTasksForProcessInstance

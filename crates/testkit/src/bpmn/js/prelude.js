@@ -56,8 +56,18 @@
   // own enumerable properties, yet scripts read it).
   function special(description) {
     if (description.error !== undefined) {
-      const error = new Error(description.error.message);
-      return Object.assign(error, description.error.json);
+      const error = Object.assign(new Error(description.error.message), description.error.json);
+      if (typeof error._code === 'number') {
+        // @essential-projects/errors_ts: getters on the class, not own properties.
+        Object.defineProperty(error, 'code', { get() { return this._code; }, configurable: true });
+        Object.defineProperty(error, 'additionalInformation', {
+          get() { return this._additionalInformation; },
+          set(value) { this._additionalInformation = value; },
+          configurable: true,
+        });
+        Object.defineProperty(error, 'isEssentialProjectsError', { get() { return true; }, configurable: true });
+      }
+      return error;
     }
     return undefined;
   }
