@@ -700,7 +700,7 @@ async fn callback_two_answers_at_the_first_end_event_and_a_dead_end_finishes_the
 }
 
 #[tokio::test]
-async fn a_terminate_end_event_ends_the_whole_instance_without_a_result() {
+async fn a_terminate_end_event_ends_the_whole_instance_and_is_its_result() {
     let (_engine, client) = engine(&[TERMINATE]).await;
     let finished = StartCallbackType::OnProcessInstanceFinished;
     let error = try_start(&client, "terminate", finished, json!({}))

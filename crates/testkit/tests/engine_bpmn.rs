@@ -473,7 +473,7 @@ async fn a_failing_called_model_fails_its_call_activity() {
     assert_eq!(error.status(), Some(404));
 }
 
-/// Observed on 8.0.0 (BPMN.md section 7): an exclusive gateway inside an embedded sub-process
+/// Observed on 8.0.0 (api/semantics.md, "Flow nodes"): an exclusive gateway inside an embedded sub-process
 /// fails, and the sub-process's failure fails the parent.
 #[tokio::test]
 async fn an_exclusive_gateway_inside_a_sub_process_fails_as_on_the_engine() {

@@ -132,7 +132,7 @@ fn timer(definition: Element<'_>) -> Timer {
     .into_iter()
     .find_map(|(local, kind)| bpmn_children(definition, local).next().map(|e| (e, kind)));
     match found {
-        // The core reads the text only of an element with attributes (BPMN.md section 7).
+        // The core reads the text only of an element with attributes (api/semantics.md, "Timers").
         Some((element, kind)) => Timer {
             kind,
             text: (element.attributes().len() > 0).then(|| text(element).trim().to_owned()),

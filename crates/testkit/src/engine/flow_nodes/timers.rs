@@ -28,7 +28,7 @@ pub(crate) fn due_ms(timer: &Timer, text: &str, now: u64) -> Result<u64, Failure
                 )
             })?;
             if at <= i128::from(now) {
-                // BPMN.md section 7: a date in the past cannot be scheduled; the stored error
+                // api/semantics.md, "Timers": a date in the past cannot be scheduled; the stored error
                 // is a plain `{}`.
                 return Err(Failure::opaque(
                     500,
