@@ -116,7 +116,7 @@ impl Engine {
     /// message). A user task inside an embedded sub-process fails it too ([`Engine::hidden`]).
     pub(crate) fn user_tasks(&self, scope: Scope<'_>) -> Result<Value, Reject> {
         let state = self.lock();
-        hidden(&state, scope, &Wait::UserTask)?;
+        hidden(&state, scope, |w| *w == Wait::UserTask)?;
         let mut tasks = Vec::new();
         for s in state
             .suspended(scope)
@@ -182,7 +182,7 @@ impl Engine {
     /// `tokenPayload` (`manual_task_converter.js`, `empty_activity_converter.js`).
     fn waiting_items(&self, scope: Scope<'_>, kind: &Wait, key: &str) -> Result<Value, Reject> {
         let state = self.lock();
-        hidden(&state, scope, kind)?;
+        hidden(&state, scope, |w| w == kind)?;
         let items: Vec<Value> = state
             .suspended(scope)
             .filter(|s| s.waiting.wait == *kind)
@@ -197,10 +197,20 @@ impl Engine {
         Ok(Value::Object(list))
     }
 
-    pub(crate) fn events(&self, scope: Scope<'_>) -> EventList {
+    /// The message and signal catch events waiting in `scope` (`consumer_api_service.js`,
+    /// `getEventsFor*`). Those of an embedded sub-process fail the lists by process model
+    /// ([`hidden`]); the list by correlation leaves them out, since it keeps only events of
+    /// models it can look up, and a sub-process is none.
+    pub(crate) fn events(&self, scope: Scope<'_>) -> Result<EventList, Reject> {
         let state = self.lock();
+        let by_correlation = scope.correlation.is_some() && scope.model.is_none();
+        if !by_correlation {
+            hidden(&state, scope, |w| {
+                matches!(w, Wait::Message(_) | Wait::Signal(_))
+            })?;
+        }
         let mut list = EventList::default();
-        for s in state.suspended(scope) {
+        for s in state.suspended(scope).filter(|s| !s.instance.is_embedded()) {
             let (event_type, name) = match &s.waiting.wait {
                 Wait::Message(name) => (EventType::MessageEvent, name),
                 Wait::Signal(name) => (EventType::SignalEvent, name),
@@ -213,7 +223,7 @@ impl Engine {
             event.bpmn_type = "bpmn:IntermediateCatchEvent".to_owned();
             list.events.push(event);
         }
-        list
+        Ok(list)
     }
 
     /// The end events that wrote their exit in `correlation`'s instances of `model`, as
@@ -620,14 +630,14 @@ fn history_entry(
 /// inside an embedded sub-process: the converter looks the instance's correlation up, and an
 /// embedded sub-process has none (404 naming its instance; api/semantics.md,
 /// "Sub-processes"). The `own` routes filter by owner before they convert.
-fn hidden(state: &State, scope: Scope<'_>, kind: &Wait) -> Result<(), Reject> {
+fn hidden(state: &State, scope: Scope<'_>, listed: impl Fn(&Wait) -> bool) -> Result<(), Reject> {
     let found = state
         .instance_order
         .iter()
         .filter_map(|id| state.instances.get(id))
         .filter(|instance| instance.is_running() && instance.is_embedded())
         .filter(|instance| scope.contains(instance))
-        .find(|instance| instance.waiting.iter().any(|w| w.wait == *kind));
+        .find(|instance| instance.waiting.iter().any(|w| listed(&w.wait)));
     match found {
         Some(instance) => Err(no_correlation_for(&instance.id)),
         None => Ok(()),

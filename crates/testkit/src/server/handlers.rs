@@ -200,7 +200,7 @@ fn list(engine: &Engine, call: &Call, kind: ListKind, own: bool) -> Reply {
         ListKind::UserTasks => json_or_reject(engine.user_tasks(scope)),
         ListKind::ManualTasks => json_or_reject(engine.manual_tasks(scope)),
         ListKind::EmptyActivities => json_or_reject(engine.empty_activities(scope)),
-        ListKind::Events => Reply::json(&engine.events(scope)),
+        ListKind::Events => json_or_reject(engine.events(scope)),
     }
 }
 
