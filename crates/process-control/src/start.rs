@@ -11,10 +11,15 @@ use crate::mode::{Async, Mode};
 use crate::{Error, ProcessControlClient, ProcessStartResult, StartCallbackType, wait, wire};
 use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
 
-/// Whether an error status of a waiting start may be its instance's failure: not one of the
-/// statuses that say the call itself was not let through (401, 403) or that come from a proxy.
-fn may_be_instance_failure(status: u16) -> bool {
-    matches!(status, 400..=599) && !matches!(status, 401 | 403 | 502..=504)
+/// Whether the error answer of a waiting start may be its instance's failure: an error status,
+/// but not one that says the call itself was not let through, or one of an unavailable engine
+/// (a proxy's).
+fn may_be_instance_failure(error: &process_engine_transport::Error) -> bool {
+    error
+        .status()
+        .is_some_and(|status| (400..=599).contains(&status))
+        && !error.is_unauthorized()
+        && !error.is_retryable()
 }
 
 /// How much longer than the wait limit the transport may take, so that the wait limit, with its
@@ -184,7 +189,7 @@ impl StartProcessInstance<Async> {
             // The engine answers a waiting start whose instance failed with the failure's status
             // (its `_code`, else 500) and message (BPMN.md section 5); a refusal before anything
             // started has a status of its own (400, 404). The correlation tells them apart.
-            Ok(Err(error)) if error.status().is_some_and(may_be_instance_failure) => {
+            Ok(Err(error)) if may_be_instance_failure(&error) => {
                 // The lookup is an ordinary read: the client's time limits, the start's identity
                 // (the engine shows a correlation only to its owner).
                 let mut lookup = RequestOptions::new();

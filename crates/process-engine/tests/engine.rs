@@ -95,3 +95,63 @@ fn errors_of_every_layer_convert_with_question_mark() {
     // The facade adds no text of its own: the layer's message, the layer's source.
     assert_eq!(error.to_string(), "the topic is empty");
 }
+
+#[tokio::test]
+async fn a_failed_call_reports_its_operation_its_engine_and_its_causes() {
+    // Nothing listens on port 1: the connection is refused.
+    let url = "http://127.0.0.1:1";
+    async fn start(url: &str) -> Result<(), process_engine::Error> {
+        let control = Engine::new(url)?.process_control();
+        control
+            .start_process_instance("hello_world", "the_start_event")
+            .send()
+            .await?;
+        Ok(())
+    }
+    let error = start(url).await.unwrap_err();
+
+    // What `fn main() -> Result<(), process_engine::Error>` prints after `Error: `.
+    let report = format!("{error:?}");
+    assert!(
+        report.starts_with(
+            "start_process_instance at http://127.0.0.1:1: could not connect to the engine\n\nCaused by:\n    "
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("Error {"), "{report}");
+    // The same questions as the layers' errors, asked of the facade's.
+    assert!(error.is_connect() && error.is_retryable() && !error.is_timeout());
+    assert!(!error.is_not_found() && error.status().is_none());
+    assert_eq!(error.operation(), Some("start_process_instance"));
+    assert_eq!(error.base_url(), Some(url));
+    // The variant and the layer's error as data, when asked for.
+    assert!(
+        format!("{error:#?}").starts_with("ProcessControl("),
+        "{error:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_facade_error_answers_for_the_engines_refusals() {
+    let stand_in = TestEngine::builder().start().await.unwrap();
+    let control = Engine::new(stand_in.url()).unwrap().process_control();
+
+    let error: process_engine::Error = control
+        .process_model("no_such_model")
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+
+    assert!(error.is_not_found() && !error.is_retryable(), "{error:?}");
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.operation(), Some("get_process_model_by_id"));
+    assert_eq!(
+        format!("{error:?}"),
+        format!(
+            "get_process_model_by_id at {}: the engine answered 404: ProcessModel with id no_such_model not found!",
+            stand_in.url()
+        )
+    );
+    stand_in.shutdown().await;
+}

@@ -95,8 +95,8 @@ async fn a_call_without_token_is_not_allowed() {
     let harness = Harness::start().await;
     let client = ProcessControlClient::new(&proxy_without_token(&harness.url).await).unwrap();
     let error = client.process_models().send().await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::NotAllowed, "{error:?}");
-    assert!(error.is_not_allowed());
+    assert_eq!(error.kind(), ErrorKind::Unauthorized, "{error:?}");
+    assert!(error.is_unauthorized());
     assert_eq!(error.status(), Some(401));
     assert_eq!(error.message(), Some("No auth token provided!"));
     // Global routes need none.
