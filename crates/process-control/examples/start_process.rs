@@ -6,7 +6,7 @@
 //! cargo run -p process-engine-process-control --example start_process [URL]
 //! ```
 
-use process_engine_process_control::ProcessControlClient;
+use process_engine_process_control::{Client, ProcessControlClient};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "http://localhost:56000".to_owned());
 
-    let client = ProcessControlClient::new(&url)?;
+    let client = ProcessControlClient::new(Client::builder(&url).build()?);
     let result = client
         .start_process_instance("hello_world", "the_start_event")
         .send()

@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
-use process_engine_process_control::StartCallbackType;
 use process_engine_process_control::blocking::ProcessControlClient;
+use process_engine_process_control::{Client, StartCallbackType};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -24,12 +24,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "http://localhost:56000".to_owned());
 
-    let client = ProcessControlClient::new(&url)?.with_wait_limit(Duration::from_secs(60));
-    let result = client
-        .start_process_instance("hello_world", "the_start_event")
-        .end_event("the_end_event")
-        .callback(StartCallbackType::OnEndEventReached)
-        .send()?;
+    let client = ProcessControlClient::new(Client::builder(&url).build()?)?
+        .with_wait_limit(Duration::from_secs(60));
+    let result = client.call(|control| {
+        control
+            .start_process_instance("hello_world", "the_start_event")
+            .end_event("the_end_event")
+            .callback(StartCallbackType::OnEndEventReached)
+            .send()
+    })?;
 
     tracing::info!("Started process instance with result {result:?}");
     Ok(())

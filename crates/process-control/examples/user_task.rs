@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use process_engine_process_control::{FormValue, ProcessControlClient, TaskScope};
+use process_engine_process_control::{Client, FormValue, ProcessControlClient, TaskScope};
 
 /// A process with one user task `enter_data` whose form has a field of each type.
 const MODEL: &str = include_str!("../tests/models/pc_user_task.bpmn");
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "http://localhost:56000".to_owned());
-    let client = ProcessControlClient::new(&url)?;
+    let client = ProcessControlClient::new(Client::builder(&url).build()?);
 
     let model = client.deploy_bpmn(MODEL).send().await?;
     let started = client
@@ -32,24 +32,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tasks = client
         .user_tasks(TaskScope::correlation(&started.correlation_id))
         .send()
-        .await?;
+        .await?
+        .user_tasks;
     let Some(task) = tasks.first() else {
         return Err("the instance has no waiting user task".into());
     };
 
     tracing::info!("user task {:?} ({})", task.name, task.id);
     let mut answer = BTreeMap::new();
-    for field in &task.form_fields {
+    for field in &task.data.form_fields {
+        let default = FormValue::default_of(field);
         tracing::info!(
-            "  {} {:?} ({:?}), default {:?}, choices {:?}",
+            "  {} {:?} ({}), default {:?}, choices {:?}",
             field.id,
             field.label,
-            field.field_type,
-            field.default_value,
+            field.r#type,
+            default,
             field.enum_values
         );
-        if let Some(default) = &field.default_value {
-            answer.insert(field.id.clone(), default.clone());
+        if let Some(default) = default {
+            answer.insert(field.id.clone(), default);
         }
     }
     answer.insert("first_name".to_owned(), FormValue::String("Ada".to_owned()));

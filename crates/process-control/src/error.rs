@@ -5,9 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use process_engine_api_types::models::CorrelationError;
 use process_engine_api_types::{EngineError, EngineErrorKind, PayloadError};
-
-use crate::correlation::InstanceError;
 
 /// What kind of failure an [`Error`] is. Match on it to decide what to do; the status and the
 /// engine's message stay on the error ([`Error::status`], [`Error::message`]).
@@ -83,14 +82,14 @@ pub(crate) enum Repr {
     },
     #[error(
         "the instance {process_instance_id} of `{process_model_id}` in correlation `{correlation_id}` failed{}{}",
-        error.as_ref().map(|e| format!(" with {e}")).unwrap_or_default(),
+        error.as_ref().map(|e| format!(" with {} ({})", e.name, e.code)).unwrap_or_default(),
         answer.as_ref().and_then(|a| a.engine_error()).map(|e| format!(": {}", e.message())).unwrap_or_default()
     )]
     InstanceFailed {
         process_model_id: String,
         correlation_id: String,
         process_instance_id: String,
-        error: Option<InstanceError>,
+        error: Option<CorrelationError>,
         /// The engine's answer to a start that waited for the instance (its 500 with the
         /// failure's message), when the failure came that way.
         answer: Option<process_engine_transport::Error>,
@@ -227,7 +226,7 @@ impl Error {
 
     /// What the engine recorded about a failed instance, for [`ErrorKind::InstanceFailed`]
     /// (`None` there too when the engine recorded nothing).
-    pub fn instance_error(&self) -> Option<&InstanceError> {
+    pub fn instance_error(&self) -> Option<&CorrelationError> {
         match &*self.repr {
             Repr::InstanceFailed { error, .. } => error.as_ref(),
             _ => None,
@@ -409,11 +408,12 @@ mod tests {
             correlation_id: "c".into(),
             process_instance_id: "p".into(),
             answer: None,
-            error: Some(InstanceError {
-                code: 500,
-                name: "InternalServerError".into(),
-                additional_information: None,
-            }),
+            error: Some(
+                serde_json::from_value(
+                    serde_json::json!({"_code": 500, "name": "InternalServerError"}),
+                )
+                .unwrap(),
+            ),
         });
         assert!(error.is_instance_failed());
         assert_eq!(error.instance_error().map(|e| e.code), Some(500));

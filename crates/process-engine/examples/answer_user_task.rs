@@ -7,8 +7,8 @@
 //! ```
 #![allow(clippy::print_stdout)] // An example talks to the person who runs it.
 
-use process_engine::ProcessControlClient;
-use process_engine::process_control::TaskScope;
+use process_engine::process_control::{FormValue, TaskScope};
+use process_engine::{Client, ProcessControlClient};
 use serde_json::Value;
 
 /// A process whose user task `review_order` asks: approved (boolean), priority (enum),
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
 /// Starts an instance, answers its user task and returns the process result.
 pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-    let client = ProcessControlClient::new(url)?;
+    let client = ProcessControlClient::new(Client::builder(url).build()?);
     let model = client.deploy_bpmn(USER_TASK).overwrite(true).send().await?;
     let started = client
         .start_process_instance(&model, "the_start_event")
@@ -37,14 +37,19 @@ pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + 
     let tasks = client
         .user_tasks(TaskScope::correlation(&started.correlation_id))
         .send()
-        .await?;
+        .await?
+        .user_tasks;
     let task = tasks
         .first()
         .ok_or("the instance has no waiting user task")?;
-    for field in &task.form_fields {
+    for field in &task.data.form_fields {
+        // The engine sends every default as text; `default_of` reads it as the field's type.
         println!(
-            "{}: {:?} ({:?}, default {:?})",
-            field.id, field.label, field.field_type, field.default_value
+            "{}: {:?} ({}, default {:?})",
+            field.id,
+            field.label,
+            field.r#type,
+            FormValue::default_of(field)
         );
     }
 

@@ -8,8 +8,8 @@
 //! ```
 #![allow(clippy::print_stdout)] // An example talks to the person who runs it.
 
-use process_engine::StartCallbackType;
 use process_engine::process_control::blocking::ProcessControlClient;
+use process_engine::{Client, StartCallbackType};
 use serde_json::json;
 
 /// `check_amount` routes by the input's `amount`: 1000 or more to
@@ -29,18 +29,24 @@ fn main() -> Result<(), process_engine::Error> {
 /// Starts the model with two amounts; answers each amount with the end event reached.
 /// Must not be called inside an async runtime: the blocking client refuses that.
 pub(crate) fn run(url: &str) -> Result<Vec<(i64, String)>, process_engine::Error> {
-    let client = ProcessControlClient::new(url)?;
-    let model = client
-        .deploy_bpmn(EXCLUSIVE_GATEWAY)
-        .overwrite(true)
-        .send()?;
+    let client = ProcessControlClient::new(Client::builder(url).build()?)?;
+    // Each call builds its request with the async client's builders; `call` blocks until the
+    // answer is there.
+    let model = client.call(|control| {
+        control
+            .deploy_bpmn(EXCLUSIVE_GATEWAY)
+            .overwrite(true)
+            .send()
+    })?;
     let mut ends = Vec::new();
     for amount in [2_500, 40] {
-        let result = client
-            .start_process_instance(&model, "the_start_event")
-            .callback(StartCallbackType::OnProcessInstanceFinished)
-            .input(&json!({"amount": amount}))
-            .send()?;
+        let result = client.call(|control| {
+            control
+                .start_process_instance(&model, "the_start_event")
+                .callback(StartCallbackType::OnProcessInstanceFinished)
+                .input(&json!({"amount": amount}))
+                .send()
+        })?;
         ends.push((amount, result.end_event_id.unwrap_or_default()));
     }
     Ok(ends)

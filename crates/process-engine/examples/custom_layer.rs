@@ -1,6 +1,6 @@
 //! A tower layer of your own on the transport: here one that counts the calls of each
 //! operation. Layers see each call once (not each attempt), with the operation's name in the
-//! request's extensions; both clients of an `Engine` go through them.
+//! request's extensions; every handle made from the client goes through them.
 //!
 //! ```sh
 //! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # an engine on :56000
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use process_engine::transport::CallInfo;
-use process_engine::{Engine, Error};
+use process_engine::{Client, Error, ProcessControlClient};
 use tower::util::MapRequestLayer;
 
 /// Calls per operation name.
@@ -45,8 +45,8 @@ pub(crate) async fn run(url: &str) -> Result<Counts, Error> {
         request
     });
 
-    let engine = Engine::builder(url).layer(count_calls).build()?;
-    let control = engine.process_control();
+    let client = Client::builder(url).layer(count_calls).build()?;
+    let control = ProcessControlClient::new(client);
     control.process_models().send().await?;
     control.process_models().send().await?;
     control

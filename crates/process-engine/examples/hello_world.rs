@@ -13,8 +13,9 @@
 
 use std::time::Duration;
 
+use process_engine::Client;
 use process_engine::prelude::*;
-use process_engine::process_control::ProcessStartResult;
+use process_engine::types::models::ProcessStartResponse;
 use process_engine_testkit::TestEngine;
 use serde_json::{Value, json};
 
@@ -61,10 +62,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Deploys `hello_world`, runs a worker for its external task, starts an instance and waits
 /// until it reaches `the_end_event`, then stops the worker gracefully.
-pub(crate) async fn run(url: &str) -> Result<ProcessStartResult, process_engine::Error> {
-    // One engine: both clients share its connection pool and identity.
-    let engine = Engine::new(url)?;
-    let control = engine.process_control();
+pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, process_engine::Error> {
+    // One transport client: both handles share its connection pool and identity.
+    let client = Client::builder(url).build()?;
+    let control = ProcessControlClient::new(client.clone());
 
     // Overwrite: running the example twice against the same engine is fine.
     control
@@ -73,7 +74,7 @@ pub(crate) async fn run(url: &str) -> Result<ProcessStartResult, process_engine:
         .send()
         .await?;
 
-    let mut worker = engine.external_task_client();
+    let mut worker = ExternalTaskClient::from_client(client);
     worker.subscribe("SampleExternalTask", say_hello, TaskOptions::default())?;
     let worker_handle = worker.handle();
 

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use process_engine::ProcessControlClient;
 use process_engine::process_control::EventScope;
+use process_engine::{Client, ProcessControlClient};
 use serde_json::{Value, json};
 
 /// `the_start_event` → waits for the message `payment_received` → `the_end_event`.
@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
 /// Starts an instance, triggers its message once it waits for it, and returns the result.
 pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-    let client = ProcessControlClient::new(url)?;
+    let client = ProcessControlClient::new(Client::builder(url).build()?);
     let model = client
         .deploy_bpmn(MESSAGE_EVENT)
         .overwrite(true)
@@ -41,22 +41,22 @@ pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + 
     // A message reaches only the instances waiting for it when it is triggered: wait until
     // this one is (the start answers when the instance exists, maybe before it got there).
     let scope = EventScope::correlation(&started.correlation_id);
-    let mut waiting = client.events(scope.clone()).send().await?;
+    let mut waiting = client.events(scope.clone()).send().await?.events;
     for _ in 0..50 {
         if !waiting.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        waiting = client.events(scope.clone()).send().await?;
+        waiting = client.events(scope.clone()).send().await?.events;
     }
     let event = waiting
         .first()
         .ok_or("the instance never waited for the message")?;
-    println!("{} waits for the message {:?}", event.id, event.name);
+    println!("{} waits for the message {:?}", event.id, event.event_name);
 
     // Triggers it for every instance waiting for `payment_received`.
     client
-        .trigger_message(&event.name)
+        .trigger_message(&event.event_name)
         .payload(&json!({"paid": true}))
         .send()
         .await?;

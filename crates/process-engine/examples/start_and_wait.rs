@@ -14,8 +14,8 @@
 
 use std::time::Duration;
 
-use process_engine::process_control::ProcessStartResult;
-use process_engine::{Error, ProcessControlClient, StartCallbackType};
+use process_engine::types::models::ProcessStartResponse;
+use process_engine::{Client, Error, ProcessControlClient, StartCallbackType};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -28,8 +28,9 @@ async fn main() -> Result<(), Error> {
 
 /// Starts `hello_world` with callback type 3: the answer comes when the instance reaches
 /// `the_end_event`, with the end event's payload, or when 60 s have passed.
-pub(crate) async fn run(url: &str) -> Result<ProcessStartResult, Error> {
-    let client = ProcessControlClient::new(url)?.with_wait_limit(Duration::from_secs(60));
+pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, Error> {
+    let client = ProcessControlClient::new(Client::builder(url).build()?)
+        .with_wait_limit(Duration::from_secs(60));
     let result = client
         .start_process_instance("hello_world", "the_start_event")
         .end_event("the_end_event")

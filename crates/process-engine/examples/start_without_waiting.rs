@@ -9,8 +9,8 @@
 //! The engine is `PROCESS_ENGINE_URL`, else `http://localhost:56000`.
 #![allow(clippy::print_stdout)] // An example talks to the person who runs it.
 
-use process_engine::process_control::ProcessStartResult;
-use process_engine::{Error, ProcessControlClient};
+use process_engine::types::models::ProcessStartResponse;
+use process_engine::{Client, Error, ProcessControlClient};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -23,8 +23,8 @@ async fn main() -> Result<(), Error> {
 
 /// Starts `hello_world` with callback type 1 (the default): the answer comes when the instance
 /// exists, with its ids; it goes on without us.
-pub(crate) async fn run(url: &str) -> Result<ProcessStartResult, Error> {
-    let client = ProcessControlClient::new(url)?;
+pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, Error> {
+    let client = ProcessControlClient::new(Client::builder(url).build()?);
     let result = client
         .start_process_instance("hello_world", "the_start_event")
         .send()

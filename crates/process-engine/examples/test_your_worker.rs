@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use process_engine::Error;
 use process_engine::prelude::*;
+use process_engine::{Client, Error};
 use serde_json::{Value, json};
 
 /// The worker under test: greets whoever the payload names.
@@ -25,9 +25,8 @@ async fn greet(payload: Value) -> Result<Value, BpmnError> {
 }
 
 /// Builds the worker as the application does, so that the tests test the real thing.
-fn worker(engine: &Engine) -> Result<ExternalTaskClient, Error> {
-    let mut worker = engine
-        .external_task_client()
+fn worker(client: &Client) -> Result<ExternalTaskClient, Error> {
+    let mut worker = ExternalTaskClient::from_client(client.clone())
         // Tests should not wait 30 s for a handler that hangs.
         .shutdown_timeout(Duration::from_secs(5));
     worker.subscribe("SampleExternalTask", greet, TaskOptions::default())?;
@@ -39,7 +38,7 @@ fn worker(engine: &Engine) -> Result<ExternalTaskClient, Error> {
 async fn main() -> Result<(), Error> {
     let url =
         std::env::var("PROCESS_ENGINE_URL").unwrap_or_else(|_| "http://localhost:56000".into());
-    let stats = worker(&Engine::new(&url)?)?
+    let stats = worker(&Client::builder(&url).build()?)?
         .run_until(shutdown_signal())
         .await?;
     tracing::info!(?stats, "stopped");
@@ -68,14 +67,13 @@ mod tests {
 
     /// Starts `hello_world` with `input` while the worker runs; stops the worker after.
     async fn start_with(
-        engine: &Engine,
+        client: &Client,
         input: Value,
-    ) -> Result<process_engine::process_control::ProcessStartResult, process_engine::Error> {
-        let worker = worker(engine)?;
+    ) -> Result<process_engine::types::models::ProcessStartResponse, process_engine::Error> {
+        let worker = worker(client)?;
         let handle = worker.handle();
         let start = async {
-            let result = engine
-                .process_control()
+            let result = ProcessControlClient::new(client.clone())
                 .start_process_instance("hello_world", "the_start_event")
                 .end_event("the_end_event")
                 .callback(StartCallbackType::OnEndEventReached)
@@ -94,9 +92,9 @@ mod tests {
     #[tokio::test]
     async fn the_worker_greets_by_name() {
         let stand_in = stand_in().await;
-        let engine = Engine::new(stand_in.url()).unwrap();
+        let client = Client::builder(stand_in.url()).build().unwrap();
 
-        let result = start_with(&engine, json!({"name": "Ada"})).await.unwrap();
+        let result = start_with(&client, json!({"name": "Ada"})).await.unwrap();
 
         assert_eq!(result.end_event_id.as_deref(), Some("the_end_event"));
         assert_eq!(
@@ -109,9 +107,9 @@ mod tests {
     #[tokio::test]
     async fn a_nameless_payload_ends_the_instance_with_the_bpmn_error() {
         let stand_in = stand_in().await;
-        let engine = Engine::new(stand_in.url()).unwrap();
+        let client = Client::builder(stand_in.url()).build().unwrap();
 
-        let error = start_with(&engine, json!({})).await.unwrap_err();
+        let error = start_with(&client, json!({})).await.unwrap_err();
 
         // hello_world has no error boundary event: the BPMN error fails the instance, and the
         // waiting start gets the engine's answer, which names the code.

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use process_engine::Error;
 use process_engine::prelude::*;
+use process_engine::{Client, Error};
 use serde::{Deserialize, Serialize};
 
 /// `the_start_event` hands the input to the external task on `SampleExternalTask`, whose result
@@ -62,15 +62,15 @@ async fn main() -> Result<(), Error> {
 
 /// Runs a worker for `check_order`, starts `hello_world` with `order` and reads its result.
 pub(crate) async fn run(url: &str, order: Order) -> Result<Checked, Error> {
-    let engine = Engine::new(url)?;
-    let control = engine.process_control();
+    let client = Client::builder(url).build()?;
+    let control = ProcessControlClient::new(client.clone());
     control
         .deploy_bpmn(HELLO_WORLD)
         .overwrite(true)
         .send()
         .await?;
 
-    let mut worker = engine.external_task_client();
+    let mut worker = ExternalTaskClient::from_client(client);
     worker.subscribe("SampleExternalTask", check_order, TaskOptions::default())?;
     let handle = worker.handle();
     let start = async {
@@ -88,5 +88,5 @@ pub(crate) async fn run(url: &str, order: Order) -> Result<Checked, Error> {
     let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
     stats?;
     // Reads the end event's payload as `Checked`; a mismatch is an error naming the field.
-    Ok(result?.payload_as::<Checked>()?)
+    Ok(result?.token_payload_as::<Checked>()?)
 }

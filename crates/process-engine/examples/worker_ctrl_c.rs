@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use process_engine::external_task::ShutdownTimeoutAction;
-use process_engine::{Engine, Error, ExternalTaskClient, TaskOptions, shutdown_signal};
+use process_engine::{Client, Error, ExternalTaskClient, TaskOptions, shutdown_signal};
 use serde_json::{Value, json};
 
 /// A handler that takes a while, so that a shutdown finds it running.
@@ -51,8 +51,7 @@ async fn main() -> Result<(), Error> {
 
 /// The worker, configured for its shutdown.
 pub(crate) fn worker(url: &str) -> Result<ExternalTaskClient, Error> {
-    let mut worker = Engine::new(url)?
-        .external_task_client()
+    let mut worker = ExternalTaskClient::from_client(Client::builder(url).build()?)
         // Handlers get 10 s after the signal to finish and deliver.
         .shutdown_timeout(Duration::from_secs(10))
         // Those still running then are ended with a service error, not left to their lock.

@@ -27,6 +27,10 @@ pub enum Error {
     #[cfg(feature = "process-control")]
     #[error(transparent)]
     ProcessControl(#[from] process_engine_process_control::Error),
+    /// A payload did not have the shape the program read it as (`token_payload_as::<T>()` of
+    /// an answer).
+    #[error(transparent)]
+    Payload(#[from] process_engine_api_types::PayloadError),
     /// A worker's subscription was refused (options that cannot work, a topic twice).
     #[cfg(feature = "external-task")]
     #[error(transparent)]
@@ -147,6 +151,7 @@ impl Error {
     fn layer(&self) -> (&'static str, &dyn fmt::Debug) {
         match self {
             Error::Transport(error) => ("Transport", error),
+            Error::Payload(error) => ("Payload", error),
             #[cfg(feature = "process-control")]
             Error::ProcessControl(error) => ("ProcessControl", error),
             #[cfg(feature = "external-task")]

@@ -3,9 +3,11 @@
 //!
 //! # Quick start
 //!
-//! One [`Engine`] (one connection pool, one identity) hands out both clients:
+//! One [`Client`] (the engine's URL, identity, timeouts, retries, one connection pool) is
+//! configured once; the process-control client and the worker are handles made from it:
 //!
 //! ```no_run
+//! use process_engine::Client;
 //! use process_engine::prelude::*;
 //! use serde_json::{Value, json};
 //!
@@ -15,18 +17,18 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), process_engine::Error> {
-//!     let engine = Engine::new("http://localhost:56000")?;
+//!     let client = Client::builder("http://localhost:56000").build()?;
+//!     let control = ProcessControlClient::new(client.clone());
 //!
 //!     // A worker for the external tasks of topic `SampleExternalTask`.
-//!     let mut worker = engine.external_task_client();
+//!     let mut worker = ExternalTaskClient::from_client(client);
 //!     worker.subscribe("SampleExternalTask", say_hello, TaskOptions::default())?;
 //!     let handle = worker.handle();
 //!
 //!     // Start `hello_world` and wait until it reaches `the_end_event`, while the worker runs;
 //!     // then stop the worker gracefully (running handlers finish and deliver first).
 //!     let start = async {
-//!         let result = engine
-//!             .process_control()
+//!         let result = control
 //!             .start_process_instance("hello_world", "the_start_event")
 //!             .end_event("the_end_event")
 //!             .callback(StartCallbackType::OnEndEventReached)
@@ -64,11 +66,9 @@
 //! Each layer has its own error type; [`Error`] holds any of them, so that `?` works in an
 //! application's `main` whatever it calls.
 
-mod engine;
 mod error;
 pub mod prelude;
 
-pub use engine::{Engine, EngineBuilder};
 pub use error::Error;
 
 /// The engine's wire types: request and answer bodies, routes, typed operations, the engine's

@@ -16,7 +16,7 @@ mod worker_ctrl_c;
 
 use std::time::Duration;
 
-use process_engine::{ProcessControlClient, shutdown_signal};
+use process_engine::{Client, ProcessControlClient, shutdown_signal};
 use process_engine_testkit::TestEngine;
 use serde_json::json;
 
@@ -32,7 +32,7 @@ async fn sigint_drains_the_worker() {
         .start()
         .await
         .unwrap();
-    let client = ProcessControlClient::new(engine.url()).unwrap();
+    let client = ProcessControlClient::new(Client::builder(engine.url()).build().unwrap());
     let started = client
         .start_process_instance("hello_world", "the_start_event")
         .input(&json!({"n": 2}))

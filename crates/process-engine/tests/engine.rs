@@ -1,10 +1,11 @@
-//! One `Engine`, one transport: both clients it hands out go through the same configured
-//! client (its layers, its identity).
+//! One transport `Client`, configured once: both handles made from it go through it (its
+//! layers, its identity); and the facade's error.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use process_engine::Client;
 use process_engine::prelude::*;
 use process_engine_testkit::TestEngine;
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ async fn echo(payload: Value) -> Result<Value, BpmnError> {
 }
 
 #[tokio::test]
-async fn both_clients_call_through_the_engines_transport() {
+async fn both_clients_call_through_one_transport() {
     let stand_in = TestEngine::builder()
         .deploy(HELLO_WORLD)
         .start()
@@ -28,7 +29,7 @@ async fn both_clients_call_through_the_engines_transport() {
         .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
-    let engine = Engine::builder(stand_in.url())
+    let client = Client::builder(stand_in.url())
         .attempt_timeout(Duration::from_secs(20))
         .layer(MapRequestLayer::new(
             move |request: http::Request<bytes::Bytes>| {
@@ -38,14 +39,14 @@ async fn both_clients_call_through_the_engines_transport() {
         ))
         .build()
         .unwrap();
-    assert_eq!(engine.url(), stand_in.url());
+    assert_eq!(client.base_url(), stand_in.url());
 
-    let control = engine.process_control();
+    let control = ProcessControlClient::new(client.clone());
     control.process_models().send().await.unwrap();
     let after_control = calls.load(Ordering::SeqCst);
     assert_eq!(after_control, 1);
 
-    let mut worker = engine.external_task_client();
+    let mut worker = ExternalTaskClient::from_client(client);
     worker
         .subscribe("SampleExternalTask", echo, TaskOptions::default())
         .unwrap();
@@ -72,7 +73,10 @@ async fn both_clients_call_through_the_engines_transport() {
 
 #[test]
 fn a_url_the_transport_cannot_use_is_a_transport_error() {
-    let error = Engine::new("ftp://engine").unwrap_err();
+    fn connect(url: &str) -> Result<Client, process_engine::Error> {
+        Ok(Client::builder(url).build()?)
+    }
+    let error = connect("ftp://engine").unwrap_err();
     let process_engine::Error::Transport(error) = error else {
         panic!("not a transport error: {error:?}");
     };
@@ -82,8 +86,8 @@ fn a_url_the_transport_cannot_use_is_a_transport_error() {
 #[test]
 fn errors_of_every_layer_convert_with_question_mark() {
     fn subscribe() -> Result<(), process_engine::Error> {
-        let engine = Engine::new("http://127.0.0.1:1")?;
-        let mut worker = engine.external_task_client();
+        let client = Client::builder("http://127.0.0.1:1").build()?;
+        let mut worker = ExternalTaskClient::from_client(client);
         worker.subscribe("", echo, TaskOptions::default())?;
         Ok(())
     }
@@ -101,7 +105,7 @@ async fn a_failed_call_reports_its_operation_its_engine_and_its_causes() {
     // Nothing listens on port 1: the connection is refused.
     let url = "http://127.0.0.1:1";
     async fn start(url: &str) -> Result<(), process_engine::Error> {
-        let control = Engine::new(url)?.process_control();
+        let control = ProcessControlClient::new(Client::builder(url).build()?);
         control
             .start_process_instance("hello_world", "the_start_event")
             .send()
@@ -134,7 +138,7 @@ async fn a_failed_call_reports_its_operation_its_engine_and_its_causes() {
 #[tokio::test]
 async fn the_facade_error_answers_for_the_engines_refusals() {
     let stand_in = TestEngine::builder().start().await.unwrap();
-    let control = Engine::new(stand_in.url()).unwrap().process_control();
+    let control = ProcessControlClient::new(Client::builder(stand_in.url()).build().unwrap());
 
     let error: process_engine::Error = control
         .process_model("no_such_model")

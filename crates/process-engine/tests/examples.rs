@@ -54,8 +54,8 @@ mod blocking_client;
 use std::future::Future;
 use std::pin::Pin;
 
-use process_engine::ProcessControlClient;
 use process_engine::external_task::Stats;
+use process_engine::{Client, ProcessControlClient};
 use process_engine_testkit::TestEngine;
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -116,7 +116,7 @@ async fn start_without_waiting_answers_when_the_instance_exists() {
 
     // No worker runs: the instance waits at its external task, unfinished.
     assert!(started.end_event_id.is_none());
-    let client = ProcessControlClient::new(engine.url()).unwrap();
+    let client = ProcessControlClient::new(Client::builder(engine.url()).build().unwrap());
     let results = client
         .process_results(&started.correlation_id, "hello_world")
         .send()

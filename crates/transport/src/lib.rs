@@ -128,7 +128,7 @@ pub use call::{Call, CallInfo};
 pub use client::Client;
 pub use error::Error;
 pub use process_engine_api_types::Identity;
-pub use request_options::{RequestOptions, RequestOptionsBuilder};
+pub use request_options::RequestOptions;
 pub use retry_config::RetryConfig;
 pub use token_source::TokenSource;
 
