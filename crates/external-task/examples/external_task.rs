@@ -12,7 +12,7 @@
 
 use std::convert::Infallible;
 
-use process_engine_external_task::{ExternalTaskClient, TaskOptions, shutdown_signal};
+use process_engine_external_task::{Client, TaskOptions, Worker, shutdown_signal};
 use serde_json::{Value, json};
 use tracing_subscriber::EnvFilter;
 
@@ -33,13 +33,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .or_else(|| std::env::var("PROCESS_ENGINE_URL").ok())
         .unwrap_or_else(|| "http://localhost:56000".to_owned());
 
-    let mut client = ExternalTaskClient::new(&url)?;
-    client.subscribe(
-        "SampleExternalTask",
-        handler,
-        TaskOptions::default().max_tasks(5),
-    )?;
-    let stats = client.run_until(shutdown_signal()).await?;
+    let worker = Worker::builder(Client::builder(&url).build()?)
+        .subscribe(
+            "SampleExternalTask",
+            handler,
+            TaskOptions::default().max_tasks(5),
+        )
+        .build()?;
+    let stats = worker.run_until(shutdown_signal()).await;
     tracing::info!(?stats, "stopped");
     Ok(())
 }

@@ -11,9 +11,7 @@
 
 use std::convert::Infallible;
 
-use process_engine_external_task::{
-    ExternalTask, ExternalTaskClient, TaskOptions, shutdown_signal,
-};
+use process_engine_external_task::{Client, ExternalTask, TaskOptions, Worker, shutdown_signal};
 use serde_json::{Value, json};
 use tracing_subscriber::EnvFilter;
 
@@ -34,9 +32,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .or_else(|| std::env::var("PROCESS_ENGINE_URL").ok())
         .unwrap_or_else(|| "http://localhost:56000".to_owned());
 
-    let mut client = ExternalTaskClient::new(&url)?;
-    client.subscribe("SampleExternalTask", handler, TaskOptions::default())?;
-    let stats = client.run_until(shutdown_signal()).await?;
+    let worker = Worker::builder(Client::builder(&url).build()?)
+        .subscribe("SampleExternalTask", handler, TaskOptions::default())
+        .build()?;
+    let stats = worker.run_until(shutdown_signal()).await;
     tracing::info!(?stats, "stopped");
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::future::Future;
 
 use process_engine::external_task::Stats;
-use process_engine::{Error, ExternalTaskClient, TaskOptions, shutdown_signal};
+use process_engine::{Client, Error, TaskOptions, Worker, shutdown_signal};
 use serde_json::{Value, json};
 
 /// The handler: an async function of the payload. It cannot fail, hence `Infallible`.
@@ -38,11 +38,12 @@ async fn main() -> Result<(), Error> {
 
 /// Runs the worker until `stop` resolves, then lets running handlers finish.
 pub(crate) async fn run(url: &str, stop: impl Future<Output = ()>) -> Result<Stats, Error> {
-    let mut client = ExternalTaskClient::new(url)?;
-    client.subscribe(
-        "SampleExternalTask",
-        handler,
-        TaskOptions::default().max_tasks(5),
-    )?;
-    Ok(client.run_until(stop).await?)
+    let worker = Worker::builder(Client::builder(url).build()?)
+        .subscribe(
+            "SampleExternalTask",
+            handler,
+            TaskOptions::default().max_tasks(5),
+        )
+        .build()?;
+    Ok(worker.run_until(stop).await)
 }

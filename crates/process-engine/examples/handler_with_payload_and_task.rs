@@ -12,7 +12,7 @@ use std::convert::Infallible;
 use std::future::Future;
 
 use process_engine::external_task::Stats;
-use process_engine::{Error, ExternalTask, ExternalTaskClient, TaskOptions, shutdown_signal};
+use process_engine::{Client, Error, ExternalTask, TaskOptions, Worker, shutdown_signal};
 use serde_json::{Value, json};
 
 /// The handler: an async function of the payload and the task. The result names the instance,
@@ -38,7 +38,8 @@ async fn main() -> Result<(), Error> {
 
 /// Runs the worker until `stop` resolves, then lets running handlers finish.
 pub(crate) async fn run(url: &str, stop: impl Future<Output = ()>) -> Result<Stats, Error> {
-    let mut client = ExternalTaskClient::new(url)?;
-    client.subscribe("SampleExternalTask", handler, TaskOptions::default())?;
-    Ok(client.run_until(stop).await?)
+    let worker = Worker::builder(Client::builder(url).build()?)
+        .subscribe("SampleExternalTask", handler, TaskOptions::default())
+        .build()?;
+    Ok(worker.run_until(stop).await)
 }

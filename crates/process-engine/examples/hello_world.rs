@@ -74,8 +74,9 @@ pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, process_engin
         .send()
         .await?;
 
-    let mut worker = ExternalTaskClient::from_client(client);
-    worker.subscribe("SampleExternalTask", say_hello, TaskOptions::default())?;
+    let worker = Worker::builder(client)
+        .subscribe("SampleExternalTask", say_hello, TaskOptions::default())
+        .build()?;
     let worker_handle = worker.handle();
 
     // Start and wait for `the_end_event`; stop the worker when the start has its answer,
@@ -93,7 +94,6 @@ pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, process_engin
         result
     };
     // The worker runs until it is shut down (or Ctrl-C), then finishes what it holds.
-    let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
-    stats?;
+    let (_stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
     Ok(result?)
 }

@@ -25,12 +25,13 @@ async fn greet(payload: Value) -> Result<Value, BpmnError> {
 }
 
 /// Builds the worker as the application does, so that the tests test the real thing.
-fn worker(client: &Client) -> Result<ExternalTaskClient, Error> {
-    let mut worker = ExternalTaskClient::from_client(client.clone())
+fn worker(client: &Client) -> Result<Worker, Error> {
+    let worker = Worker::builder(client.clone())
         // Tests should not wait 30 s for a handler that hangs.
         .shutdown_timeout(Duration::from_secs(5));
-    worker.subscribe("SampleExternalTask", greet, TaskOptions::default())?;
-    Ok(worker)
+    Ok(worker
+        .subscribe("SampleExternalTask", greet, TaskOptions::default())
+        .build()?)
 }
 
 #[cfg_attr(test, allow(dead_code))] // Under `cargo test` the tests below run instead.
@@ -40,7 +41,7 @@ async fn main() -> Result<(), Error> {
         std::env::var("PROCESS_ENGINE_URL").unwrap_or_else(|_| "http://localhost:56000".into());
     let stats = worker(&Client::builder(&url).build()?)?
         .run_until(shutdown_signal())
-        .await?;
+        .await;
     tracing::info!(?stats, "stopped");
     Ok(())
 }
@@ -84,8 +85,7 @@ mod tests {
             handle.shutdown();
             result
         };
-        let (stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
-        stats?;
+        let (_stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
         Ok(result?)
     }
 

@@ -70,8 +70,9 @@ pub(crate) async fn run(url: &str, order: Order) -> Result<Checked, Error> {
         .send()
         .await?;
 
-    let mut worker = ExternalTaskClient::from_client(client);
-    worker.subscribe("SampleExternalTask", check_order, TaskOptions::default())?;
+    let worker = Worker::builder(client)
+        .subscribe("SampleExternalTask", check_order, TaskOptions::default())
+        .build()?;
     let handle = worker.handle();
     let start = async {
         let result = control
@@ -85,8 +86,7 @@ pub(crate) async fn run(url: &str, order: Order) -> Result<Checked, Error> {
         handle.shutdown();
         result
     };
-    let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
-    stats?;
+    let (_stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
     // Reads the end event's payload as `Checked`; a mismatch is an error naming the field.
     Ok(result?.token_payload_as::<Checked>()?)
 }

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use process_engine::external_task::ShutdownTimeoutAction;
-use process_engine::{Client, Error, ExternalTaskClient, TaskOptions, shutdown_signal};
+use process_engine::{Client, Error, TaskOptions, Worker, shutdown_signal};
 use serde_json::{Value, json};
 
 /// A handler that takes a while, so that a shutdown finds it running.
@@ -40,7 +40,7 @@ async fn main() -> Result<(), Error> {
                 "stopping: no more fetches, waiting for running handlers"
             );
         })
-        .await?;
+        .await;
     tracing::info!(
         completed = stats.completed,
         abandoned = stats.abandoned,
@@ -50,12 +50,13 @@ async fn main() -> Result<(), Error> {
 }
 
 /// The worker, configured for its shutdown.
-pub(crate) fn worker(url: &str) -> Result<ExternalTaskClient, Error> {
-    let mut worker = ExternalTaskClient::from_client(Client::builder(url).build()?)
+pub(crate) fn worker(url: &str) -> Result<Worker, Error> {
+    let worker = Worker::builder(Client::builder(url).build()?)
         // Handlers get 10 s after the signal to finish and deliver.
         .shutdown_timeout(Duration::from_secs(10))
         // Those still running then are ended with a service error, not left to their lock.
         .on_shutdown_timeout(ShutdownTimeoutAction::ReportServiceError);
-    worker.subscribe("SampleExternalTask", slow_work, TaskOptions::default())?;
-    Ok(worker)
+    Ok(worker
+        .subscribe("SampleExternalTask", slow_work, TaskOptions::default())
+        .build()?)
 }

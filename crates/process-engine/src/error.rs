@@ -31,14 +31,10 @@ pub enum Error {
     /// an answer).
     #[error(transparent)]
     Payload(#[from] process_engine_api_types::PayloadError),
-    /// A worker's subscription was refused (options that cannot work, a topic twice).
+    /// A worker could not be built: a subscription that cannot work, or none.
     #[cfg(feature = "external-task")]
     #[error(transparent)]
-    Subscribe(#[from] process_engine_external_task::SubscribeError),
-    /// A worker could not run (no topic subscribed).
-    #[cfg(feature = "external-task")]
-    #[error(transparent)]
-    Worker(#[from] process_engine_external_task::StartError),
+    WorkerBuild(#[from] process_engine_external_task::BuildError),
     /// The stand-in engine could not start or deploy.
     #[cfg(feature = "testkit")]
     #[error(transparent)]
@@ -155,9 +151,7 @@ impl Error {
             #[cfg(feature = "process-control")]
             Error::ProcessControl(error) => ("ProcessControl", error),
             #[cfg(feature = "external-task")]
-            Error::Subscribe(error) => ("Subscribe", error),
-            #[cfg(feature = "external-task")]
-            Error::Worker(error) => ("Worker", error),
+            Error::WorkerBuild(error) => ("WorkerBuild", error),
             #[cfg(feature = "testkit")]
             Error::Testkit(error) => ("Testkit", error),
         }

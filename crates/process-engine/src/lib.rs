@@ -21,8 +21,9 @@
 //!     let control = ProcessControlClient::new(client.clone());
 //!
 //!     // A worker for the external tasks of topic `SampleExternalTask`.
-//!     let mut worker = ExternalTaskClient::from_client(client);
-//!     worker.subscribe("SampleExternalTask", say_hello, TaskOptions::default())?;
+//!     let worker = Worker::builder(client)
+//!         .subscribe("SampleExternalTask", say_hello, TaskOptions::default())
+//!         .build()?;
 //!     let handle = worker.handle();
 //!
 //!     // Start `hello_world` and wait until it reaches `the_end_event`, while the worker runs;
@@ -38,7 +39,7 @@
 //!         result
 //!     };
 //!     let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
-//!     println!("{:?} ({} tasks done)", result?.token_payload, stats?.completed);
+//!     println!("{:?} ({} tasks done)", result?.token_payload, stats.completed);
 //!     Ok(())
 //! }
 //! ```
@@ -53,7 +54,7 @@
 //! | module | crate | cargo feature |
 //! | --- | --- | --- |
 //! | [`process_control`]: [`ProcessControlClient`], [`StartCallbackType`], user tasks, events, deployment | `process-engine-process-control` | `process-control` (default) |
-//! | [`external_task`]: [`ExternalTaskClient`], [`BpmnError`], [`TaskOptions`], shutdown | `process-engine-external-task` | `external-task` (default) |
+//! | [`external_task`]: [`Worker`], [`BpmnError`], [`TaskOptions`], shutdown | `process-engine-external-task` | `external-task` (default) |
 //! | [`types`]: the engine's wire types, routes and error | `process-engine-api-types` | always |
 //! | [`transport`]: the HTTP client (a tower stack over hyper: tracing, deadline, retry, attempt timeout, auth) | `process-engine-transport` | always; `rustls` (default) for https |
 //! | `testkit`: the stand-in engine, for your tests | `process-engine-testkit` | `testkit` |
@@ -101,7 +102,7 @@ pub use process_engine_process_control::{ProcessControlClient, StartCallbackType
 
 #[cfg(feature = "external-task")]
 pub use process_engine_external_task::{
-    BpmnError, ExternalTask, ExternalTaskClient, ServiceError, TaskOptions, WorkerHandle,
+    BpmnError, ExternalTask, ServiceError, TaskOptions, Worker, WorkerBuilder, WorkerHandle,
     shutdown_signal,
 };
 

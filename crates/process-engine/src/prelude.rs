@@ -11,5 +11,5 @@ pub use crate::process_control::{ProcessControlClient, StartCallbackType, TaskSc
 
 #[cfg(feature = "external-task")]
 pub use crate::external_task::{
-    BpmnError, ExternalTask, ExternalTaskClient, ServiceError, TaskOptions, shutdown_signal,
+    BpmnError, ExternalTask, ServiceError, TaskOptions, Worker, shutdown_signal,
 };

@@ -46,9 +46,9 @@ async fn both_clients_call_through_one_transport() {
     let after_control = calls.load(Ordering::SeqCst);
     assert_eq!(after_control, 1);
 
-    let mut worker = ExternalTaskClient::from_client(client);
-    worker
+    let worker = Worker::builder(client)
         .subscribe("SampleExternalTask", echo, TaskOptions::default())
+        .build()
         .unwrap();
     let handle = worker.handle();
     let start = async {
@@ -65,7 +65,7 @@ async fn both_clients_call_through_one_transport() {
     let (stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
 
     assert_eq!(result.unwrap().token_payload, Some(json!({"echo": 1})));
-    assert_eq!(stats.unwrap().completed, 1);
+    assert_eq!(stats.completed, 1);
     // The start, and the worker's fetch and finish at least, went through the layer.
     assert!(calls.load(Ordering::SeqCst) >= after_control + 3);
     stand_in.shutdown().await;
@@ -87,13 +87,14 @@ fn a_url_the_transport_cannot_use_is_a_transport_error() {
 fn errors_of_every_layer_convert_with_question_mark() {
     fn subscribe() -> Result<(), process_engine::Error> {
         let client = Client::builder("http://127.0.0.1:1").build()?;
-        let mut worker = ExternalTaskClient::from_client(client);
-        worker.subscribe("", echo, TaskOptions::default())?;
+        Worker::builder(client)
+            .subscribe("", echo, TaskOptions::default())
+            .build()?;
         Ok(())
     }
     let error = subscribe().unwrap_err();
     assert!(
-        matches!(error, process_engine::Error::Subscribe(_)),
+        matches!(error, process_engine::Error::WorkerBuild(_)),
         "{error:?}"
     );
     // The facade adds no text of its own: the layer's message, the layer's source.
