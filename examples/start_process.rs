@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # an engine on :56000
-//! cargo run --example start_without_waiting
+//! cargo run --example start_process
 //! ```
 //!
 //! The engine is `PROCESS_ENGINE_URL`, else `http://localhost:56000`.

@@ -14,7 +14,7 @@ use process_engine::{Client, ProcessControlClient};
 use serde_json::{Value, json};
 
 /// `the_start_event` → waits for the message `payment_received` → `the_end_event`.
-const MESSAGE_EVENT: &str = include_str!("../../../samples/bpmn_models/message_event.bpmn");
+const MESSAGE_EVENT: &str = include_str!("../samples/bpmn_models/message_event.bpmn");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

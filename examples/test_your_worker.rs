@@ -3,8 +3,7 @@
 //! instance and check what the process got. `cargo test --example test_your_worker` runs them.
 //!
 //! In your crate: `process-engine = { version = "…", features = ["testkit"] }` in
-//! `[dev-dependencies]`, and `process_engine::testkit::TestEngine` (this example, inside the
-//! workspace, names the testkit crate directly).
+//! `[dev-dependencies]`, and `process_engine::testkit::TestEngine`, as here.
 //!
 //! ```sh
 //! cargo test --example test_your_worker
@@ -49,7 +48,7 @@ async fn main() -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use process_engine::process_control::ErrorKind;
-    use process_engine_testkit::TestEngine;
+    use process_engine::testkit::TestEngine;
 
     use super::*;
 
@@ -59,7 +58,7 @@ mod tests {
         engine
             .deploy_file(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../samples/bpmn_models/hello_world.bpmn"
+                "/../samples/bpmn_models/hello_world.bpmn"
             ))
             .await
             .unwrap();

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// A process whose user task `review_order` asks: approved (boolean), priority (enum),
 /// comment (string).
-const USER_TASK: &str = include_str!("../../../samples/bpmn_models/user_task.bpmn");
+const USER_TASK: &str = include_str!("../samples/bpmn_models/user_task.bpmn");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

@@ -3,11 +3,12 @@
 //!
 //! ```sh
 //! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # an engine on :56000
-//! cargo run --example handler_with_payload
+//! cargo run --example external_task
 //! ```
 //!
-//! Start `hello_world` instances (`cargo run --example start_and_wait`) and watch them finish;
-//! stop the worker with Ctrl-C. `RUST_LOG=debug` shows each task.
+//! The engine is `PROCESS_ENGINE_URL`, else `http://localhost:56000`. Start `hello_world`
+//! instances (`cargo run --example start_and_wait`) and watch them finish; stop the worker with
+//! Ctrl-C (it finishes what it is doing first). `RUST_LOG=debug` shows each task.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,7 +19,9 @@ use serde_json::{Value, json};
 
 /// The handler: an async function of the payload. It cannot fail, hence `Infallible`.
 async fn handler(payload: Value) -> Result<Value, Infallible> {
-    tracing::debug!(%payload, "do some work");
+    tracing::debug!("do some work");
+    tracing::debug!(%payload);
+    tracing::debug!("some work done");
     Ok(json!({"some": "result"}))
 }
 

@@ -1,4 +1,4 @@
-//! Runs every example of the facade against the stand-in engine.
+//! Runs every example against the stand-in engine.
 //!
 //! Each example keeps its work in a `run` function and its `main` only picks the engine and
 //! prints; this test compiles the example files as modules (`#[path]`) and calls `run`, which is
@@ -11,56 +11,59 @@
 
 // Each module's `main` is the example's entry point, not called here.
 #[allow(dead_code)]
-#[path = "../examples/hello_world.rs"]
+#[path = "../hello_world.rs"]
 mod hello_world;
 
 #[allow(dead_code)]
-#[path = "../examples/start_without_waiting.rs"]
-mod start_without_waiting;
+#[path = "../start_process.rs"]
+mod start_process;
 
 #[allow(dead_code)]
-#[path = "../examples/start_and_wait.rs"]
+#[path = "../start_process_blocking.rs"]
+mod start_process_blocking;
+
+#[allow(dead_code)]
+#[path = "../start_and_wait.rs"]
 mod start_and_wait;
 
 #[allow(dead_code)]
-#[path = "../examples/handler_with_payload.rs"]
-mod handler_with_payload;
+#[path = "../external_task.rs"]
+mod external_task;
 
 #[allow(dead_code)]
-#[path = "../examples/handler_with_payload_and_task.rs"]
-mod handler_with_payload_and_task;
+#[path = "../external_task_with_task.rs"]
+mod external_task_with_task;
 
 #[allow(dead_code)]
-#[path = "../examples/answer_user_task.rs"]
+#[path = "../answer_user_task.rs"]
 mod answer_user_task;
 
 #[allow(dead_code)]
-#[path = "../examples/message_event.rs"]
+#[path = "../message_event.rs"]
 mod message_event;
 
 #[allow(dead_code)]
-#[path = "../examples/custom_layer.rs"]
+#[path = "../custom_layer.rs"]
 mod custom_layer;
 
 #[allow(dead_code)]
-#[path = "../examples/typed_payload.rs"]
+#[path = "../typed_payload.rs"]
 mod typed_payload;
 
-#[cfg(feature = "blocking")]
 #[allow(dead_code)]
-#[path = "../examples/blocking_client.rs"]
+#[path = "../blocking_client.rs"]
 mod blocking_client;
 
 use std::future::Future;
 use std::pin::Pin;
 
 use process_engine::external_task::Stats;
+use process_engine::testkit::TestEngine;
 use process_engine::{Client, ProcessControlClient};
-use process_engine_testkit::TestEngine;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/bpmn_models");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/bpmn_models");
 
 /// The stand-in engine with the samples deployed, as `cargo run -p process-engine-testkit --
 /// --deploy samples/bpmn_models` serves them.
@@ -109,10 +112,10 @@ async fn hello_world_prints_the_workers_result() {
 }
 
 #[tokio::test]
-async fn start_without_waiting_answers_when_the_instance_exists() {
+async fn start_process_answers_when_the_instance_exists() {
     let engine = engine_with_samples().await;
 
-    let started = start_without_waiting::run(engine.url()).await.unwrap();
+    let started = start_process::run(engine.url()).await.unwrap();
 
     // No worker runs: the instance waits at its external task, unfinished.
     assert!(started.end_event_id.is_none());
@@ -127,12 +130,12 @@ async fn start_without_waiting_answers_when_the_instance_exists() {
 }
 
 #[tokio::test]
-async fn start_and_wait_with_the_payload_handler() {
+async fn start_and_wait_with_the_external_task_worker() {
     let engine = engine_with_samples().await;
     let url = engine.url().to_owned();
 
     let (stats, result) = with_worker(
-        |stop| handler_with_payload::run(&url, stop),
+        |stop| external_task::run(&url, stop),
         start_and_wait::run(&url),
     )
     .await;
@@ -145,12 +148,12 @@ async fn start_and_wait_with_the_payload_handler() {
 }
 
 #[tokio::test]
-async fn start_and_wait_with_the_payload_and_task_handler() {
+async fn start_and_wait_with_the_external_task_with_task_worker() {
     let engine = engine_with_samples().await;
     let url = engine.url().to_owned();
 
     let (stats, result) = with_worker(
-        |stop| handler_with_payload_and_task::run(&url, stop),
+        |stop| external_task_with_task::run(&url, stop),
         start_and_wait::run(&url),
     )
     .await;
@@ -244,7 +247,6 @@ async fn typed_payload_round_trips_the_structs() {
     engine.shutdown().await;
 }
 
-#[cfg(feature = "blocking")]
 #[test]
 fn blocking_client_reaches_the_end_event_of_each_amount() {
     // The blocking client refuses to run inside an async runtime: the engine gets a runtime of
@@ -261,5 +263,32 @@ fn blocking_client_reaches_the_end_event_of_each_amount() {
             (40, "the_accepted_end_event".to_owned()),
         ]
     );
+    runtime.block_on(engine.shutdown());
+}
+
+#[test]
+fn start_process_blocking_waits_for_the_end_event() {
+    // The engine and the worker run on a runtime of their own; the blocking example runs on
+    // this plain thread, as in its `fn main`.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let engine = runtime.block_on(engine_with_samples());
+    let url = engine.url().to_owned();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let worker_url = url.clone();
+    let worker = runtime.spawn(async move {
+        let stop = async move {
+            // A dropped sender stops the worker too.
+            let _ = stopped.await;
+        };
+        external_task::run(&worker_url, stop).await
+    });
+
+    let result = start_process_blocking::run(&url).unwrap();
+    let _ = stop.send(());
+
+    assert_eq!(result.end_event_id.as_deref(), Some("the_end_event"));
+    assert_eq!(result.token_payload, Some(json!({"some": "result"})));
+    let stats = runtime.block_on(worker).unwrap().unwrap();
+    assert_eq!(stats.completed, 1);
     runtime.block_on(engine.shutdown());
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// `the_start_event` hands the input to the external task on `SampleExternalTask`, whose result
 /// becomes the process result.
-const HELLO_WORLD: &str = include_str!("../../../samples/bpmn_models/hello_world.bpmn");
+const HELLO_WORLD: &str = include_str!("../samples/bpmn_models/hello_world.bpmn");
 
 /// The process's input, and so the task's payload.
 #[derive(Debug, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run -p process-engine-testkit                      # an engine on :56000
-//! cargo run --features blocking --example blocking_client
+//! cargo run --example blocking_client
 //! ```
 #![allow(clippy::print_stdout)] // An example talks to the person who runs it.
 
@@ -15,7 +15,7 @@ use serde_json::json;
 /// `check_amount` routes by the input's `amount`: 1000 or more to
 /// `the_approval_needed_end_event`, below 0 to `the_rejected_end_event`, else to
 /// `the_accepted_end_event`.
-const EXCLUSIVE_GATEWAY: &str = include_str!("../../../samples/bpmn_models/exclusive_gateway.bpmn");
+const EXCLUSIVE_GATEWAY: &str = include_str!("../samples/bpmn_models/exclusive_gateway.bpmn");
 
 fn main() -> Result<(), process_engine::Error> {
     let url =

@@ -3,10 +3,11 @@
 //!
 //! ```sh
 //! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # an engine on :56000
-//! cargo run --example handler_with_payload_and_task
+//! cargo run --example external_task_with_task
 //! ```
 //!
-//! Stop it with Ctrl-C.
+//! The engine is `PROCESS_ENGINE_URL`, else `http://localhost:56000`. Stop it with Ctrl-C or
+//! SIGTERM.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,7 +19,9 @@ use serde_json::{Value, json};
 /// The handler: an async function of the payload and the task. The result names the instance,
 /// to show what the task carries.
 async fn handler(payload: Value, task: ExternalTask) -> Result<Value, Infallible> {
-    tracing::info!(%payload, task_id = task.id(), "payload for task");
+    tracing::debug!("do some work");
+    tracing::info!(%payload, ?task, "payload for task");
+    tracing::debug!("some work done");
     Ok(json!({"some": "result", "process_instance_id": task.process_instance_id()}))
 }
 

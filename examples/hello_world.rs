@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use process_engine::Client;
 use process_engine::prelude::*;
+use process_engine::testkit::TestEngine;
 use process_engine::types::models::ProcessStartResponse;
-use process_engine_testkit::TestEngine;
 use serde_json::{Value, json};
 
 /// The process model, built into the program so that it runs from any directory.
-const HELLO_WORLD: &str = include_str!("../../../samples/bpmn_models/hello_world.bpmn");
+const HELLO_WORLD: &str = include_str!("../samples/bpmn_models/hello_world.bpmn");
 
 /// Does the external task: its payload (the process's input) in, its result out.
 async fn say_hello(payload: Value) -> Result<Value, BpmnError> {

@@ -11,18 +11,18 @@
 
 // `main` is the example's entry point, not called here.
 #[allow(dead_code)]
-#[path = "../examples/worker_ctrl_c.rs"]
+#[path = "../worker_ctrl_c.rs"]
 mod worker_ctrl_c;
 
 use std::time::Duration;
 
+use process_engine::testkit::TestEngine;
 use process_engine::{Client, ProcessControlClient, shutdown_signal};
-use process_engine_testkit::TestEngine;
 use serde_json::json;
 
 const HELLO_WORLD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../samples/bpmn_models/hello_world.bpmn"
+    "/../samples/bpmn_models/hello_world.bpmn"
 );
 
 #[tokio::test]

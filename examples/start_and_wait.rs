@@ -1,10 +1,10 @@
 //! Starts `hello_world` and waits until it reaches `the_end_event`: the Python client's second
 //! example ("Beispiel mit blockierendem Client"), with the async client. (For a plain `fn main`
-//! without async, see `blocking_client.rs`.)
+//! without async, see `start_process_blocking.rs`.)
 //!
 //! ```sh
 //! cargo run -p process-engine-testkit -- --deploy samples/bpmn_models   # an engine on :56000
-//! cargo run --example handler_with_payload                              # its worker
+//! cargo run --example external_task                                     # its worker
 //! cargo run --example start_and_wait
 //! ```
 //!
