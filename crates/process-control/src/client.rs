@@ -81,12 +81,13 @@ impl ProcessControlClient {
         &self.shared.transport
     }
 
-    /// A call of any generated [`operation`](crate::operations) (or one of your own), with this
+    /// A call of any generated [`operation`](process_engine_api_types::operations) (or one of
+    /// your own), with this
     /// client's transport and error: for what the client has no method of its own.
     ///
     /// ```no_run
     /// use process_engine_process_control::ProcessControlClient;
-    /// use process_engine_process_control::operations::GetActiveTokensForProcessModel;
+    /// use process_engine_api_types::operations::GetActiveTokensForProcessModel;
     ///
     /// # async fn run(client: &ProcessControlClient) -> Result<(), process_engine_process_control::Error> {
     /// let tokens = client

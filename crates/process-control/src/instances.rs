@@ -17,7 +17,7 @@ impl ProcessControlClient {
     /// [`RequestOptions::with_identity`](crate::RequestOptions::with_identity)).
     ///
     /// ProcessEngine 8.0.0 swaps `correlationId` and `processModelId` in this answer; the
-    /// generated [`ProcessInstance`](crate::models::ProcessInstance) reads them the right way
+    /// generated [`ProcessInstance`](process_engine_api_types::models::ProcessInstance) reads them the right way
     /// round.
     pub fn own_process_instances(&self) -> RequestBuilder<GetOwnProcessInstances> {
         self.request(GetOwnProcessInstances::new())

@@ -34,16 +34,19 @@
 //!
 //! Every method returns a builder ending in `.send()`. Most are a [`RequestBuilder`]: the
 //! generated [`operation`](RequestBuilder::operation) the call makes (from
-//! [`operations`]), and its [`RequestOptions`] (attempt timeout, deadline, identity), set with
+//! [`operations`](process_engine_api_types::operations)), and its [`RequestOptions`] (attempt timeout, deadline, identity), set with
 //! `with_options`; building does no I/O, so a test can look at a request without sending it.
 //! The calls that do more than one exchange have builders of their own:
 //! [`StartProcessInstanceBuilder`] (a start that may wait for its instance, and explains its
 //! failure), [`WaitForResultBuilder`] (polls), [`DeployBuilder`] (reads the process id from the
 //! BPMN) and [`ProcessInstanceBuilder`] (one instance of a correlation).
 //!
-//! The answers are the engine's own types, generated from its API description ([`models`]):
-//! [`ProcessStartResponse`](models::ProcessStartResponse),
-//! [`UserTaskList`](models::UserTaskList), [`Correlation`](models::Correlation), ... Their
+//! The answers are the engine's own types, generated from its API description
+//! ([`models`](process_engine_api_types::models) of the crate `process-engine-api-types`,
+//! `process_engine::types` in the facade):
+//! [`ProcessStartResponse`](process_engine_api_types::models::ProcessStartResponse),
+//! [`UserTaskList`](process_engine_api_types::models::UserTaskList),
+//! [`Correlation`](process_engine_api_types::models::Correlation), ... Their
 //! free-form payloads have typed accessors (`token_payload_as::<T>()`), and
 //! [`FormValue::default_of`] reads a form field's default as its type.
 //!
@@ -117,7 +120,6 @@ pub use error::{Error, ErrorKind};
 pub use form_value::FormValue;
 pub use instances::ProcessInstanceBuilder;
 pub use process_engine_api_types::models::StartCallbackType;
-pub use process_engine_api_types::{models, operations};
 pub use process_engine_transport::{Client, Identity, RequestOptions};
 pub use request_builder::RequestBuilder;
 pub use scope::{EventScope, TaskScope};

@@ -4,7 +4,7 @@ use process_engine_api_types::models::{EmptyActivity, ManualTask, UserTask};
 
 /// The waiting task instance to finish: its process instance, correlation and flow node
 /// instance. Made from a listed task (`&UserTask`, `&ManualTask`, `&EmptyActivity` of
-/// [`models`](crate::models)) or from ids.
+/// [`models`](process_engine_api_types::models)) or from ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TaskRef {

@@ -67,40 +67,74 @@
 //! Each layer has its own error type; [`Error`] holds any of them, so that `?` works in an
 //! application's `main` whatever it calls.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod error;
 pub mod prelude;
 
 pub use error::Error;
 
+// The layers' crates are inlined as modules, so that their items are documented here and every
+// link between them resolves within these docs (on docs.rs too, where each crate is built
+// alone).
+
 /// The engine's wire types: request and answer bodies, routes, typed operations, the engine's
 /// error (the crate `process-engine-api-types`; the Python package's `process_engine` types).
+#[doc(inline)]
 pub use process_engine_api_types as types;
-/// The HTTP transport both clients call the engine through (the crate
-/// `process-engine-transport`).
-pub use process_engine_transport as transport;
+pub mod transport {
+    //! The HTTP transport every client calls the engine through: the crate
+    //! `process-engine-transport`, whose docs tell its stack, identities, retries and HTTPS.
+    //!
+    //! `transport::rustls` (cargo feature `rustls`) is the rustls crate the client's TLS is
+    //! built on, for [`ClientBuilder::tls_config`]; see the rustls documentation.
+
+    // Each item by name: a glob would make rustdoc copy the whole rustls documentation here,
+    // whatever the re-export says. A new public item of the transport is added here too.
+    #[doc(inline)]
+    pub use process_engine_transport::{
+        BoxError, BoxedService, Call, CallInfo, Client, ClientBuilder, Error, Identity,
+        RequestOptions, RetryConfig, TokenSource,
+    };
+
+    #[doc(no_inline)]
+    pub use process_engine_transport::async_trait;
+
+    #[cfg(feature = "rustls")]
+    #[doc(hidden)]
+    pub use process_engine_transport::rustls;
+}
 
 /// Starting and steering process instances (the crate `process-engine-process-control`; the
 /// Python package's `process_engine.process_control`).
 #[cfg(feature = "process-control")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process-control")))]
+#[doc(inline)]
 pub use process_engine_process_control as process_control;
 
 /// The external task worker (the crate `process-engine-external-task`; the Python package's
 /// `process_engine.external_task`).
 #[cfg(feature = "external-task")]
+#[cfg_attr(docsrs, doc(cfg(feature = "external-task")))]
+#[doc(inline)]
 pub use process_engine_external_task as external_task;
 
 /// The stand-in engine, for testing your own workers and process code (the crate
 /// `process-engine-testkit`; cargo feature `testkit`).
 #[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+#[doc(inline)]
 pub use process_engine_testkit as testkit;
 
 pub use process_engine_api_types::{EngineError, EngineErrorKind};
 pub use process_engine_transport::{Client, ClientBuilder, Identity, RequestOptions};
 
 #[cfg(feature = "process-control")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process-control")))]
 pub use process_engine_process_control::{ProcessControlClient, StartCallbackType};
 
 #[cfg(feature = "external-task")]
+#[cfg_attr(docsrs, doc(cfg(feature = "external-task")))]
 pub use process_engine_external_task::{
     BpmnError, ExternalTask, ServiceError, TaskOptions, Worker, WorkerBuilder, WorkerHandle,
     shutdown_signal,

@@ -1,6 +1,6 @@
 //! Correlations, instance state, token history, terminate.
 
-use process_engine_process_control::models::{
+use process_engine_api_types::models::{
     CorrelationProcessInstance, CorrelationState, TokenEventType,
 };
 use process_engine_process_control::{ErrorKind, StartCallbackType, TaskScope};

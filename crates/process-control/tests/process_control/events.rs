@@ -1,7 +1,7 @@
 //! Waiting message and signal events: every scope, and triggering them with a payload.
 
+use process_engine_api_types::models::EventType;
 use process_engine_process_control::EventScope;
-use process_engine_process_control::models::EventType;
 use serde_json::json;
 
 use crate::support::{Harness, Model, unique};

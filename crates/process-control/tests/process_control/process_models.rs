@@ -1,7 +1,7 @@
 //! Process models: list, get, by instance, with XML.
 
+use process_engine_api_types::models::EventReference;
 use process_engine_process_control::ErrorKind;
-use process_engine_process_control::models::EventReference;
 
 use crate::support::{Harness, Model};
 

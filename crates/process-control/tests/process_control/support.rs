@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use process_engine_process_control::models::{CorrelationResult, ProcessStartResponse, UserTask};
+use process_engine_api_types::models::{CorrelationResult, ProcessStartResponse, UserTask};
 use process_engine_process_control::{
     Client, Identity, ProcessControlClient, StartProcessInstanceBuilder, TaskScope,
 };

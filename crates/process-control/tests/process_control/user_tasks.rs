@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use process_engine_process_control::models::{FormField, FormFieldType, UserTask};
+use process_engine_api_types::models::{FormField, FormFieldType, UserTask};
 use process_engine_process_control::{ErrorKind, FormValue, RequestOptions, TaskRef, TaskScope};
 use serde::Serialize;
 use serde_json::json;
