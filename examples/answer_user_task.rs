@@ -7,6 +7,8 @@
 //! ```
 #![allow(clippy::print_stdout)] // An example talks to the person who runs it.
 
+use std::time::Duration;
+
 use process_engine::process_control::{FormValue, TaskScope};
 use process_engine::{Client, ProcessControlClient};
 use serde_json::Value;
@@ -33,15 +35,22 @@ pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + 
         .send()
         .await?;
 
-    // The task waits in the instance's correlation (other instances may have tasks too).
-    let tasks = client
-        .user_tasks(TaskScope::correlation(&started.correlation_id))
-        .send()
-        .await?
-        .user_tasks;
+    // The task waits in the instance's correlation (other instances may have tasks too). The
+    // start answers when the instance exists, maybe before it reached its user task: ask
+    // again for a while.
+    let list = client.user_tasks(TaskScope::correlation(&started.correlation_id));
+    let mut tasks = list.send().await?.user_tasks;
+    for _ in 0..50 {
+        if !tasks.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let list = client.user_tasks(TaskScope::correlation(&started.correlation_id));
+        tasks = list.send().await?.user_tasks;
+    }
     let task = tasks
         .first()
-        .ok_or("the instance has no waiting user task")?;
+        .ok_or("the instance never waited at its user task")?;
     for field in &task.data.form_fields {
         // The engine sends every default as text; `default_of` reads it as the field's type.
         println!(
