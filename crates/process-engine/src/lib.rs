@@ -65,7 +65,10 @@
 //! # Errors
 //!
 //! Each layer has its own error type; [`Error`] holds any of them, so that `?` works in an
-//! application's `main` whatever it calls.
+//! application's `main` whatever it calls, and answers the questions a caller asks of a failure
+//! itself ([`Error::status`], [`Error::is_timeout`], [`Error::is_not_found`],
+//! [`Error::is_retryable`], the failed call's [`Error::operation`] and [`Error::base_url`]). A
+//! `main` that returns it prints the failed operation, the engine and the causes.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
