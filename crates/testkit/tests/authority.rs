@@ -4,7 +4,8 @@
 
 #![allow(
     clippy::unwrap_used,
-    reason = "a failed unwrap in a test helper is a failed test"
+    clippy::expect_used,
+    reason = "a failed unwrap in a test is a failed test"
 )]
 
 mod support;
