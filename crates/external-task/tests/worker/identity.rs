@@ -2,8 +2,6 @@
 //! token lifetimes without a failed call, and through an outage of the authority, logged and
 //! counted, without losing a result.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use process_engine_external_task::{ExternalTaskClient, TaskOptions};
@@ -92,38 +90,10 @@ async fn a_worker_runs_across_ten_token_lifetimes_without_a_failed_call() {
     assert!(authority.grants() >= 20, "{} grants", authority.grants());
 }
 
-/// Collects what the fmt subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
 // A current-thread runtime: the subscriber set for this thread sees every task of the worker.
 #[tokio::test]
 async fn a_worker_keeps_fetching_through_an_authority_outage_and_says_so() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = support::capture_logs();
 
     let engine = TestEngine::builder()
         .authority(TestAuthority::new().client("worker", SECRET))
@@ -142,7 +112,7 @@ async fn a_worker_keeps_fetching_through_an_authority_outage_and_says_so() {
 
     support::until("three failed fetches", || handle.stats().fetch_errors >= 3).await;
     assert_eq!(handle.stats().completed, 0);
-    let log = captured.text();
+    let log = logs.text();
     let token_endpoint = engine.authority().unwrap().token_endpoint();
     let failed = log
         .lines()
@@ -163,7 +133,7 @@ async fn a_worker_keeps_fetching_through_an_authority_outage_and_says_so() {
     assert_eq!(stats.deliveries_refused, 0);
     assert_eq!(support::results(&test, "outage", "work").await.len(), 5);
     assert_eq!(engine.authority().unwrap().grants(), 1);
-    let log = captured.text();
+    let log = logs.text();
     assert!(
         !log.contains(SECRET) && !log.contains("eyJ"),
         "a secret in the log"

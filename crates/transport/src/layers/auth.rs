@@ -121,12 +121,10 @@ async fn send_as_source<S>(
     mut request: Request<Bytes>,
 ) -> Result<Response<Bytes>, Error>
 where
-    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone,
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
 {
     let identity = ask(&*source).await?;
-    let again = copy(&request);
-    // Ready for the second send: `inner` itself is used up by the first.
-    let mut second = inner.clone();
+    let mut again = copy(&request);
     request
         .headers_mut()
         .insert(AUTHORIZATION, bearer(identity.token())?);
@@ -140,11 +138,10 @@ where
         return Err(refused(response));
     }
     tracing::debug!("the engine refused the token; sending again with a new one");
-    let mut again = again;
     again
         .headers_mut()
         .insert(AUTHORIZATION, bearer(fresh.token())?);
-    let response = second.ready().await?.call(again).await?;
+    let response = inner.ready().await?.call(again).await?;
     if response.status() == StatusCode::UNAUTHORIZED {
         return Err(refused(response));
     }
