@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,8 @@ use process_engine_testkit::TestEngine;
 use process_engine_transport::{BoxedService, CallInfo, Client, Error, RequestOptions};
 use serde_json::Value;
 use tower::{Layer, Service};
-use tracing::subscriber::DefaultGuard;
+use tracing::Dispatch;
+use tracing::subscriber::{DefaultGuard, NoSubscriber};
 
 pub(crate) const WORK: &str = include_str!("../models/work.bpmn");
 pub(crate) const OTHER: &str = include_str!("../models/other.bpmn");
@@ -221,6 +222,7 @@ impl Write for Writer {
 
 /// Starts capturing the log of this thread.
 pub(crate) fn capture_logs() -> Logs {
+    ask_every_subscriber();
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let writer = Writer(Arc::clone(&buffer));
     let subscriber = tracing_subscriber::fmt()
@@ -238,4 +240,14 @@ impl Logs {
     pub(crate) fn text(&self) -> String {
         String::from_utf8(self.buffer.lock().unwrap().clone()).unwrap()
     }
+}
+
+/// While only one subscriber is registered, tracing-core decides whether an event is wanted by
+/// asking the default subscriber of the thread that first emits it (tracing-core 0.1,
+/// `src/callsite.rs`, `Dispatchers::has_just_one`), and keeps the answer: an event first
+/// emitted by a test that captures nothing would stay off for the test that captures. With a
+/// second subscriber registered for good, it asks every registered one.
+fn ask_every_subscriber() {
+    static SECOND: OnceLock<Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| Dispatch::new(NoSubscriber::default()));
 }

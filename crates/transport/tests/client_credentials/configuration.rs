@@ -59,6 +59,7 @@ async fn an_authority_that_takes_the_secret_only_in_the_form_gets_it_there() {
 
 #[tokio::test]
 async fn basic_authentication_works_where_it_is_the_only_method() {
+    let logs = capture_logs();
     let engine = support::engine(TestAuthority::new().client_auth(ClientAuth::Basic)).await;
     let client = support::builder(&engine, credentials()).build().unwrap();
     list_models(&client).await.unwrap();
@@ -72,6 +73,7 @@ async fn basic_authentication_works_where_it_is_the_only_method() {
         ),
         (1, 1)
     );
+    logs.assert_no_secrets();
 }
 
 #[test]

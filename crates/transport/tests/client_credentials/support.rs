@@ -1,7 +1,7 @@
 //! An engine with a test authority, clients of it, and the log every test captures.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use process_engine_api_types::operations::GetProcessModels;
@@ -9,7 +9,8 @@ use process_engine_testkit::{Authority, TestAuthority, TestEngine};
 use process_engine_transport::{
     Client, ClientBuilder, ClientCredentials, Error, RequestOptions, RetryConfig,
 };
-use tracing::subscriber::DefaultGuard;
+use tracing::Dispatch;
+use tracing::subscriber::{DefaultGuard, NoSubscriber};
 
 pub(crate) const CLIENT_ID: &str = "order-service";
 pub(crate) const SECRET: &str = "s3cr3t-of-the-order-service";
@@ -80,6 +81,7 @@ impl Write for Writer {
 /// Captures everything logged on this thread (the tests run on a current-thread runtime, so
 /// the client's, the token requests' and the engine's tasks all log here).
 pub(crate) fn capture_logs() -> Logs {
+    ask_every_subscriber();
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let writer = Writer(Arc::clone(&buffer));
     let subscriber = tracing_subscriber::fmt()
@@ -110,4 +112,14 @@ impl Logs {
             );
         }
     }
+}
+
+/// While only one subscriber is registered, tracing-core decides whether an event is wanted by
+/// asking the default subscriber of the thread that first emits it (tracing-core 0.1,
+/// `src/callsite.rs`, `Dispatchers::has_just_one`), and keeps the answer: an event first
+/// emitted by a test that captures nothing would stay off for the test that captures. With a
+/// second subscriber registered for good, it asks every registered one.
+fn ask_every_subscriber() {
+    static SECOND: OnceLock<Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| Dispatch::new(NoSubscriber::default()));
 }
