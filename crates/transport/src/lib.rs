@@ -61,9 +61,9 @@
 //!
 //! A client calls the engine as one identity ([`ClientBuilder::identity`],
 //! [`ClientBuilder::bearer_token`]), as the tokens an OAuth 2.0 identity server grants it
-//! ([`ClientBuilder::client_credentials`], the way to deploy; see [`oauth`]), or as whatever its
-//! [`TokenSource`] answers before each attempt ([`ClientBuilder::token_source`]). A service that acts for
-//! several users, say with each user's JWT on the engine's `own` routes, keeps one client (one
+//! ([`ClientBuilder::client_credentials`], the way to deploy; see [`oauth`]), or as whatever
+//! its [`TokenSource`] answers before each attempt ([`ClientBuilder::token_source`]). A
+//! service that acts for several users, say with each user's JWT on the engine's `own` routes, keeps one client (one
 //! connection pool, one retry budget) and gives each call the identity of its user:
 //!
 //! ```no_run
