@@ -63,8 +63,9 @@
 //! [`ClientBuilder::bearer_token`]), as the tokens an OAuth 2.0 identity server grants it
 //! ([`ClientBuilder::client_credentials`], the way to deploy; see [`oauth`]), or as whatever
 //! its [`TokenSource`] answers before each attempt ([`ClientBuilder::token_source`]). A
-//! service that acts for several users, say with each user's JWT on the engine's `own` routes, keeps one client (one
-//! connection pool, one retry budget) and gives each call the identity of its user:
+//! service that acts for several users, say with each user's JWT on the engine's `own` routes,
+//! keeps one client (one connection pool, one retry budget) and gives each call the identity
+//! of its user:
 //!
 //! ```no_run
 //! # use process_engine_api_types::operations::GetOwnUserTasks;
