@@ -219,3 +219,20 @@ async fn a_guarded_engine_takes_only_live_tokens_of_its_authority() {
     assert_eq!(answer.status, 401, "{}", answer.text());
     assert_eq!(engine.authority().unwrap().refused_calls(), 3);
 }
+
+#[tokio::test]
+async fn debug_shows_neither_secrets_nor_tokens() {
+    let engine = engine(TestAuthority::new()).await;
+    let answer = token_request(
+        engine.local_addr(),
+        "grant_type=client_credentials",
+        Some(&basic(ID, SECRET)),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let config = TestAuthority::new().client(ID, SECRET);
+    for debug in [format!("{config:?}"), format!("{:?}", engine.authority())] {
+        assert!(debug.contains(ID), "{debug}");
+        assert!(!debug.contains(SECRET) && !debug.contains("eyJ"), "{debug}");
+    }
+}

@@ -9,6 +9,7 @@
 mod endpoints;
 mod tokens;
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -50,13 +51,27 @@ pub enum ClientAuth {
 /// [`TestEngine::fail_next`](crate::TestEngine::fail_next) and
 /// [`TestEngine::delay`](crate::TestEngine::delay) with [`TestAuthority::DISCOVERY`] or
 /// [`TestAuthority::TOKEN`].
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the client ids, not their secrets.
+#[derive(Clone)]
 #[must_use = "an authority does nothing until given to `TestEngineBuilder::authority`"]
 pub struct TestAuthority {
     clients: Vec<(String, String)>,
     lifetime: Duration,
     client_auth: ClientAuth,
     guard: bool,
+}
+
+impl fmt::Debug for TestAuthority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.clients.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("TestAuthority")
+            .field("clients", &ids)
+            .field("lifetime", &self.lifetime)
+            .field("client_auth", &self.client_auth)
+            .field("guard", &self.guard)
+            .finish()
+    }
 }
 
 impl Default for TestAuthority {
@@ -131,6 +146,8 @@ impl TestAuthority {
 
 /// The authority of a running [`TestEngine`](crate::TestEngine): where it is, what it granted
 /// and refused ([`TestEngine::authority`](crate::TestEngine::authority)).
+///
+/// `Debug` shows neither the clients' secrets nor the tokens issued.
 #[derive(Debug)]
 pub struct Authority {
     config: TestAuthority,

@@ -2,6 +2,7 @@
 //! a guarded engine can tell a live one from an expired, revoked or foreign one.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,10 +11,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use tokio::time::Instant;
 
-/// The issued tokens that have not expired yet, with when they do.
-#[derive(Debug, Default)]
+/// The issued tokens that have not expired yet, with when they do. `Debug` shows how many.
+#[derive(Default)]
 pub(crate) struct Ledger {
     live: Mutex<HashMap<String, Instant>>,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("tokens", &self.lock().len())
+            .finish()
+    }
 }
 
 impl Ledger {
@@ -96,6 +105,7 @@ mod tests {
         assert!(!ledger.is_live(&token));
 
         let token = ledger.issue("http://a", "worker", None, Duration::from_secs(2));
+        assert_eq!(format!("{ledger:?}"), "Ledger { tokens: 1 }");
         ledger.revoke_all();
         assert!(!ledger.is_live(&token));
     }
