@@ -20,7 +20,7 @@
 
 mod changelog;
 mod manifest;
-mod packages;
+pub(crate) mod packages;
 #[cfg(test)]
 mod scratch;
 mod stale_sources;

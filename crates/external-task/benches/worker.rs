@@ -33,7 +33,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use process_engine_external_task::{ExternalTaskClient, TaskOptions};
+use process_engine_external_task::{Client, TaskOptions, Worker};
 use process_engine_testkit::TestEngine;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
@@ -164,8 +164,8 @@ async fn raw(base: String, max_tasks: usize, total: u64) -> u64 {
 
 /// The worker, with a handler that returns at once and no pacing, until `total` are completed.
 async fn worker(base: String, max_tasks: usize, total: u64) -> u64 {
-    let mut client = ExternalTaskClient::new(&base).unwrap().no_result_pacing();
-    client
+    let worker = Worker::builder(Client::builder(&base).build().unwrap())
+        .no_result_pacing()
         .subscribe(
             "bench",
             |_: Value| async { Ok::<_, Infallible>(json!({"done": true})) },
@@ -173,14 +173,15 @@ async fn worker(base: String, max_tasks: usize, total: u64) -> u64 {
                 .max_tasks(max_tasks)
                 .long_polling_timeout(Duration::from_secs(1)),
         )
+        .build()
         .unwrap();
-    let handle = client.handle();
-    let running = tokio::spawn(client.start());
+    let handle = worker.handle();
+    let running = tokio::spawn(worker.run());
     while handle.stats().completed < total {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     handle.shutdown();
-    running.await.unwrap().unwrap().fetches
+    running.await.unwrap().fetches
 }
 
 #[derive(Clone, Copy)]

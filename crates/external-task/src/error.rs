@@ -1,7 +1,6 @@
-//! What a handler can answer besides a result, and the worker's own errors.
+//! What a handler can answer besides a result.
 
 use std::error::Error as StdError;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -137,63 +136,6 @@ impl From<ServiceError> for TaskError {
     fn from(error: ServiceError) -> Self {
         TaskError::Service(error)
     }
-}
-
-/// A subscription that cannot work, refused by
-/// [`ExternalTaskClient::subscribe`](crate::ExternalTaskClient::subscribe).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SubscribeError {
-    /// The topic is empty: the engine would answer every fetch with `[]`.
-    #[error("the topic is empty")]
-    EmptyTopic,
-    /// The client already has a handler for the topic.
-    #[error("the topic `{0}` already has a handler on this client")]
-    DuplicateTopic(String),
-    /// `max_tasks` is 0: the subscription could never run a handler (and the engine reads 0 as
-    /// "no limit").
-    #[error("max_tasks is 0: at least one handler must be able to run")]
-    ZeroTasks,
-    /// A duration option is shorter than its least useful value.
-    #[error("{option} is {value:?}, it must be at least {min:?}")]
-    TooShort {
-        /// The option's name.
-        option: &'static str,
-        /// The value given.
-        value: Duration,
-        /// The least value that works.
-        min: Duration,
-    },
-    /// A duration option is longer than the engine can be told (in milliseconds).
-    #[error("{option} is {value:?}, longer than the engine accepts")]
-    TooLong {
-        /// The option's name.
-        option: &'static str,
-        /// The value given.
-        value: Duration,
-    },
-    /// The lock would run out before it is extended.
-    #[error(
-        "extend_lock_timeout ({extend_lock_timeout:?}) is not shorter than {lock_option} \
-         ({lock:?}): the lock would run out before it is extended"
-    )]
-    ExtendsAfterExpiry {
-        /// How often the lock is extended.
-        extend_lock_timeout: Duration,
-        /// `lock_duration` or `additional_lock_duration`.
-        lock_option: &'static str,
-        /// The lock's length.
-        lock: Duration,
-    },
-}
-
-/// Why [`ExternalTaskClient::start`](crate::ExternalTaskClient::start) could not run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartError {
-    /// No topic was subscribed: the worker would have nothing to do.
-    #[error("no topic is subscribed")]
-    NoSubscriptions,
 }
 
 #[cfg(test)]

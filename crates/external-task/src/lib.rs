@@ -1,10 +1,10 @@
 //! External task workers for the 5Minds ProcessEngine: the Rust side of the Python client's
-//! `ExternalTaskClient`.
+//! `ExternalTaskClient`, here a [`Worker`].
 //!
 //! # Quick start
 //!
 //! ```no_run
-//! use process_engine_external_task::{BpmnError, ExternalTaskClient, TaskOptions, shutdown_signal};
+//! use process_engine_external_task::{BpmnError, Client, TaskOptions, Worker, shutdown_signal};
 //! use serde::{Deserialize, Serialize};
 //!
 //! #[derive(Deserialize)]
@@ -26,9 +26,12 @@
 //! }
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut client = ExternalTaskClient::new("http://localhost:8000")?;
-//! client.subscribe("CheckOrder", check_order, TaskOptions::default().max_tasks(5))?;
-//! client.run_until(shutdown_signal()).await?;
+//! // The transport holds the configuration; the worker is a handle made from it.
+//! let client = Client::builder("http://localhost:8000").build()?;
+//! let worker = Worker::builder(client)
+//!     .subscribe("CheckOrder", check_order, TaskOptions::default().max_tasks(5))
+//!     .build()?;
+//! worker.run_until(shutdown_signal()).await;
 //! # Ok(())
 //! # }
 //! ```
@@ -54,14 +57,14 @@
 //!   send a finish again once it may have arrived (a repeat answers 410 although the first took
 //!   effect): the worker does, and counts a 410 after its own retry as delivered
 //!   ([`Stats::deliveries_confirmed_by_gone`]).
-//! - **Pacing**: deliveries of one client are at least 25 ms apart by default, which keeps an
+//! - **Pacing**: deliveries of one worker are at least 25 ms apart by default, which keeps an
 //!   8.0.0 engine out of the jam it gets into when finishes arrive back to back; see
-//!   [`ExternalTaskClient::result_pacing`].
+//!   [`WorkerBuilder::result_pacing`].
 //! - **Backoff**: a failing fetch (engine down, 5xx; the real engine answers 500 under
 //!   contention) waits with exponential backoff and full jitter above a floor, capped, reset on
 //!   success; an empty answer that came at once is followed by a pause too. Nothing spins.
-//!   While deliveries fail, the client sends one probe at a time; the rest wait for it.
-//! - **Shutdown** ([`ExternalTaskClient::run_until`], [`WorkerHandle::shutdown`],
+//!   While deliveries fail, the worker sends one probe at a time; the rest wait for it.
+//! - **Shutdown** ([`Worker::run_until`], [`WorkerHandle::shutdown`],
 //!   [`shutdown_signal`] for Ctrl-C and SIGTERM): fetching stops at once, running handlers
 //!   finish and deliver until a deadline, and [`ShutdownTimeoutAction`] says what happens to
 //!   those still running then.
@@ -72,7 +75,7 @@
 //!
 //! # Requests while the engine is down
 //!
-//! With `T` topics, an engine that is unreachable for a time `W` receives from one client at
+//! With `T` topics, an engine that is unreachable for a time `W` receives from one worker at
 //! most `T · (1 + W / (fetch_initial / 2))` fetches (every fetch backoff draw is at least half
 //! the initial backoff), `1 + W / (delivery_initial / 2)` delivery probes, plus the deliveries
 //! that were already on their way when it went down (at most the sum of the topics'
@@ -81,23 +84,30 @@
 //! per topic and 201 deliveries, whatever the number of waiting results.
 
 mod backoff;
-mod client;
+mod build_error;
+mod builder;
 mod engine_api;
 mod error;
 mod fetch_loop;
 mod gate;
+mod handle;
 mod handler;
 mod options;
+mod runner;
 mod shutdown;
 mod stats;
 mod task;
 mod task_run;
 mod worker;
 
-pub use client::{DEFAULT_RESULT_PACING, ExternalTaskClient, WorkerHandle};
-pub use error::{BoxError, BpmnError, ServiceError, StartError, SubscribeError, TaskError};
+pub use build_error::{BuildError, TaskOptionsError};
+pub use builder::{DEFAULT_RESULT_PACING, WorkerBuilder};
+pub use error::{BoxError, BpmnError, ServiceError, TaskError};
+pub use handle::WorkerHandle;
 pub use handler::{Handler, HandlerFuture};
 pub use options::TaskOptions;
+pub use process_engine_transport::Client;
+pub use runner::Worker;
 pub use shutdown::{ShutdownTimeoutAction, shutdown_signal};
 pub use stats::{LoopState, Stats};
 pub use task::ExternalTask;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::SubscribeError;
+use crate::TaskOptionsError;
 
 /// How a subscription fetches, locks and runs the tasks of its topic. The names are the Python
 /// client's `task_options`; the defaults are its defaults except where those cannot work.
@@ -19,8 +19,8 @@ use crate::SubscribeError;
 /// ```
 ///
 /// Combinations that cannot work are refused by
-/// [`ExternalTaskClient::subscribe`](crate::ExternalTaskClient::subscribe) with a
-/// [`SubscribeError`] that says why.
+/// [`WorkerBuilder::build`](crate::WorkerBuilder::build), with a [`TaskOptionsError`] that says
+/// why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct TaskOptions {
@@ -86,9 +86,9 @@ impl TaskOptions {
     }
 
     /// Refuses what cannot work.
-    pub(crate) fn validate(&self) -> Result<(), SubscribeError> {
+    pub(crate) fn validate(&self) -> Result<(), TaskOptionsError> {
         if self.max_tasks == 0 {
-            return Err(SubscribeError::ZeroTasks);
+            return Err(TaskOptionsError::ZeroTasks);
         }
         let one_ms = Duration::from_millis(1);
         for (option, value) in [
@@ -99,7 +99,7 @@ impl TaskOptions {
             // The engine counts in whole milliseconds: less is a lock that has already run out,
             // or an extension loop that never sleeps.
             if value < one_ms {
-                return Err(SubscribeError::TooShort {
+                return Err(TaskOptionsError::TooShort {
                     option,
                     value,
                     min: one_ms,
@@ -112,7 +112,7 @@ impl TaskOptions {
             ("additional_lock_duration", self.additional_lock_duration),
         ] {
             if millis(value).is_none() {
-                return Err(SubscribeError::TooLong { option, value });
+                return Err(TaskOptionsError::TooLong { option, value });
             }
         }
         for (lock_option, lock) in [
@@ -120,7 +120,7 @@ impl TaskOptions {
             ("additional_lock_duration", self.additional_lock_duration),
         ] {
             if self.extend_lock_timeout >= lock {
-                return Err(SubscribeError::ExtendsAfterExpiry {
+                return Err(TaskOptionsError::ExtendsAfterExpiry {
                     extend_lock_timeout: self.extend_lock_timeout,
                     lock_option,
                     lock,
@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn what_cannot_work_is_refused_with_the_reason() {
         let error = TaskOptions::default().max_tasks(0).validate().unwrap_err();
-        assert_eq!(error, SubscribeError::ZeroTasks);
+        assert_eq!(error, TaskOptionsError::ZeroTasks);
 
         let error = TaskOptions::default()
             .lock_duration(Duration::ZERO)
@@ -182,7 +182,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             error,
-            SubscribeError::ExtendsAfterExpiry {
+            TaskOptionsError::ExtendsAfterExpiry {
                 lock_option: "additional_lock_duration",
                 ..
             }
@@ -194,7 +194,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             error,
-            SubscribeError::TooLong {
+            TaskOptionsError::TooLong {
                 option: "long_polling_timeout",
                 ..
             }

@@ -1,7 +1,7 @@
 //! How a worker stops: the signal helper and the choice for handlers that outlive the deadline.
 
 /// What happens to handlers still running when the shutdown deadline
-/// ([`ExternalTaskClient::shutdown_timeout`](crate::ExternalTaskClient::shutdown_timeout))
+/// ([`WorkerBuilder::shutdown_timeout`](crate::WorkerBuilder::shutdown_timeout))
 /// passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -14,12 +14,12 @@ pub enum ShutdownTimeoutAction {
     /// Cancel their tokens, drop them, and report a service error ("the worker shut down before
     /// the handler finished") for each, so that the process goes on at once (into its error
     /// handling) instead of waiting for the lock to run out. The reports get up to the
-    /// client's report window (5 s) more; whatever is left then is abandoned.
+    /// worker's report window (5 s) more; whatever is left then is abandoned.
     ReportServiceError,
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM on Unix: pass it to
-/// [`ExternalTaskClient::run_until`](crate::ExternalTaskClient::run_until) so that a worker
+/// [`Worker::run_until`](crate::Worker::run_until) so that a worker
 /// stopped by a terminal, systemd, Docker or Kubernetes drains before it exits.
 ///
 /// If a signal handler cannot be installed (no signal support in this process), a warning is

@@ -30,7 +30,7 @@ use process_engine_api_types::models::{
 use process_engine_api_types::operations::StartProcessInstance;
 use process_engine_process_control::ProcessControlClient;
 use process_engine_testkit::TestEngine;
-use process_engine_transport::RequestOptions;
+use process_engine_transport::{Client, RequestOptions};
 use serde_json::json;
 
 const MODEL: &str = include_str!("../tests/models/pc_two_ends.bpmn");
@@ -147,7 +147,7 @@ fn main() {
         .build()
         .unwrap();
     let [mut client_sample, mut transport_sample, mut raw_sample] = runtime.block_on(async {
-        let client = ProcessControlClient::new(&url).unwrap();
+        let client = ProcessControlClient::new(Client::builder(&url).build().unwrap());
         let input = json!({"path": "a"});
         let mut client_start = async || {
             client

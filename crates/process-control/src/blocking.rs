@@ -1,50 +1,45 @@
 //! A client whose calls block the calling thread, for plain `fn main` programs (cargo feature
-//! `blocking`), as reqwest's `blocking` module: it runs the async client on a runtime of its
-//! own.
+//! `blocking`): it runs the async client on a runtime of its own.
 //!
 //! ```no_run
+//! use process_engine_process_control::Client;
 //! use process_engine_process_control::blocking::ProcessControlClient;
 //!
 //! fn main() -> Result<(), process_engine_process_control::Error> {
-//!     let client = ProcessControlClient::new("http://localhost:56000")?;
-//!     let result = client.start_process_instance("hello_world", "the_start_event").send()?;
+//!     let client = ProcessControlClient::new(Client::builder("http://localhost:56000").build()?)?;
+//!     let result = client.call(|control| {
+//!         control
+//!             .start_process_instance("hello_world", "the_start_event")
+//!             .send()
+//!     })?;
 //!     println!("Started process instance with result {result:?}");
 //!     Ok(())
 //! }
 //! ```
 //!
-//! Its builders are those of the async client; their `send()` blocks. Do not use it inside an
-//! async runtime: a call there fails with [`ErrorKind::Other`](crate::ErrorKind::Other)
-//! instead of blocking the runtime's thread.
+//! [`call`](ProcessControlClient::call) hands the async client to a closure that builds any
+//! request and returns its `send()`, and blocks until the answer is there: every call of the
+//! async client, with its builders as they are, and nothing to add here for a new one. Do not
+//! use it inside an async runtime: a call there fails with
+//! [`ErrorKind::Other`](crate::ErrorKind::Other) instead of blocking the runtime's thread.
 
 use std::fmt;
 use std::future::Future;
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use process_engine_transport::Client;
 
+use crate::Error;
 use crate::error::Repr;
-use crate::mode::{Mode, sealed};
-use crate::{
-    Deploy, Error, FinishUserTask, ProcessResult, ProcessStartResult, Request,
-    StartProcessInstance, TriggerEvent, WaitForResult,
-};
 
-/// Calls block the calling thread until the answer is there. Holds the client's runtime.
+/// The blocking [`ProcessControlClient`](crate::ProcessControlClient): the async client and a
+/// runtime of its own, on which [`call`](Self::call) runs the async client's calls to their
+/// end. Cheap to clone; clones share the runtime.
 #[derive(Clone)]
-pub struct Blocking {
+pub struct ProcessControlClient {
+    client: crate::ProcessControlClient,
     runtime: Arc<OwnRuntime>,
-}
-
-impl Mode for Blocking {}
-impl sealed::Sealed for Blocking {}
-
-impl fmt::Debug for Blocking {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Blocking")
-    }
 }
 
 /// The runtime, shut down without waiting when the last clone of the client goes: dropping a
@@ -59,63 +54,21 @@ impl Drop for OwnRuntime {
     }
 }
 
-impl Blocking {
-    fn new() -> Result<Self, Error> {
+impl ProcessControlClient {
+    /// A blocking client calling the engine through `transport`, on a single-threaded runtime
+    /// of its own. Fails when the runtime cannot be started.
+    ///
+    /// Give it a transport of its own rather than one that async code uses too: connections
+    /// the pool opens during a blocking call belong to this client's runtime, which runs only
+    /// while a call blocks.
+    pub fn new(transport: Client) -> Result<Self, Error> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|error| Error::new(Repr::Runtime(error)))?;
-        Ok(Blocking {
+        Ok(ProcessControlClient {
+            client: crate::ProcessControlClient::new(transport),
             runtime: Arc::new(OwnRuntime(Some(runtime))),
-        })
-    }
-
-    fn runtime(&self) -> Result<&tokio::runtime::Runtime, Error> {
-        self.runtime.0.as_ref().ok_or(Error::new(Repr::Blocking(
-            "the blocking client's runtime is gone",
-        )))
-    }
-
-    /// Runs `future` to its end on the client's runtime.
-    pub(crate) fn block_on<T>(
-        &self,
-        future: impl Future<Output = Result<T, Error>>,
-    ) -> Result<T, Error> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::new(Repr::Blocking(
-                "the blocking client cannot be used inside an async runtime; use the async client",
-            )));
-        }
-        self.runtime()?.block_on(future)
-    }
-}
-
-/// The blocking [`ProcessControlClient`](crate::ProcessControlClient): the same methods and
-/// builders (through `Deref`), whose `send()` blocks.
-#[derive(Clone, Debug)]
-pub struct ProcessControlClient {
-    inner: crate::ProcessControlClient<Blocking>,
-}
-
-impl ProcessControlClient {
-    /// A client of the engine at `url`; see
-    /// [`ProcessControlClient::new`](crate::ProcessControlClient::new).
-    pub fn new(url: &str) -> Result<Self, Error> {
-        let mode = Blocking::new()?;
-        // The transport's connection pool lives on the client's runtime.
-        let client = {
-            let _runtime = mode.runtime()?.enter();
-            Client::builder(url).build()?
-        };
-        Ok(ProcessControlClient {
-            inner: crate::ProcessControlClient::with_mode(client, mode),
-        })
-    }
-
-    /// A client on a configured transport.
-    pub fn from_client(client: Client) -> Result<Self, Error> {
-        Ok(ProcessControlClient {
-            inner: crate::ProcessControlClient::with_mode(client, Blocking::new()?),
         })
     }
 
@@ -123,53 +76,54 @@ impl ProcessControlClient {
     /// [`ProcessControlClient::with_wait_limit`](crate::ProcessControlClient::with_wait_limit).
     pub fn with_wait_limit(self, limit: Duration) -> Self {
         ProcessControlClient {
-            inner: self.inner.with_wait_limit(limit),
+            client: self.client.with_wait_limit(limit),
+            runtime: self.runtime,
         }
     }
-}
 
-impl Deref for ProcessControlClient {
-    type Target = crate::ProcessControlClient<Blocking>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.inner
+    /// The limit of the client's waits for process instances.
+    pub fn wait_limit(&self) -> Duration {
+        self.client.wait_limit()
     }
-}
 
-impl<T> Request<T, Blocking> {
-    /// Sends the call and blocks until its answer is there.
-    pub fn send(self) -> Result<T, Error> {
-        let Request {
-            client,
-            options,
-            exec,
-            mode,
-        } = self;
-        mode.block_on(exec(client, options))
-    }
-}
-
-/// `send()` of a blocking builder: the async builder's, run on the client's runtime.
-macro_rules! blocking_send {
-    ($builder:ident { $field:ident } -> $answer:ty) => {
-        impl $builder<Blocking> {
-            /// Sends it and blocks until the answer is there; see the async `send`.
-            pub fn send(self) -> Result<$answer, Error> {
-                let (client, mode) = self.client.split();
-                mode.block_on(
-                    $builder {
-                        client,
-                        $field: self.$field,
-                    }
-                    .send(),
-                )
-            }
+    /// Makes the call `request` builds with the async client, and blocks until its answer is
+    /// there: `request` gets the client, builds the request as with the async client, and
+    /// returns its `send()`.
+    ///
+    /// ```no_run
+    /// # use process_engine_process_control::blocking::ProcessControlClient;
+    /// # fn run(client: &ProcessControlClient) -> Result<(), process_engine_process_control::Error> {
+    /// let models = client.call(|control| control.process_models().send())?;
+    /// # let _ = models;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Fails with [`ErrorKind::Other`](crate::ErrorKind::Other), without calling anything, when
+    /// called inside an async runtime, whose thread it would block.
+    pub fn call<T, F>(
+        &self,
+        request: impl FnOnce(&crate::ProcessControlClient) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::new(Repr::Blocking(
+                "the blocking client cannot be used inside an async runtime; use the async client",
+            )));
         }
-    };
+        let runtime = self.runtime.0.as_ref().ok_or(Error::new(Repr::Blocking(
+            "the blocking client's runtime is gone",
+        )))?;
+        runtime.block_on(request(&self.client))
+    }
 }
 
-blocking_send!(StartProcessInstance { start } -> ProcessStartResult);
-blocking_send!(Deploy { deployment } -> String);
-blocking_send!(WaitForResult { wait } -> Vec<ProcessResult>);
-blocking_send!(FinishUserTask { finish } -> ());
-blocking_send!(TriggerEvent { event } -> ());
+impl fmt::Debug for ProcessControlClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("blocking::ProcessControlClient")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,16 +1,13 @@
-//! The client: one engine, a transport, and the limit of its waits for instances.
+//! The client: a handle on one transport, and the limit of its waits for instances.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use process_engine_api_types::Operation;
 use process_engine_transport::Client;
 
-use crate::Error;
-use crate::mode::{Async, Mode};
-use crate::request::Request;
-use process_engine_transport::RequestOptions;
+use crate::RequestBuilder;
 
 /// How long the client waits for a process instance unless told otherwise: a blocking start
 /// (callback types 2 and 3) and [`wait_for_result`](ProcessControlClient::wait_for_result).
@@ -23,15 +20,26 @@ pub const DEFAULT_WAIT_LIMIT: Duration = Duration::from_secs(300);
 /// starts, results, correlations and instance state, user tasks, manual tasks, empty
 /// activities, events.
 ///
-/// Every method returns a builder: set what the call needs and its per-call options
-/// ([`RequestOptionsBuilder`](crate::RequestOptionsBuilder): attempt timeout, deadline,
-/// identity), then `.send().await`. Cheap to clone; clones share the connection pool.
+/// A handle made from the transport [`Client`], which holds the configuration (engine URL,
+/// identity, timeouts, retries, TLS, layers) and the connection pool; several handles (this
+/// client, a worker) share one transport. Every method returns a builder: set what the call
+/// needs and, with `with_options`, its [`RequestOptions`](crate::RequestOptions) (attempt
+/// timeout, deadline, identity), then `.send().await`. Cheap to clone.
 ///
-/// `M` is how calls are sent: [`Async`] here, blocking in
-/// [`blocking::ProcessControlClient`](crate#blocking) (cargo feature `blocking`).
-pub struct ProcessControlClient<M: Mode = Async> {
+/// ```no_run
+/// use process_engine_process_control::{Client, ProcessControlClient};
+///
+/// # async fn run() -> Result<(), process_engine_process_control::Error> {
+/// let transport = Client::builder("http://localhost:8000").build()?;
+/// let client = ProcessControlClient::new(transport);
+/// let models = client.process_models().send().await?;
+/// # let _ = models;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ProcessControlClient {
     shared: Arc<Shared>,
-    mode: M,
 }
 
 struct Shared {
@@ -39,30 +47,15 @@ struct Shared {
     wait_limit: Duration,
 }
 
-impl ProcessControlClient<Async> {
-    /// A client of the engine at `url` (`http://localhost:8000`), calling it as the engine's
-    /// development identity, with the transport's default timeouts and retries.
-    ///
-    /// To configure the transport (identity, TLS, timeouts, layers), build a
-    /// [`Client`] and use [`from_client`](Self::from_client).
-    pub fn new(url: &str) -> Result<Self, Error> {
-        Ok(Self::from_client(Client::builder(url).build()?))
-    }
-
-    /// A client on a configured transport.
-    pub fn from_client(client: Client) -> Self {
-        ProcessControlClient::with_mode(client, Async)
-    }
-}
-
-impl<M: Mode> ProcessControlClient<M> {
-    pub(crate) fn with_mode(client: Client, mode: M) -> Self {
+impl ProcessControlClient {
+    /// A client calling the engine through `transport`, waiting for instances at most
+    /// [`DEFAULT_WAIT_LIMIT`].
+    pub fn new(transport: Client) -> Self {
         ProcessControlClient {
             shared: Arc::new(Shared {
-                transport: client,
+                transport,
                 wait_limit: DEFAULT_WAIT_LIMIT,
             }),
-            mode,
         }
     }
 
@@ -75,7 +68,6 @@ impl<M: Mode> ProcessControlClient<M> {
                 transport: self.shared.transport.clone(),
                 wait_limit: limit,
             }),
-            mode: self.mode,
         }
     }
 
@@ -89,38 +81,29 @@ impl<M: Mode> ProcessControlClient<M> {
         &self.shared.transport
     }
 
-    /// The client as an async one, and its mode: how a blocking builder runs the async code.
-    #[cfg(feature = "blocking")]
-    pub(crate) fn split(self) -> (ProcessControlClient<Async>, M) {
-        (
-            ProcessControlClient {
-                shared: self.shared,
-                mode: Async,
-            },
-            self.mode,
-        )
-    }
-
-    /// A [`Request`] running `exec` with the transport and the call's options.
-    pub(crate) fn request<T, F, Fut>(&self, exec: F) -> Request<T, M>
-    where
-        F: FnOnce(Client, RequestOptions) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, Error>> + Send + 'static,
-    {
-        Request::new(self.shared.transport.clone(), self.mode.clone(), exec)
-    }
-}
-
-impl<M: Mode> Clone for ProcessControlClient<M> {
-    fn clone(&self) -> Self {
-        ProcessControlClient {
-            shared: Arc::clone(&self.shared),
-            mode: self.mode.clone(),
-        }
+    /// A call of any generated [`operation`](process_engine_api_types::operations) (or one of
+    /// your own), with this
+    /// client's transport and error: for what the client has no method of its own.
+    ///
+    /// ```no_run
+    /// use process_engine_process_control::ProcessControlClient;
+    /// use process_engine_api_types::operations::GetActiveTokensForProcessModel;
+    ///
+    /// # async fn run(client: &ProcessControlClient) -> Result<(), process_engine_process_control::Error> {
+    /// let tokens = client
+    ///     .request(GetActiveTokensForProcessModel::new("order_process"))
+    ///     .send()
+    ///     .await?;
+    /// # let _ = tokens;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn request<O: Operation>(&self, operation: O) -> RequestBuilder<O> {
+        RequestBuilder::new(self.shared.transport.clone(), operation)
     }
 }
 
-impl<M: Mode> fmt::Debug for ProcessControlClient<M> {
+impl fmt::Debug for ProcessControlClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProcessControlClient")
             .field("transport", &self.shared.transport)
@@ -136,11 +119,15 @@ mod tests {
     use super::*;
     use crate::{EventScope, TaskRef, TaskScope};
 
+    fn client() -> ProcessControlClient {
+        ProcessControlClient::new(Client::builder("http://localhost:8000").build().unwrap())
+    }
+
     fn assert_send<T: Send>(_: &T) {}
 
     #[test]
     fn the_futures_of_every_builder_are_send() {
-        let client = ProcessControlClient::new("http://localhost:8000").unwrap();
+        let client = client();
         assert_send(&client.start_process_instance("m", "s").send());
         assert_send(&client.process_models().send());
         assert_send(&client.deploy_bpmn("<x/>").send());
@@ -149,11 +136,12 @@ mod tests {
         assert_send(&client.trigger_message("m").send());
         assert_send(&client.user_tasks(TaskScope::Own).send());
         assert_send(&client.events(EventScope::correlation("c")).send());
+        assert_send(&client.process_instance("p").send());
     }
 
     #[test]
     fn the_wait_limit_is_the_default_until_changed() {
-        let client = ProcessControlClient::new("http://localhost:8000").unwrap();
+        let client = client();
         assert_eq!(client.wait_limit(), DEFAULT_WAIT_LIMIT);
         let changed = client.clone().with_wait_limit(Duration::from_secs(1));
         assert_eq!(changed.wait_limit(), Duration::from_secs(1));

@@ -2,61 +2,62 @@
 
 use std::path::PathBuf;
 
-use crate::error::Repr;
-use crate::mode::{Async, Mode};
-use crate::{Error, ProcessControlClient, Request, bpmn_id, wire};
-use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
+use process_engine_api_types::models::{ImportProcessModelRequest, UpdateProcessModelRequest};
+use process_engine_api_types::operations::{
+    ImportProcessModel, UndeployProcessModel, UpdateProcessModel,
+};
+use process_engine_transport::{Client, RequestOptions};
 
-impl<M: Mode> ProcessControlClient<M> {
+use crate::error::Repr;
+use crate::{Error, ProcessControlClient, RequestBuilder, bpmn_id};
+
+impl ProcessControlClient {
     /// Deploys a BPMN document under the id of its process (read from the XML, so that the
     /// name always matches, as the engine requires). Answers that id.
-    pub fn deploy_bpmn(&self, xml: impl Into<String>) -> Deploy<M> {
+    pub fn deploy_bpmn(&self, xml: impl Into<String>) -> DeployBuilder {
         self.deploy(Source::Xml(xml.into()), Via::Import)
     }
 
-    /// Deploys the BPMN document in the file at `path`; see [`deploy_bpmn`](Self::deploy_bpmn).
-    pub fn deploy_file(&self, path: impl Into<PathBuf>) -> Deploy<M> {
+    /// Deploys the BPMN document in the file at `path`, read when the deployment is sent; see
+    /// [`deploy_bpmn`](Self::deploy_bpmn).
+    pub fn deploy_file(&self, path: impl Into<PathBuf>) -> DeployBuilder {
         self.deploy(Source::File(path.into()), Via::Import)
     }
 
     /// Replaces a deployed model with a new version of its BPMN (the engine's management
     /// `update`, as BPMN Studio deploys); running instances keep the version they started with.
-    pub fn update_process_model(&self, xml: impl Into<String>) -> Deploy<M> {
+    pub fn update_process_model(&self, xml: impl Into<String>) -> DeployBuilder {
         self.deploy(Source::Xml(xml.into()), Via::Update)
     }
 
     /// Removes a deployed model with its correlations, instances and tasks.
-    pub fn undeploy(&self, process_model_id: impl Into<String>) -> Request<(), M> {
-        let id = process_model_id.into();
-        self.request(|client, options| async move {
-            Ok(wire::deployment::undeploy(&client, &id, &options).await?)
-        })
+    pub fn undeploy(
+        &self,
+        process_model_id: impl Into<String>,
+    ) -> RequestBuilder<UndeployProcessModel> {
+        self.request(UndeployProcessModel::new(process_model_id))
     }
 
-    fn deploy(&self, source: Source, via: Via) -> Deploy<M> {
-        Deploy {
-            client: self.clone(),
-            deployment: Deployment {
-                source,
-                via,
-                overwrite: true,
-                options: RequestOptions::default(),
-            },
+    fn deploy(&self, source: Source, via: Via) -> DeployBuilder {
+        DeployBuilder {
+            transport: self.transport().clone(),
+            source,
+            via,
+            overwrite: true,
+            options: RequestOptions::new(),
         }
     }
 }
 
-/// A deployment: set [`overwrite`](Deploy::overwrite) if needed, then `send()`; answers the
-/// process model id.
+/// A deployment: set [`overwrite`](DeployBuilder::overwrite) if needed, then `send()`; answers
+/// the process model id.
+///
+/// Its operation ([`ImportProcessModel`] or [`UpdateProcessModel`]) is made when it is sent: the
+/// name to deploy under is read from the BPMN, and a file's BPMN only then.
 #[must_use = "a deployment does nothing until it is sent"]
 #[derive(Debug)]
-pub struct Deploy<M: Mode = Async> {
-    pub(crate) client: ProcessControlClient<M>,
-    pub(crate) deployment: Deployment,
-}
-
-#[derive(Debug)]
-pub(crate) struct Deployment {
+pub struct DeployBuilder {
+    transport: Client,
     source: Source,
     via: Via,
     overwrite: bool,
@@ -75,44 +76,51 @@ enum Via {
     Update,
 }
 
-impl<M: Mode> Deploy<M> {
+impl DeployBuilder {
     /// Whether a model of the same id is replaced (the default) or the deployment fails with
     /// [`ErrorKind::Conflict`](crate::ErrorKind::Conflict).
     pub fn overwrite(mut self, overwrite: bool) -> Self {
-        self.deployment.overwrite = overwrite;
+        self.overwrite = overwrite;
         self
     }
-}
 
-impl<M: Mode> RequestOptionsBuilder for Deploy<M> {
-    fn request_options(&mut self) -> &mut RequestOptions {
-        &mut self.deployment.options
+    /// Makes the call with `options` (time limits, identity) instead of the client's settings.
+    pub fn with_options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
     }
-}
 
-impl Deploy<Async> {
+    /// The per-call options the deployment is made with.
+    pub fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
     /// Deploys and answers the process model id.
     pub async fn send(self) -> Result<String, Error> {
-        let Deployment {
-            source,
-            via,
-            overwrite,
-            options,
-        } = self.deployment;
-        let xml = match source {
+        let xml = match self.source {
             Source::Xml(xml) => xml,
             Source::File(path) => tokio::fs::read_to_string(&path)
                 .await
                 .map_err(|source| Error::new(Repr::ReadFile { path, source }))?,
         };
         let id = bpmn_id::process_id(&xml)?;
-        let transport = self.client.transport();
-        match via {
+        // `overwriteExisting` is always sent: the engine's default (`true`) contradicts its own
+        // contract's comment, so a reader of the request should not have to know which holds.
+        let (transport, options) = (&self.transport, &self.options);
+        match self.via {
             Via::Import => {
-                wire::deployment::import(transport, &id, xml, overwrite, &options).await?;
+                let body = ImportProcessModelRequest::new(&id, xml)
+                    .with_overwrite_existing(self.overwrite);
+                transport
+                    .execute(&ImportProcessModel::new(body), options)
+                    .await?;
             }
             Via::Update => {
-                wire::deployment::update(transport, &id, xml, overwrite, &options).await?;
+                let body =
+                    UpdateProcessModelRequest::new(xml).with_overwrite_existing(self.overwrite);
+                transport
+                    .execute(&UpdateProcessModel::new(&id, body), options)
+                    .await?;
             }
         }
         Ok(id)

@@ -5,12 +5,17 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use process_engine_api_types::{EngineError, PayloadError};
-
-use crate::correlation::InstanceError;
+use process_engine_api_types::models::CorrelationError;
+use process_engine_api_types::{EngineError, EngineErrorKind, PayloadError};
 
 /// What kind of failure an [`Error`] is. Match on it to decide what to do; the status and the
 /// engine's message stay on the error ([`Error::status`], [`Error::message`]).
+///
+/// The kinds of failed calls are read from the transport error's predicates
+/// ([`is_not_found`](process_engine_transport::Error::is_not_found),
+/// [`is_retryable`](process_engine_transport::Error::is_retryable), ...), which classify the
+/// engine's statuses for every client alike; this crate adds only what it knows itself (an
+/// unknown process model among the 404s, the waits for instances, its own input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -20,7 +25,7 @@ pub enum ErrorKind {
     /// task that was already finished is gone, too).
     NotFound,
     /// 401 or 403: no token, a token the engine does not accept for this, a missing claim.
-    NotAllowed,
+    Unauthorized,
     /// 400: a request the engine refuses (a callback type 3 start without an end event, form
     /// fields that are not an object, ...).
     BadRequest,
@@ -77,14 +82,14 @@ pub(crate) enum Repr {
     },
     #[error(
         "the instance {process_instance_id} of `{process_model_id}` in correlation `{correlation_id}` failed{}{}",
-        error.as_ref().map(|e| format!(" with {e}")).unwrap_or_default(),
+        error.as_ref().map(|e| format!(" with {} ({})", e.name, e.code)).unwrap_or_default(),
         answer.as_ref().and_then(|a| a.engine_error()).map(|e| format!(": {}", e.message())).unwrap_or_default()
     )]
     InstanceFailed {
         process_model_id: String,
         correlation_id: String,
         process_instance_id: String,
-        error: Option<InstanceError>,
+        error: Option<CorrelationError>,
         /// The engine's answer to a start that waited for the instance (its 500 with the
         /// failure's message), when the failure came that way.
         answer: Option<process_engine_transport::Error>,
@@ -199,6 +204,15 @@ impl Error {
         }
     }
 
+    /// The transport's error when it is the whole story (not the answer kept with a failed
+    /// instance).
+    fn transport_call_error(&self) -> Option<&process_engine_transport::Error> {
+        match &*self.repr {
+            Repr::Call(error) => Some(error),
+            _ => None,
+        }
+    }
+
     /// The correlation of the awaited instance, for [`ErrorKind::WaitLimitPassed`] and
     /// [`ErrorKind::InstanceFailed`]: look the instance up by it.
     pub fn correlation_id(&self) -> Option<&str> {
@@ -212,7 +226,7 @@ impl Error {
 
     /// What the engine recorded about a failed instance, for [`ErrorKind::InstanceFailed`]
     /// (`None` there too when the engine recorded nothing).
-    pub fn instance_error(&self) -> Option<&InstanceError> {
+    pub fn instance_error(&self) -> Option<&CorrelationError> {
         match &*self.repr {
             Repr::InstanceFailed { error, .. } => error.as_ref(),
             _ => None,
@@ -232,9 +246,37 @@ impl Error {
         )
     }
 
-    /// The engine did not allow the call (401 or 403).
-    pub fn is_not_allowed(&self) -> bool {
-        self.kind == ErrorKind::NotAllowed
+    /// The engine did not let the call through (401 or 403).
+    pub fn is_unauthorized(&self) -> bool {
+        self.kind == ErrorKind::Unauthorized
+    }
+
+    /// The engine refused the call as conflicting with what exists (409).
+    pub fn is_conflict(&self) -> bool {
+        self.kind == ErrorKind::Conflict
+    }
+
+    /// Trying again later may work: the engine could not be reached, a time limit of the
+    /// transport passed, or the engine was unavailable (see
+    /// [`transport::Error::is_retryable`](process_engine_transport::Error::is_retryable)). Not
+    /// for the client's own wait for an instance: a second wait sees the same instance.
+    pub fn is_retryable(&self) -> bool {
+        self.transport_call_error()
+            .is_some_and(process_engine_transport::Error::is_retryable)
+    }
+
+    /// The name of the operation whose call failed (`start_process_instance`), for failures of
+    /// a call to the engine.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.transport_error()
+            .and_then(process_engine_transport::Error::operation)
+    }
+
+    /// The base URL of the engine the failed call went to, for failures of a call to the
+    /// engine.
+    pub fn base_url(&self) -> Option<&str> {
+        self.transport_error()
+            .and_then(process_engine_transport::Error::base_url)
     }
 
     /// The engine refused the request as bad (400).
@@ -264,29 +306,36 @@ impl Error {
     }
 }
 
-/// The kind of a transport error, from its predicates and the engine's status.
+/// The kind of a failed call, from the transport error's predicates.
 fn classify(error: &process_engine_transport::Error) -> ErrorKind {
-    if let Some(engine) = error.engine_error() {
+    if error.is_not_found() {
         // The engine names no error codes; its message for an unknown model is the only way to
         // tell it from an unknown event or task (process_model_use_case: `ProcessModel with id
         // <id> not found!`).
-        return match engine.status() {
-            404 if engine.message().starts_with("ProcessModel with id") => {
-                ErrorKind::ProcessModelNotFound
-            }
-            404 => ErrorKind::NotFound,
-            401 | 403 => ErrorKind::NotAllowed,
-            400 => ErrorKind::BadRequest,
-            409 => ErrorKind::Conflict,
-            422 => ErrorKind::InvalidProcessModel,
-            502..=504 => ErrorKind::Unreachable,
-            _ => ErrorKind::Engine,
+        let unknown_model = error
+            .engine_error()
+            .is_some_and(|engine| engine.message().starts_with("ProcessModel with id"));
+        return if unknown_model {
+            ErrorKind::ProcessModelNotFound
+        } else {
+            ErrorKind::NotFound
         };
     }
-    if error.is_timeout() {
+    if error.is_unauthorized() {
+        ErrorKind::Unauthorized
+    } else if error.is_conflict() {
+        ErrorKind::Conflict
+    } else if error.is_timeout() {
         ErrorKind::Timeout
-    } else if error.is_connect() || error.is_transport() {
+    } else if error.is_retryable() {
+        // Not a timeout: no connection, a broken one, or an unavailable engine.
         ErrorKind::Unreachable
+    } else if let Some(engine) = error.engine_error() {
+        match engine.kind() {
+            EngineErrorKind::BadRequest => ErrorKind::BadRequest,
+            EngineErrorKind::UnprocessableEntity => ErrorKind::InvalidProcessModel,
+            _ => ErrorKind::Engine,
+        }
     } else if error.is_decode() {
         ErrorKind::UnexpectedAnswer
     } else if error.is_request() {
@@ -359,11 +408,12 @@ mod tests {
             correlation_id: "c".into(),
             process_instance_id: "p".into(),
             answer: None,
-            error: Some(InstanceError {
-                code: 500,
-                name: "InternalServerError".into(),
-                additional_information: None,
-            }),
+            error: Some(
+                serde_json::from_value(
+                    serde_json::json!({"_code": 500, "name": "InternalServerError"}),
+                )
+                .unwrap(),
+            ),
         });
         assert!(error.is_instance_failed());
         assert_eq!(error.instance_error().map(|e| e.code), Some(500));
@@ -399,8 +449,11 @@ mod tests {
             kind(404, "StartEvent with ID 's' not found!"),
             ErrorKind::NotFound
         );
-        assert_eq!(kind(401, "No auth token provided!"), ErrorKind::NotAllowed);
-        assert_eq!(kind(403, "Access denied."), ErrorKind::NotAllowed);
+        assert_eq!(
+            kind(401, "No auth token provided!"),
+            ErrorKind::Unauthorized
+        );
+        assert_eq!(kind(403, "Access denied."), ErrorKind::Unauthorized);
         assert_eq!(kind(400, "bad"), ErrorKind::BadRequest);
         assert_eq!(kind(409, "exists"), ErrorKind::Conflict);
         assert_eq!(kind(422, "unparsable"), ErrorKind::InvalidProcessModel);

@@ -3,32 +3,27 @@
 
 use std::time::Duration;
 
+use process_engine_api_types::models::{
+    ProcessStartRequest, ProcessStartResponse, StartCallbackType, StartProcessInstanceQuery,
+};
+use process_engine_api_types::operations::StartProcessInstance;
+use process_engine_transport::RequestOptions;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::Repr;
-use crate::mode::{Async, Mode};
-use crate::{Error, ProcessControlClient, ProcessStartResult, StartCallbackType, wait, wire};
-use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
-
-/// Whether an error status of a waiting start may be its instance's failure: not one of the
-/// statuses that say the call itself was not let through (401, 403) or that come from a proxy.
-fn may_be_instance_failure(status: u16) -> bool {
-    matches!(status, 400..=599) && !matches!(status, 401 | 403 | 502..=504)
-}
+use crate::{Error, ProcessControlClient, RequestBuilder, wait};
 
 /// How much longer than the wait limit the transport may take, so that the wait limit, with its
 /// clearer error, is what ends a blocking start.
 const TRANSPORT_GRACE: Duration = Duration::from_secs(5);
 
-impl<M: Mode> ProcessControlClient<M> {
+impl ProcessControlClient {
     /// Starts an instance of `process_model_id` at `start_event_id`; the Python client's
     /// `start_process_instance(process_model_id, start_event_id, ...)`.
     ///
     /// ```no_run
     /// # use process_engine_process_control::{ProcessControlClient, StartCallbackType};
-    /// # async fn run() -> Result<(), process_engine_process_control::Error> {
-    /// let client = ProcessControlClient::new("http://localhost:56000")?;
+    /// # async fn run(client: &ProcessControlClient) -> Result<(), process_engine_process_control::Error> {
     /// let started = client
     ///     .start_process_instance("hello_world", "the_start_event")
     ///     .end_event("the_end_event")
@@ -43,80 +38,76 @@ impl<M: Mode> ProcessControlClient<M> {
         &self,
         process_model_id: impl Into<String>,
         start_event_id: impl Into<String>,
-    ) -> StartProcessInstance<M> {
-        StartProcessInstance {
-            client: self.clone(),
-            start: Start {
-                process_model_id: process_model_id.into(),
-                start_event_id: start_event_id.into(),
-                end_event_id: None,
-                callback: StartCallbackType::default(),
-                correlation_id: None,
-                input: None,
-                caller_id: None,
-                wait_limit: None,
-                options: RequestOptions::default(),
-            },
+    ) -> StartProcessInstanceBuilder {
+        // The callback type always travels as the snake_case query parameter: 8.0.0 ignores
+        // `startCallbackType` and answers at once.
+        let query = StartProcessInstanceQuery::new()
+            .with_start_callback_type(StartCallbackType::OnProcessInstanceCreated)
+            .with_start_event_id(start_event_id);
+        let body = ProcessStartRequest::new().with_correlation_id(uuid::Uuid::new_v4().to_string());
+        let operation = StartProcessInstance::new(process_model_id, body).with_query(query);
+        StartProcessInstanceBuilder {
+            request: self.request(operation),
+            correlation_generated: true,
+            wait_limit: self.wait_limit(),
         }
     }
 }
 
-/// A start of a process instance: set what it needs, then `send()`.
+/// A start of a process instance: set what it needs, then `send()`; it answers the engine's
+/// [`ProcessStartResponse`].
 ///
 /// The correlation id is always sent: the client generates one (a UUID) when none is given, so
 /// that it can name it when its wait for the instance runs out.
 #[must_use = "a start does nothing until it is sent"]
 #[derive(Debug)]
-pub struct StartProcessInstance<M: Mode = Async> {
-    pub(crate) client: ProcessControlClient<M>,
-    pub(crate) start: Start,
+pub struct StartProcessInstanceBuilder {
+    request: RequestBuilder<StartProcessInstance>,
+    /// The correlation id is the client's, not the caller's: its instance may share it with no
+    /// other.
+    correlation_generated: bool,
+    wait_limit: Duration,
 }
 
-#[derive(Debug)]
-pub(crate) struct Start {
-    process_model_id: String,
-    start_event_id: String,
-    end_event_id: Option<String>,
-    callback: StartCallbackType,
-    correlation_id: Option<String>,
-    /// Serialized when given, so that the builder does not borrow; the error waits for `send`.
-    input: Option<Result<Value, serde_json::Error>>,
-    caller_id: Option<String>,
-    wait_limit: Option<Duration>,
-    options: RequestOptions,
-}
-
-impl<M: Mode> StartProcessInstance<M> {
+impl StartProcessInstanceBuilder {
     /// The end event to wait for: required with [`StartCallbackType::OnEndEventReached`],
     /// ignored otherwise.
     pub fn end_event(mut self, end_event_id: impl Into<String>) -> Self {
-        self.start.end_event_id = Some(end_event_id.into());
+        self.request.operation_mut().query.end_event_id = Some(end_event_id.into());
         self
     }
 
-    /// When the start answers; see [`StartCallbackType`].
+    /// When the start answers; see [`StartCallbackType`]. Callback types 2 and 3 wait for the
+    /// instance, at most the [`wait_limit`](Self::wait_limit).
     pub fn callback(mut self, callback: StartCallbackType) -> Self {
-        self.start.callback = callback;
+        self.request.operation_mut().query.start_callback_type = Some(callback);
         self
     }
 
     /// The correlation to run the instance in (reusing one groups instances). Without it the
     /// client generates a UUID.
     pub fn correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
-        self.start.correlation_id = Some(correlation_id.into());
+        self.request.operation_mut().body.correlation_id = Some(correlation_id.into());
+        self.correlation_generated = false;
         self
     }
 
     /// The instance's initial token payload (`token.current` in the model), any `Serialize`
     /// value. A value that does not serialize fails the start when it is sent.
     pub fn input<T: Serialize + ?Sized>(mut self, input: &T) -> Self {
-        self.start.input = Some(serde_json::to_value(input));
+        match serde_json::to_value(input) {
+            Ok(input) => {
+                self.request.operation_mut().body.input_values = Some(input);
+                self.request.mistake = None;
+            }
+            Err(error) => self.request.mistake = Some(Error::serialize("the input values", error)),
+        }
         self
     }
 
     /// The id of the process instance that starts this one (its parent).
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
-        self.start.caller_id = Some(caller_id.into());
+        self.request.operation_mut().body.caller_id = Some(caller_id.into());
         self
     }
 
@@ -125,76 +116,75 @@ impl<M: Mode> StartProcessInstance<M> {
     /// the start fails with [`ErrorKind::WaitLimitPassed`](crate::ErrorKind::WaitLimitPassed),
     /// naming the correlation; the instance goes on.
     pub fn wait_limit(mut self, limit: Duration) -> Self {
-        self.start.wait_limit = Some(limit);
+        self.wait_limit = limit;
         self
     }
-}
 
-impl<M: Mode> RequestOptionsBuilder for StartProcessInstance<M> {
-    fn request_options(&mut self) -> &mut RequestOptions {
-        &mut self.start.options
+    /// Makes the call with `options` (time limits, identity) instead of the client's settings.
+    /// A start that waits gets the wait limit as its transport time limits, unless `options`
+    /// set them.
+    pub fn with_options(mut self, options: RequestOptions) -> Self {
+        self.request = self.request.with_options(options);
+        self
     }
-}
 
-impl StartProcessInstance<Async> {
+    /// The operation the start makes: the model in its path, the callback type and events in
+    /// its query, the correlation, input and caller in its body.
+    pub fn operation(&self) -> &StartProcessInstance {
+        self.request.operation()
+    }
+
+    /// The per-call options the start is made with.
+    pub fn options(&self) -> &RequestOptions {
+        self.request.options()
+    }
+
     /// Starts the instance and answers when the callback type says.
-    pub async fn send(self) -> Result<ProcessStartResult, Error> {
-        let client = self.client;
-        let start = self.start;
-        let input = start
-            .input
-            .transpose()
-            .map_err(|error| Error::serialize("the input values", error))?;
-        if start.start_event_id.is_empty() {
+    pub async fn send(self) -> Result<ProcessStartResponse, Error> {
+        let (transport, operation, mut options) = self.request.into_parts()?;
+        if operation
+            .query
+            .start_event_id
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
             return Err(Error::invalid_input("the start event id is empty"));
         }
-        let generated_correlation = start.correlation_id.is_none();
-        let correlation_id = match start.correlation_id {
-            Some(id) if id.is_empty() => {
-                return Err(Error::invalid_input("the correlation id is empty"));
-            }
-            Some(id) => id,
-            None => uuid::Uuid::new_v4().to_string(),
+        let correlation_id = match operation.body.correlation_id.as_deref() {
+            Some("") | None => return Err(Error::invalid_input("the correlation id is empty")),
+            Some(id) => id.to_owned(),
         };
-        let wire_start = wire::start::Start {
-            process_model_id: &start.process_model_id,
-            start_event_id: &start.start_event_id,
-            end_event_id: start.end_event_id.as_deref(),
-            callback: start.callback.wire(),
-            correlation_id: &correlation_id,
-            input_values: input,
-            caller_id: start.caller_id.as_deref(),
-        };
-        let transport = client.transport();
-        if !start.callback.waits() {
-            let answer = wire::start::start(transport, wire_start, &start.options).await?;
-            return Ok(answer.into());
+        let waits = matches!(
+            operation.query.start_callback_type,
+            Some(
+                StartCallbackType::OnProcessInstanceFinished | StartCallbackType::OnEndEventReached
+            )
+        );
+        if !waits {
+            return Ok(transport.execute(&operation, &options).await?);
         }
-        let limit = start.wait_limit.unwrap_or_else(|| client.wait_limit());
-        let mut options = start.options;
+        let limit = self.wait_limit;
         // The transport's limits are made for answers that come at once; unless the caller set
         // them for this call, they must not end the wait before the wait limit does.
         let transport_limit = limit.saturating_add(TRANSPORT_GRACE);
         options.attempt_timeout.get_or_insert(transport_limit);
         options.deadline.get_or_insert(transport_limit);
-        let process_model_id = wire_start.process_model_id.to_owned();
-        match tokio::time::timeout(limit, wire::start::start(transport, wire_start, &options)).await
-        {
-            Ok(Ok(answer)) => Ok(answer.into()),
+        match tokio::time::timeout(limit, transport.execute(&operation, &options)).await {
+            Ok(Ok(answer)) => Ok(answer),
             // The engine answers a waiting start whose instance failed with the failure's status
-            // (its `_code`, else 500) and message (BPMN.md section 5); a refusal before anything
-            // started has a status of its own (400, 404). The correlation tells them apart.
-            Ok(Err(error)) if error.status().is_some_and(may_be_instance_failure) => {
+            // (its `_code`, else 500) and message; a refusal before anything started has a
+            // status of its own (400, 404). The correlation tells them apart.
+            Ok(Err(error)) if may_be_instance_failure(&error) => {
                 // The lookup is an ordinary read: the client's time limits, the start's identity
                 // (the engine shows a correlation only to its owner).
                 let mut lookup = RequestOptions::new();
                 lookup.identity.clone_from(&options.identity);
                 let why = wait::failed_instance(
-                    transport,
+                    &transport,
                     wait::FailedStart {
-                        process_model_id: &process_model_id,
+                        process_model_id: &operation.process_model_id,
                         correlation_id: &correlation_id,
-                        only_instance: !generated_correlation,
+                        only_instance: !self.correlation_generated,
                     },
                     &lookup,
                     error,
@@ -204,10 +194,114 @@ impl StartProcessInstance<Async> {
             }
             Ok(Err(error)) => Err(error.into()),
             Err(_elapsed) => Err(Error::new(Repr::WaitLimit {
-                process_model_id,
+                process_model_id: operation.process_model_id,
                 correlation_id,
                 limit,
             })),
         }
+    }
+}
+
+/// Whether the error answer of a waiting start may be its instance's failure: an error status,
+/// but not one that says the call itself was not let through, or one of an unavailable engine
+/// (a proxy's).
+fn may_be_instance_failure(error: &process_engine_transport::Error) -> bool {
+    error
+        .status()
+        .is_some_and(|status| (400..=599).contains(&status))
+        && !error.is_unauthorized()
+        && !error.is_retryable()
+}
+
+#[cfg(test)]
+mod tests {
+    use process_engine_transport::Client;
+
+    use super::*;
+
+    fn client() -> ProcessControlClient {
+        ProcessControlClient::new(Client::builder("http://localhost:8000").build().unwrap())
+    }
+
+    #[test]
+    fn a_start_is_its_operation_before_anything_is_sent() {
+        let start = client()
+            .start_process_instance("order", "start")
+            .end_event("end")
+            .callback(StartCallbackType::OnEndEventReached)
+            .correlation_id("order-1")
+            .input(&serde_json::json!({"n": 1}))
+            .caller_id("parent");
+        let operation = start.operation();
+        assert_eq!(operation.process_model_id, "order");
+        assert_eq!(
+            operation.query,
+            StartProcessInstanceQuery::new()
+                .with_start_callback_type(StartCallbackType::OnEndEventReached)
+                .with_start_event_id("start")
+                .with_end_event_id("end")
+        );
+        assert_eq!(
+            operation.body,
+            ProcessStartRequest::new()
+                .with_correlation_id("order-1")
+                .with_input_values(serde_json::json!({"n": 1}))
+                .with_caller_id("parent")
+        );
+        assert_eq!(start.options(), &RequestOptions::new());
+    }
+
+    #[test]
+    fn without_a_correlation_id_one_is_generated() {
+        let start = client().start_process_instance("order", "start");
+        let generated = start.operation().body.correlation_id.clone().unwrap();
+        assert!(uuid::Uuid::parse_str(&generated).is_ok(), "{generated}");
+        assert!(start.correlation_generated);
+        // The default callback type is sent too: the engine gets no chance to read another.
+        assert_eq!(
+            start.operation().query.start_callback_type,
+            Some(StartCallbackType::OnProcessInstanceCreated)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_input_given_is_the_one_sent() {
+        // JSON object keys must be strings.
+        let unserializable = std::collections::BTreeMap::from([(vec![1_u8], 1)]);
+        let start = client()
+            .start_process_instance("order", "start")
+            .input(&unserializable);
+        let error = start.send().await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the input values could not be serialized"
+        );
+
+        let start = client()
+            .start_process_instance("order", "start")
+            .input(&unserializable)
+            .input(&1);
+        assert!(start.request.mistake.is_none());
+        assert_eq!(
+            start.operation().body.input_values,
+            Some(serde_json::json!(1))
+        );
+    }
+
+    #[tokio::test]
+    async fn empty_ids_are_refused_before_sending() {
+        let error = client()
+            .start_process_instance("order", "")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.to_string(), "the start event id is empty");
+        let error = client()
+            .start_process_instance("order", "start")
+            .correlation_id("")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.to_string(), "the correlation id is empty");
     }
 }

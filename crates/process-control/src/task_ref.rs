@@ -1,9 +1,10 @@
 //! What names one waiting task instance to finish it.
 
-use crate::{EmptyActivity, ManualTask, UserTask};
+use process_engine_api_types::models::{EmptyActivity, ManualTask, UserTask};
 
 /// The waiting task instance to finish: its process instance, correlation and flow node
-/// instance. Made from a listed task (`&UserTask`, `&ManualTask`, `&EmptyActivity`) or from ids.
+/// instance. Made from a listed task (`&UserTask`, `&ManualTask`, `&EmptyActivity` of
+/// [`models`](process_engine_api_types::models)) or from ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TaskRef {

@@ -3,24 +3,25 @@
 
 use std::time::Duration;
 
-use process_engine_api_types::models::{CorrelationProcessInstance, CorrelationState};
+use process_engine_api_types::models::{
+    CorrelationProcessInstance, CorrelationResultList, CorrelationState,
+};
+use process_engine_api_types::operations::{GetCorrelationById, GetProcessResultsForCorrelation};
+use process_engine_transport::{Client, RequestOptions};
 
 use crate::error::Repr;
-use crate::mode::{Async, Mode};
-use crate::wire::correlations::Which;
-use crate::{Error, ProcessControlClient, ProcessResult, wire};
-use process_engine_transport::{RequestOptions, RequestOptionsBuilder};
+use crate::{Error, ProcessControlClient};
 
 /// The first pause between polls; it doubles up to [`MAX_POLL_DELAY`].
 const FIRST_POLL_DELAY: Duration = Duration::from_millis(20);
 /// The longest pause between polls: how late at most the client notices the end.
 const MAX_POLL_DELAY: Duration = Duration::from_secs(1);
 
-impl<M: Mode> ProcessControlClient<M> {
+impl ProcessControlClient {
     /// Waits until the instance of `process_model_id` in a correlation has finished (answering
     /// its results), has failed ([`ErrorKind::InstanceFailed`] with the engine's error), or the
     /// wait limit passed ([`ErrorKind::WaitLimitPassed`]; the client's
-    /// [`wait_limit`](Self::wait_limit) unless [`WaitForResult::limit`] is set).
+    /// [`wait_limit`](Self::wait_limit) unless [`WaitForResultBuilder::limit`] is set).
     ///
     /// It polls the correlation's state, pausing 20 ms at first and doubling up to a second
     /// (with jitter): for instances started with callback type 1, or whose start answered
@@ -33,47 +34,46 @@ impl<M: Mode> ProcessControlClient<M> {
         &self,
         correlation_id: impl Into<String>,
         process_model_id: impl Into<String>,
-    ) -> WaitForResult<M> {
-        WaitForResult {
-            client: self.clone(),
-            wait: Wait {
-                correlation_id: correlation_id.into(),
-                process_model_id: process_model_id.into(),
-                limit: None,
-                options: RequestOptions::default(),
-            },
+    ) -> WaitForResultBuilder {
+        WaitForResultBuilder {
+            transport: self.transport().clone(),
+            correlation_id: correlation_id.into(),
+            process_model_id: process_model_id.into(),
+            limit: self.wait_limit(),
+            options: RequestOptions::new(),
         }
     }
 }
 
-/// A wait for an instance's result; set a [`limit`](WaitForResult::limit) if needed, then
-/// `send()`. The per-call options apply to each poll.
+/// A wait for an instance's result; set a [`limit`](WaitForResultBuilder::limit) if needed,
+/// then `send()`. It is no single call of the engine but a series of reads of the correlation,
+/// each made with the per-call options.
 #[must_use = "a wait does nothing until it is sent"]
 #[derive(Debug)]
-pub struct WaitForResult<M: Mode = Async> {
-    pub(crate) client: ProcessControlClient<M>,
-    pub(crate) wait: Wait,
-}
-
-#[derive(Debug)]
-pub(crate) struct Wait {
+pub struct WaitForResultBuilder {
+    transport: Client,
     correlation_id: String,
     process_model_id: String,
-    limit: Option<Duration>,
+    limit: Duration,
     options: RequestOptions,
 }
 
-impl<M: Mode> WaitForResult<M> {
+impl WaitForResultBuilder {
     /// How long to wait at most.
     pub fn limit(mut self, limit: Duration) -> Self {
-        self.wait.limit = Some(limit);
+        self.limit = limit;
         self
     }
-}
 
-impl<M: Mode> RequestOptionsBuilder for WaitForResult<M> {
-    fn request_options(&mut self) -> &mut RequestOptions {
-        &mut self.wait.options
+    /// Makes each poll with `options` (time limits, identity) instead of the client's settings.
+    pub fn with_options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The per-call options of each poll.
+    pub fn options(&self) -> &RequestOptions {
+        &self.options
     }
 }
 
@@ -91,11 +91,11 @@ pub(crate) struct FailedStart<'a> {
 /// instance started), or when the lookup fails.
 ///
 /// The engine answers a waiting start whose instance failed with the failure's status and
-/// message only (BPMN.md section 5); the correlation has the error's class, code and details.
+/// message only; the correlation has the error's class, code and details.
 ///
 /// [`ErrorKind::InstanceFailed`]: crate::ErrorKind::InstanceFailed
 pub(crate) async fn failed_instance(
-    transport: &process_engine_transport::Client,
+    transport: &Client,
     start: FailedStart<'_>,
     options: &RequestOptions,
     answer: process_engine_transport::Error,
@@ -127,13 +127,14 @@ pub(crate) async fn failed_instance(
 
 /// The instances of `process_model_id` in the correlation.
 async fn instances_of(
-    transport: &process_engine_transport::Client,
+    transport: &Client,
     correlation_id: &str,
     process_model_id: &str,
     options: &RequestOptions,
 ) -> Result<Vec<CorrelationProcessInstance>, process_engine_transport::Error> {
-    let correlation =
-        wire::correlations::correlation(transport, Which::ById(correlation_id), options).await?;
+    let correlation = transport
+        .execute(&GetCorrelationById::new(correlation_id), options)
+        .await?;
     Ok(correlation
         .process_instances
         .into_iter()
@@ -152,7 +153,7 @@ fn instance_failed(
         process_model_id: process_model_id.to_owned(),
         correlation_id: correlation_id.to_owned(),
         process_instance_id: instance.process_instance_id,
-        error: instance.error.map(Into::into),
+        error: instance.error,
         answer,
     })
 }
@@ -181,28 +182,23 @@ fn progress(instances: &[CorrelationProcessInstance]) -> Progress {
     }
 }
 
-impl WaitForResult<Async> {
+impl WaitForResultBuilder {
     /// Waits, and answers the results of the finished instance (one per end event reached).
-    pub async fn send(self) -> Result<Vec<ProcessResult>, Error> {
-        let wait = self.wait;
-        let limit = wait.limit.unwrap_or_else(|| self.client.wait_limit());
-        let transport = self.client.transport();
+    pub async fn send(self) -> Result<CorrelationResultList, Error> {
         // The limit covers the polls themselves too: one that hangs must not outlast it.
-        match tokio::time::timeout(limit, poll(transport, &wait)).await {
+        match tokio::time::timeout(self.limit, poll(&self)).await {
             Ok(answer) => answer,
             Err(_elapsed) => Err(Error::new(Repr::WaitLimit {
-                process_model_id: wait.process_model_id,
-                correlation_id: wait.correlation_id,
-                limit,
+                process_model_id: self.process_model_id,
+                correlation_id: self.correlation_id,
+                limit: self.limit,
             })),
         }
     }
 }
 
-async fn poll(
-    transport: &process_engine_transport::Client,
-    wait: &Wait,
-) -> Result<Vec<ProcessResult>, Error> {
+async fn poll(wait: &WaitForResultBuilder) -> Result<CorrelationResultList, Error> {
+    let transport = &wait.transport;
     let mut delay = FIRST_POLL_DELAY;
     loop {
         let instances = instances_of(
@@ -228,14 +224,11 @@ async fn poll(
                 ));
             }
             Progress::Finished => {
-                let results = wire::correlations::results(
-                    transport,
+                let results = GetProcessResultsForCorrelation::new(
                     &wait.correlation_id,
                     &wait.process_model_id,
-                    &wait.options,
-                )
-                .await?;
-                return Ok(results.into_iter().map(Into::into).collect());
+                );
+                return Ok(transport.execute(&results, &wait.options).await?);
             }
             Progress::Running => {}
         }

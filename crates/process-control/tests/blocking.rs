@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use process_engine_process_control::blocking::ProcessControlClient;
-use process_engine_process_control::{ErrorKind, StartCallbackType, TaskScope};
+use process_engine_process_control::{Client, ErrorKind, StartCallbackType, TaskScope};
 use process_engine_testkit::TestEngine;
 use serde_json::json;
 
@@ -47,11 +47,19 @@ fn engine() -> (String, Engine) {
     (engine.url().to_owned(), Engine::StandIn(runtime, engine))
 }
 
+/// A blocking client of the engine at `url`.
+fn client(url: &str) -> ProcessControlClient {
+    ProcessControlClient::new(Client::builder(url).build().unwrap()).unwrap()
+}
+
 fn unique_model(client: &ProcessControlClient) -> String {
     let id = format!("pc_user_task_{}", uuid::Uuid::new_v4().simple());
     let deployed = client
-        .deploy_bpmn(USER_TASK.replace("pc_user_task", &id))
-        .send()
+        .call(|control| {
+            control
+                .deploy_bpmn(USER_TASK.replace("pc_user_task", &id))
+                .send()
+        })
         .unwrap();
     assert_eq!(deployed, id);
     id
@@ -60,28 +68,41 @@ fn unique_model(client: &ProcessControlClient) -> String {
 #[test]
 fn the_python_readme_translates_line_by_line() {
     let (url, _engine) = engine();
-    let client = ProcessControlClient::new(&url).unwrap();
+    let client = client(&url);
     let model = unique_model(&client);
 
     let result = client
-        .start_process_instance(&model, "start")
-        .input(&json!({"customer": "ACME"}))
-        .send()
+        .call(|control| {
+            control
+                .start_process_instance(&model, "start")
+                .input(&json!({"customer": "ACME"}))
+                .send()
+        })
         .unwrap();
     let tasks = client
-        .user_tasks(TaskScope::correlation(&result.correlation_id))
-        .send()
-        .unwrap();
+        .call(|control| {
+            control
+                .user_tasks(TaskScope::correlation(&result.correlation_id))
+                .send()
+        })
+        .unwrap()
+        .user_tasks;
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].token_payload, json!({"customer": "ACME"}));
     client
-        .finish_user_task(&tasks[0])
-        .answer(&json!({"first_name": "Ada"}))
-        .send()
+        .call(|control| {
+            control
+                .finish_user_task(&tasks[0])
+                .answer(&json!({"first_name": "Ada"}))
+                .send()
+        })
         .unwrap();
     let results = client
-        .wait_for_result(&result.correlation_id, &model)
-        .send()
+        .call(|control| {
+            control
+                .wait_for_result(&result.correlation_id, &model)
+                .send()
+        })
         .unwrap();
     assert_eq!(
         results[0].token_payload,
@@ -92,16 +113,18 @@ fn the_python_readme_translates_line_by_line() {
 #[test]
 fn a_blocking_start_hits_its_limit() {
     let (url, _engine) = engine();
-    let client = ProcessControlClient::new(&url)
-        .unwrap()
-        .with_wait_limit(Duration::from_millis(300));
+    let client = client(&url).with_wait_limit(Duration::from_millis(300));
+    assert_eq!(client.wait_limit(), Duration::from_millis(300));
     let model = unique_model(&client);
     let correlation = format!("blocking-limit-{}", uuid::Uuid::new_v4());
     let error = client
-        .start_process_instance(&model, "start")
-        .correlation_id(&correlation)
-        .callback(StartCallbackType::OnProcessInstanceFinished)
-        .send()
+        .call(|control| {
+            control
+                .start_process_instance(&model, "start")
+                .correlation_id(&correlation)
+                .callback(StartCallbackType::OnProcessInstanceFinished)
+                .send()
+        })
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::WaitLimitPassed);
     assert_eq!(error.correlation_id(), Some(correlation.as_str()));
@@ -110,12 +133,12 @@ fn a_blocking_start_hits_its_limit() {
 #[test]
 fn inside_an_async_runtime_it_fails_instead_of_blocking_it() {
     let (url, _engine) = engine();
-    let client = ProcessControlClient::new(&url).unwrap();
+    let client = client(&url);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let error = runtime
-        .block_on(async { client.process_models().send() })
+        .block_on(async { client.call(|control| control.process_models().send()) })
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Other);
     assert!(
@@ -123,6 +146,6 @@ fn inside_an_async_runtime_it_fails_instead_of_blocking_it() {
         "{error}"
     );
     // Outside, the same client works, and dropping it anywhere does not panic.
-    assert!(client.server_info().send().is_ok());
+    assert!(client.call(|control| control.server_info().send()).is_ok());
     runtime.block_on(async move { drop(client) });
 }

@@ -3,9 +3,11 @@
 //!
 //! # Quick start
 //!
-//! One [`Engine`] (one connection pool, one identity) hands out both clients:
+//! One [`Client`] (the engine's URL, identity, timeouts, retries, one connection pool) is
+//! configured once; the process-control client and the worker are handles made from it:
 //!
 //! ```no_run
+//! use process_engine::Client;
 //! use process_engine::prelude::*;
 //! use serde_json::{Value, json};
 //!
@@ -15,18 +17,19 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), process_engine::Error> {
-//!     let engine = Engine::new("http://localhost:56000")?;
+//!     let client = Client::builder("http://localhost:56000").build()?;
+//!     let control = ProcessControlClient::new(client.clone());
 //!
 //!     // A worker for the external tasks of topic `SampleExternalTask`.
-//!     let mut worker = engine.external_task_client();
-//!     worker.subscribe("SampleExternalTask", say_hello, TaskOptions::default())?;
+//!     let worker = Worker::builder(client)
+//!         .subscribe("SampleExternalTask", say_hello, TaskOptions::default())
+//!         .build()?;
 //!     let handle = worker.handle();
 //!
 //!     // Start `hello_world` and wait until it reaches `the_end_event`, while the worker runs;
 //!     // then stop the worker gracefully (running handlers finish and deliver first).
 //!     let start = async {
-//!         let result = engine
-//!             .process_control()
+//!         let result = control
 //!             .start_process_instance("hello_world", "the_start_event")
 //!             .end_event("the_end_event")
 //!             .callback(StartCallbackType::OnEndEventReached)
@@ -36,7 +39,7 @@
 //!         result
 //!     };
 //!     let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
-//!     println!("{:?} ({} tasks done)", result?.token_payload, stats?.completed);
+//!     println!("{:?} ({} tasks done)", result?.token_payload, stats.completed);
 //!     Ok(())
 //! }
 //! ```
@@ -51,7 +54,7 @@
 //! | module | crate | cargo feature |
 //! | --- | --- | --- |
 //! | [`process_control`]: [`ProcessControlClient`], [`StartCallbackType`], user tasks, events, deployment | `process-engine-process-control` | `process-control` (default) |
-//! | [`external_task`]: [`ExternalTaskClient`], [`BpmnError`], [`TaskOptions`], shutdown | `process-engine-external-task` | `external-task` (default) |
+//! | [`external_task`]: [`Worker`], [`BpmnError`], [`TaskOptions`], shutdown | `process-engine-external-task` | `external-task` (default) |
 //! | [`types`]: the engine's wire types, routes and error | `process-engine-api-types` | always |
 //! | [`transport`]: the HTTP client (a tower stack over hyper: tracing, deadline, retry, attempt timeout, auth) | `process-engine-transport` | always; `rustls` (default) for https |
 //! | `testkit`: the stand-in engine, for your tests | `process-engine-testkit` | `testkit` |
@@ -62,35 +65,71 @@
 //! # Errors
 //!
 //! Each layer has its own error type; [`Error`] holds any of them, so that `?` works in an
-//! application's `main` whatever it calls.
+//! application's `main` whatever it calls, and answers the questions a caller asks of a failure
+//! itself ([`Error::status`], [`Error::is_timeout`], [`Error::is_not_found`],
+//! [`Error::is_retryable`], the failed call's [`Error::operation`] and [`Error::base_url`]). A
+//! `main` that returns it prints the failed operation, the engine and the causes.
 
-mod engine;
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod error;
 pub mod prelude;
 
-pub use engine::{Engine, EngineBuilder};
 pub use error::Error;
+
+// The layers' crates are inlined as modules, so that their items are documented here and every
+// link between them resolves within these docs (on docs.rs too, where each crate is built
+// alone).
 
 /// The engine's wire types: request and answer bodies, routes, typed operations, the engine's
 /// error (the crate `process-engine-api-types`; the Python package's `process_engine` types).
+#[doc(inline)]
 pub use process_engine_api_types as types;
-/// The HTTP transport both clients call the engine through (the crate
-/// `process-engine-transport`).
-pub use process_engine_transport as transport;
+pub mod transport {
+    //! The HTTP transport every client calls the engine through: the crate
+    //! `process-engine-transport`, whose docs tell its stack, identities, retries and HTTPS.
+    //!
+    //! `transport::rustls` (cargo feature `rustls`) is the rustls crate the client's TLS is
+    //! built on, for [`ClientBuilder::tls_config`]; see the rustls documentation.
+
+    // Each item by name: a glob would make rustdoc copy the whole rustls documentation here,
+    // whatever the re-export says. A new public item of the transport is added here too.
+    #[doc(inline)]
+    pub use process_engine_transport::{
+        BoxError, BoxedService, Call, CallInfo, Client, ClientBuilder, ClientCredentials, Error,
+        Identity, RequestOptions, RetryConfig, TokenSource,
+    };
+
+    #[doc(inline)]
+    pub use process_engine_transport::oauth;
+
+    #[doc(no_inline)]
+    pub use process_engine_transport::async_trait;
+
+    #[cfg(feature = "rustls")]
+    #[doc(hidden)]
+    pub use process_engine_transport::rustls;
+}
 
 /// Starting and steering process instances (the crate `process-engine-process-control`; the
 /// Python package's `process_engine.process_control`).
 #[cfg(feature = "process-control")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process-control")))]
+#[doc(inline)]
 pub use process_engine_process_control as process_control;
 
 /// The external task worker (the crate `process-engine-external-task`; the Python package's
 /// `process_engine.external_task`).
 #[cfg(feature = "external-task")]
+#[cfg_attr(docsrs, doc(cfg(feature = "external-task")))]
+#[doc(inline)]
 pub use process_engine_external_task as external_task;
 
 /// The stand-in engine, for testing your own workers and process code (the crate
 /// `process-engine-testkit`; cargo feature `testkit`).
 #[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+#[doc(inline)]
 pub use process_engine_testkit as testkit;
 
 pub use process_engine_api_types::{EngineError, EngineErrorKind};
@@ -99,11 +138,13 @@ pub use process_engine_transport::{
 };
 
 #[cfg(feature = "process-control")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process-control")))]
 pub use process_engine_process_control::{ProcessControlClient, StartCallbackType};
 
 #[cfg(feature = "external-task")]
+#[cfg_attr(docsrs, doc(cfg(feature = "external-task")))]
 pub use process_engine_external_task::{
-    BpmnError, ExternalTask, ExternalTaskClient, ServiceError, TaskOptions, WorkerHandle,
+    BpmnError, ExternalTask, ServiceError, TaskOptions, Worker, WorkerBuilder, WorkerHandle,
     shutdown_signal,
 };
 

@@ -1,15 +1,15 @@
 //! What most programs use, in one import: `use process_engine::prelude::*;`.
 //!
-//! The engine, the two clients and the types their everyday calls take and return; nothing
-//! whose name could clash with an application's own (no `Client`, no `Error`, no `Result`:
-//! write `process_engine::Error`).
+//! The two clients and the types their everyday calls take and return; nothing whose name
+//! could clash with an application's own (no `Client`, no `Error`, no `Result`: write
+//! `process_engine::Client` and `process_engine::Error`).
 
-pub use crate::{Engine, Identity, RequestOptions};
+pub use crate::{Identity, RequestOptions};
 
 #[cfg(feature = "process-control")]
 pub use crate::process_control::{ProcessControlClient, StartCallbackType, TaskScope};
 
 #[cfg(feature = "external-task")]
 pub use crate::external_task::{
-    BpmnError, ExternalTask, ExternalTaskClient, ServiceError, TaskOptions, shutdown_signal,
+    BpmnError, ExternalTask, ServiceError, TaskOptions, Worker, shutdown_signal,
 };

@@ -1,10 +1,11 @@
-//! One `Engine`, one transport: both clients it hands out go through the same configured
-//! client (its layers, its identity).
+//! One transport `Client`, configured once: both handles made from it go through it (its
+//! layers, its identity); and the facade's error.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use process_engine::Client;
 use process_engine::prelude::*;
 use process_engine_testkit::TestEngine;
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ async fn echo(payload: Value) -> Result<Value, BpmnError> {
 }
 
 #[tokio::test]
-async fn both_clients_call_through_the_engines_transport() {
+async fn both_clients_call_through_one_transport() {
     let stand_in = TestEngine::builder()
         .deploy(HELLO_WORLD)
         .start()
@@ -28,7 +29,7 @@ async fn both_clients_call_through_the_engines_transport() {
         .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
-    let engine = Engine::builder(stand_in.url())
+    let client = Client::builder(stand_in.url())
         .attempt_timeout(Duration::from_secs(20))
         .layer(MapRequestLayer::new(
             move |request: http::Request<bytes::Bytes>| {
@@ -38,16 +39,16 @@ async fn both_clients_call_through_the_engines_transport() {
         ))
         .build()
         .unwrap();
-    assert_eq!(engine.url(), stand_in.url());
+    assert_eq!(client.base_url(), stand_in.url());
 
-    let control = engine.process_control();
+    let control = ProcessControlClient::new(client.clone());
     control.process_models().send().await.unwrap();
     let after_control = calls.load(Ordering::SeqCst);
     assert_eq!(after_control, 1);
 
-    let mut worker = engine.external_task_client();
-    worker
+    let worker = Worker::builder(client)
         .subscribe("SampleExternalTask", echo, TaskOptions::default())
+        .build()
         .unwrap();
     let handle = worker.handle();
     let start = async {
@@ -64,7 +65,7 @@ async fn both_clients_call_through_the_engines_transport() {
     let (stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
 
     assert_eq!(result.unwrap().token_payload, Some(json!({"echo": 1})));
-    assert_eq!(stats.unwrap().completed, 1);
+    assert_eq!(stats.completed, 1);
     // The start, and the worker's fetch and finish at least, went through the layer.
     assert!(calls.load(Ordering::SeqCst) >= after_control + 3);
     stand_in.shutdown().await;
@@ -72,7 +73,10 @@ async fn both_clients_call_through_the_engines_transport() {
 
 #[test]
 fn a_url_the_transport_cannot_use_is_a_transport_error() {
-    let error = Engine::new("ftp://engine").unwrap_err();
+    fn connect(url: &str) -> Result<Client, process_engine::Error> {
+        Ok(Client::builder(url).build()?)
+    }
+    let error = connect("ftp://engine").unwrap_err();
     let process_engine::Error::Transport(error) = error else {
         panic!("not a transport error: {error:?}");
     };
@@ -82,16 +86,77 @@ fn a_url_the_transport_cannot_use_is_a_transport_error() {
 #[test]
 fn errors_of_every_layer_convert_with_question_mark() {
     fn subscribe() -> Result<(), process_engine::Error> {
-        let engine = Engine::new("http://127.0.0.1:1")?;
-        let mut worker = engine.external_task_client();
-        worker.subscribe("", echo, TaskOptions::default())?;
+        let client = Client::builder("http://127.0.0.1:1").build()?;
+        Worker::builder(client)
+            .subscribe("", echo, TaskOptions::default())
+            .build()?;
         Ok(())
     }
     let error = subscribe().unwrap_err();
     assert!(
-        matches!(error, process_engine::Error::Subscribe(_)),
+        matches!(error, process_engine::Error::WorkerBuild(_)),
         "{error:?}"
     );
     // The facade adds no text of its own: the layer's message, the layer's source.
     assert_eq!(error.to_string(), "the topic is empty");
+}
+
+#[tokio::test]
+async fn a_failed_call_reports_its_operation_its_engine_and_its_causes() {
+    // Nothing listens on port 1: the connection is refused.
+    let url = "http://127.0.0.1:1";
+    async fn start(url: &str) -> Result<(), process_engine::Error> {
+        let control = ProcessControlClient::new(Client::builder(url).build()?);
+        control
+            .start_process_instance("hello_world", "the_start_event")
+            .send()
+            .await?;
+        Ok(())
+    }
+    let error = start(url).await.unwrap_err();
+
+    // What `fn main() -> Result<(), process_engine::Error>` prints after `Error: `.
+    let report = format!("{error:?}");
+    assert!(
+        report.starts_with(
+            "start_process_instance at http://127.0.0.1:1: could not connect to the engine\n\nCaused by:\n    "
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("Error {"), "{report}");
+    // The same questions as the layers' errors, asked of the facade's.
+    assert!(error.is_connect() && error.is_retryable() && !error.is_timeout());
+    assert!(!error.is_not_found() && error.status().is_none());
+    assert_eq!(error.operation(), Some("start_process_instance"));
+    assert_eq!(error.base_url(), Some(url));
+    // The variant and the layer's error as data, when asked for.
+    assert!(
+        format!("{error:#?}").starts_with("ProcessControl("),
+        "{error:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_facade_error_answers_for_the_engines_refusals() {
+    let stand_in = TestEngine::builder().start().await.unwrap();
+    let control = ProcessControlClient::new(Client::builder(stand_in.url()).build().unwrap());
+
+    let error: process_engine::Error = control
+        .process_model("no_such_model")
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+
+    assert!(error.is_not_found() && !error.is_retryable(), "{error:?}");
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.operation(), Some("get_process_model_by_id"));
+    assert_eq!(
+        format!("{error:?}"),
+        format!(
+            "get_process_model_by_id at {}: the engine answered 404: ProcessModel with id no_such_model not found!",
+            stand_in.url()
+        )
+    );
+    stand_in.shutdown().await;
 }

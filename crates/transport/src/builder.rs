@@ -197,7 +197,7 @@ impl ClientBuilder {
     /// and the webpki roots, that is Mozilla's root certificates): to trust a private CA, or to
     /// present a client certificate.
     ///
-    /// Build the configuration with the crate's re-export [`rustls`](crate::rustls), so that
+    /// Build the configuration with the crate's re-export `process_engine_transport::rustls`, so that
     /// its version is the one the client uses, and pass the crypto provider explicitly
     /// (`builder_with_provider`): `ClientConfig::builder()` relies on a process-wide default,
     /// which this crate does not install, and panics when rustls cannot pick one (when another

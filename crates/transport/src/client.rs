@@ -77,7 +77,7 @@ impl Client {
         let operation_name = call.route().operation;
         let response = self.send(call).await?;
         O::decode(response.body())
-            .map_err(|error| Error::from_decode_error(error).with_operation(operation_name))
+            .map_err(|error| self.locate(Error::from_decode_error(error), operation_name))
     }
 
     /// Sends `call` and returns the engine's answer, body read whole: the raw way, for a route
@@ -89,7 +89,14 @@ impl Client {
         let operation = call.route().operation;
         self.exchange(call)
             .await
-            .map_err(|error| error.with_operation(operation))
+            .map_err(|error| self.locate(error, operation))
+    }
+
+    /// Names the failed call: its operation and the engine it went to.
+    fn locate(&self, error: Error, operation: &'static str) -> Error {
+        error
+            .with_operation(operation)
+            .with_base_url(&self.shared.base_url)
     }
 
     async fn exchange(&self, call: Call) -> Result<Response<Bytes>, Error> {

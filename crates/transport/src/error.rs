@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use http::header::InvalidHeaderValue;
 use process_engine_api_types::DecodeError;
-use process_engine_api_types::error::EngineError;
+use process_engine_api_types::error::{EngineError, EngineErrorKind};
 
 use crate::BoxError;
 use crate::oauth::TokenError;
@@ -15,8 +15,17 @@ use crate::oauth::TokenError;
 ///
 /// The message describes only what went wrong at this level; the cause, when there is one, is
 /// in [`source()`](std::error::Error::source). Ask the predicates rather than the text:
-/// [`is_retryable`](Error::is_retryable) says whether trying again later may work, and
-/// [`engine_error`](Error::engine_error) holds the engine's own answer.
+/// [`is_retryable`](Error::is_retryable) says whether trying again later may work,
+/// [`is_not_found`](Error::is_not_found), [`is_unauthorized`](Error::is_unauthorized) and
+/// [`is_conflict`](Error::is_conflict) sort the engine's refusals, and
+/// [`engine_error`](Error::engine_error) holds the engine's own answer. The error of a call also
+/// names the call: its [`operation`](Error::operation) and the client's
+/// [`base_url`](Error::base_url).
+///
+/// This is the one place where failures are classified: the clients built on the transport
+/// (process control, the worker) and the facade's error answer the same questions by asking
+/// these predicates, and the statuses themselves are sorted once, by
+/// [`EngineErrorKind::from_status`].
 ///
 /// An answer longer than [`ClientBuilder::max_response_size`] matches none of the predicates
 /// and is never retried: the next answer would be as long.
@@ -29,6 +38,7 @@ pub struct Error {
 struct Inner {
     kind: Kind,
     operation: Option<&'static str>,
+    base_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +141,7 @@ impl Error {
             inner: Box::new(Inner {
                 kind,
                 operation: None,
+                base_url: None,
             }),
         }
     }
@@ -198,6 +209,14 @@ impl Error {
     /// further in already did: the innermost name is kept.
     pub fn with_operation(mut self, operation: &'static str) -> Self {
         self.inner.operation.get_or_insert(operation);
+        self
+    }
+
+    /// Names the engine the failed call went to, unless it is already named.
+    pub(crate) fn with_base_url(mut self, base_url: &str) -> Self {
+        self.inner
+            .base_url
+            .get_or_insert_with(|| base_url.to_owned());
         self
     }
 
@@ -273,9 +292,10 @@ impl Error {
     }
 
     /// Trying again later may work: the engine could not be reached, the connection broke, time
-    /// ran out, or the engine (or a proxy in front of it) answered 502, 503 or 504; or the
-    /// client-credentials source could not get a token for a reason that
-    /// [may pass](crate::oauth::TokenError::may_pass) (the authority was unreachable, say).
+    /// ran out, or the engine (or a proxy in front of it) answered that it is unavailable (502,
+    /// 503 or 504: [`EngineErrorKind::Unavailable`]); or the client-credentials source could not
+    /// get a token for a reason that [may pass](crate::oauth::TokenError::may_pass) (the
+    /// authority was unreachable, say).
     ///
     /// This does not say that trying again is safe: a call that is not idempotent may already
     /// have taken effect. The client's own retries know the difference.
@@ -284,12 +304,39 @@ impl Error {
             Kind::Connect(_) | Kind::Transport(_) | Kind::AttemptTimeout(_) | Kind::Deadline(_) => {
                 true
             }
-            Kind::Status(error, _) => matches!(error.status(), 502..=504),
+            Kind::Status(..) => self.engine_error_kind() == Some(EngineErrorKind::Unavailable),
             Kind::Auth(AuthError::Source(source)) => source
                 .downcast_ref::<TokenError>()
                 .is_some_and(TokenError::may_pass),
             _ => false,
         }
+    }
+
+    /// The engine answered that what the call names does not exist (404): an unknown process
+    /// model, instance, task or correlation, or a route the engine does not have
+    /// ([`EngineError::is_unknown_route`]).
+    pub fn is_not_found(&self) -> bool {
+        self.engine_error_kind() == Some(EngineErrorKind::NotFound)
+    }
+
+    /// The engine did not let the call through (401: no or a bad token; 403: the identity lacks
+    /// a claim or lane).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(
+            self.engine_error_kind(),
+            Some(EngineErrorKind::Unauthorized | EngineErrorKind::Forbidden)
+        )
+    }
+
+    /// The engine refused the call because it conflicts with what exists (409: a deployment
+    /// over an existing model without overwrite).
+    pub fn is_conflict(&self) -> bool {
+        self.engine_error_kind() == Some(EngineErrorKind::Conflict)
+    }
+
+    /// The kind of the engine's error answer, for [`is_status`](Error::is_status) errors.
+    fn engine_error_kind(&self) -> Option<EngineErrorKind> {
+        self.engine_error().map(EngineError::kind)
     }
 
     /// The status the engine answered with, for [`is_status`](Error::is_status) errors.
@@ -321,6 +368,12 @@ impl Error {
         self.inner.operation
     }
 
+    /// The base URL of the engine the failed call went to (`http://localhost:8000`), for errors
+    /// of a client's calls.
+    pub fn base_url(&self) -> Option<&str> {
+        self.inner.base_url.as_deref()
+    }
+
     /// Where in the answer's body decoding failed (`processModels[0].id`; `.` for the root),
     /// for [`is_decode`](Error::is_decode) errors.
     pub fn decode_path(&self) -> Option<&str> {
@@ -336,6 +389,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.inner.kind)
             .field("operation", &self.inner.operation)
+            .field("base_url", &self.inner.base_url)
             .finish()
     }
 }
@@ -382,6 +436,32 @@ mod tests {
         }
         let error = Error::from_engine_error(EngineError::from_response(500, b""));
         assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn the_engines_refusals_are_sorted_by_status() {
+        let error = |status| Error::from_engine_error(EngineError::from_response(status, b""));
+        assert!(error(404).is_not_found() && !error(404).is_retryable());
+        assert!(error(401).is_unauthorized() && error(403).is_unauthorized());
+        assert!(error(409).is_conflict());
+        for status in [400, 410, 423, 500] {
+            let error = error(status);
+            assert!(
+                !error.is_not_found() && !error.is_unauthorized() && !error.is_conflict(),
+                "{status}"
+            );
+        }
+        let connect = Error::connect(std::io::Error::other("refused"));
+        assert!(!connect.is_not_found() && !connect.is_unauthorized() && !connect.is_conflict());
+    }
+
+    #[test]
+    fn the_base_url_set_first_is_kept() {
+        let error = Error::transport("x")
+            .with_base_url("http://inner")
+            .with_base_url("http://outer");
+        assert_eq!(error.base_url(), Some("http://inner"));
+        assert_eq!(Error::transport("x").base_url(), None);
     }
 
     #[test]

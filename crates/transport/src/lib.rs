@@ -110,6 +110,7 @@ To trust a private CA or present a client certificate, hand the client a
 [`rustls::ClientConfig`] of your own with [`ClientBuilder::tls_config`], built with the
 re-exported [`rustls`] crate."
 )]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod call;
@@ -133,7 +134,7 @@ pub use client::Client;
 pub use error::Error;
 pub use oauth::ClientCredentials;
 pub use process_engine_api_types::Identity;
-pub use request_options::{RequestOptions, RequestOptionsBuilder};
+pub use request_options::RequestOptions;
 pub use retry_config::RetryConfig;
 pub use token_source::TokenSource;
 
@@ -145,6 +146,8 @@ pub use async_trait::async_trait;
 /// The rustls crate the client's TLS is built on, for [`ClientBuilder::tls_config`]: build the
 /// configuration with this re-export so that its version is the one the client uses.
 #[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+#[doc(no_inline)]
 pub use rustls;
 
 /// A boxed error, as token sources and users' layers return them.

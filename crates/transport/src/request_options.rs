@@ -7,9 +7,9 @@ use crate::Identity;
 /// How one call is made, apart from what it asks: its time limits and the identity it is made
 /// as. Unset values fall back to the client's.
 ///
-/// Every builder of the process-control client and of the worker takes these the same way,
-/// through [`RequestOptionsBuilder`]; [`Client::execute`](crate::Client::execute) takes them as
-/// a value.
+/// This is the one way to set them: [`Client::execute`](crate::Client::execute) takes them,
+/// [`Call::options`](crate::Call::options) applies them, and every request builder of the
+/// clients built on this transport takes them with `with_options`.
 ///
 /// `Debug` never shows the token.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -57,67 +57,6 @@ impl RequestOptions {
     }
 }
 
-/// The per-call options of a builder, set the same way on every builder of the clients built on
-/// this transport: implement [`request_options`](RequestOptionsBuilder::request_options) and the
-/// setters come with it.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use process_engine_transport::{Identity, RequestOptions, RequestOptionsBuilder};
-///
-/// #[derive(Default)]
-/// struct ListModels {
-///     options: RequestOptions,
-/// }
-///
-/// impl RequestOptionsBuilder for ListModels {
-///     fn request_options(&mut self) -> &mut RequestOptions {
-///         &mut self.options
-///     }
-/// }
-///
-/// let builder = ListModels::default()
-///     .attempt_timeout(Duration::from_secs(5))
-///     .identity(Identity::new("jwt", "alice"));
-/// assert_eq!(builder.options.attempt_timeout, Some(Duration::from_secs(5)));
-/// ```
-pub trait RequestOptionsBuilder: Sized {
-    /// The options the builder sends its call with.
-    fn request_options(&mut self) -> &mut RequestOptions;
-
-    /// Overrides the client's time limit for each attempt; see
-    /// [`RequestOptions::with_attempt_timeout`].
-    fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.request_options().attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// Overrides the time limit of the whole call; see [`RequestOptions::with_deadline`].
-    fn deadline(mut self, deadline: Duration) -> Self {
-        self.request_options().deadline = Some(deadline);
-        self
-    }
-
-    /// Makes the call as `identity`; see [`RequestOptions::with_identity`].
-    fn identity(mut self, identity: Identity) -> Self {
-        self.request_options().identity = Some(identity);
-        self
-    }
-
-    /// Replaces all per-call options at once.
-    fn request_options_from(mut self, options: RequestOptions) -> Self {
-        *self.request_options() = options;
-        self
-    }
-}
-
-impl RequestOptionsBuilder for RequestOptions {
-    fn request_options(&mut self) -> &mut RequestOptions {
-        self
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,23 +68,6 @@ mod tests {
         assert!(
             !debug.contains("s3cr3t") && debug.contains("alice"),
             "{debug}"
-        );
-    }
-
-    #[test]
-    fn the_builder_setters_and_the_value_setters_agree() {
-        let by_value = RequestOptions::new()
-            .with_attempt_timeout(Duration::from_secs(1))
-            .with_deadline(Duration::from_secs(2))
-            .with_identity(Identity::dummy());
-        let by_builder = RequestOptions::new()
-            .attempt_timeout(Duration::from_secs(1))
-            .deadline(Duration::from_secs(2))
-            .identity(Identity::dummy());
-        assert_eq!(by_value, by_builder);
-        assert_eq!(
-            RequestOptions::new().request_options_from(by_value.clone()),
-            by_value
         );
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use process_engine_api_types::routes;
-use process_engine_external_task::{ExternalTaskClient, TaskOptions, WorkerHandle};
+use process_engine_external_task::{TaskOptions, Worker, WorkerHandle};
 use process_engine_testkit::TestEngine;
 use process_engine_transport::Client;
 use serde::Deserialize;
@@ -78,26 +78,24 @@ async fn every_task_survives_500s_lost_answers_and_two_engine_restarts() {
         .unwrap();
     let calls = Arc::new(Mutex::new(HashMap::<u64, u32>::new()));
     let seen = Arc::clone(&calls);
-    let mut worker = ExternalTaskClient::from_client(transport)
+    let worker = Worker::builder(transport)
         .no_result_pacing()
         .fetch_backoff(FETCH_BACKOFF, Duration::from_secs(1))
         .delivery_backoff(DELIVERY_BACKOFF, Duration::from_secs(1));
-    worker
-        .subscribe(
-            "work",
-            move |job: Numbered| {
-                *seen.lock().unwrap().entry(job.n).or_default() += 1;
-                async move { Ok::<_, std::convert::Infallible>(json!({"n": job.n, "by": "chaos"})) }
-            },
-            // A short lock so that tasks whose fetch answer a restart cut off come back soon.
-            TaskOptions::default()
-                .max_tasks(MAX_TASKS)
-                .long_polling_timeout(Duration::from_secs(2))
-                .lock_duration(Duration::from_secs(5))
-                .additional_lock_duration(Duration::from_secs(5))
-                .extend_lock_timeout(Duration::from_millis(1_500)),
-        )
-        .unwrap();
+    let worker = worker.subscribe(
+        "work",
+        move |job: Numbered| {
+            *seen.lock().unwrap().entry(job.n).or_default() += 1;
+            async move { Ok::<_, std::convert::Infallible>(json!({"n": job.n, "by": "chaos"})) }
+        },
+        // A short lock so that tasks whose fetch answer a restart cut off come back soon.
+        TaskOptions::default()
+            .max_tasks(MAX_TASKS)
+            .long_polling_timeout(Duration::from_secs(2))
+            .lock_duration(Duration::from_secs(5))
+            .additional_lock_duration(Duration::from_secs(5))
+            .extend_lock_timeout(Duration::from_millis(1_500)),
+    );
     engine.fail_next(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS, 5, 500);
     let (handle, running) = run(worker);
     let outages = tokio::spawn(inflict(Arc::clone(&engine), handle.clone()));

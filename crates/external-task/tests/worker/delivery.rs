@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use process_engine_api_types::routes;
-use process_engine_external_task::{ExternalTaskClient, TaskOptions};
+use process_engine_external_task::{TaskOptions, Worker};
 use process_engine_transport::Client;
 use serde_json::{Value, json};
 
@@ -25,21 +25,19 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
     }
     let recorder = Recorder::default();
     let handled = Arc::new(Mutex::new(Vec::new()));
-    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
-        .result_pacing(pacing);
+    let worker =
+        Worker::builder(support::recorded_client(&engine, &recorder)).result_pacing(pacing);
     let record = Arc::clone(&handled);
-    worker
-        .subscribe(
-            "work",
-            move |payload: Value| {
-                record.lock().unwrap().push(Instant::now());
-                async move { Ok::<_, Infallible>(payload) }
-            },
-            TaskOptions::default()
-                .max_tasks(TASKS as usize)
-                .long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = worker.subscribe(
+        "work",
+        move |payload: Value| {
+            record.lock().unwrap().push(Instant::now());
+            async move { Ok::<_, Infallible>(payload) }
+        },
+        TaskOptions::default()
+            .max_tasks(TASKS as usize)
+            .long_polling_timeout(Duration::from_secs(1)),
+    );
     let (handle, running) = run(worker);
     support::until("every delivery", || {
         handle.stats().completed == u64::from(TASKS)
@@ -87,7 +85,7 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let worker = ExternalTaskClient::from_client(impatient(&engine, &recorder))
+    let worker = Worker::builder(impatient(&engine, &recorder))
         .no_result_pacing()
         .delivery_backoff(Duration::from_millis(50), Duration::from_millis(200));
     let worker = answering(worker, json!("mine"));
@@ -126,8 +124,7 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
 async fn a_finish_answered_with_500_is_sent_again() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
+    let worker = Worker::builder(support::client(&engine))
         .no_result_pacing()
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
     let worker = answering(worker, json!("after 500s"));
@@ -149,7 +146,7 @@ async fn failing_fetches_back_off_and_recover() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
+    let worker = Worker::builder(support::recorded_client(&engine, &recorder))
         .no_result_pacing()
         .fetch_backoff(Duration::from_millis(40), Duration::from_millis(200));
     let worker = answering(worker, json!("fetched at last"));
@@ -174,15 +171,13 @@ async fn failing_fetches_back_off_and_recover() {
 async fn an_engine_answering_empty_at_once_is_not_polled_in_a_tight_loop() {
     let engine = support::engine().await;
     let recorder = Recorder::default();
-    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder));
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(Value::Null) },
-            // Zero: the engine answers `[]` at once.
-            TaskOptions::default().long_polling_timeout(Duration::ZERO),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::recorded_client(&engine, &recorder));
+    let worker = worker.subscribe(
+        "work",
+        |_: Value| async { Ok::<_, Infallible>(Value::Null) },
+        // Zero: the engine answers `[]` at once.
+        TaskOptions::default().long_polling_timeout(Duration::ZERO),
+    );
     let (handle, running) = run(worker);
     let began = Instant::now();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -204,8 +199,7 @@ async fn a_delivery_the_engine_refuses_is_not_sent_again() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
-        .no_result_pacing();
+    let worker = Worker::builder(support::recorded_client(&engine, &recorder)).no_result_pacing();
     let worker = answering(worker, json!("refused"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 1, 400);
     let (handle, running) = run(worker);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use process_engine_api_types::models::CorrelationState;
 use process_engine_external_task::{
-    BpmnError, ExternalTask, ExternalTaskClient, StartError, SubscribeError, TaskOptions,
+    BpmnError, BuildError, ExternalTask, TaskOptions, TaskOptionsError, Worker,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -59,16 +59,12 @@ async fn failed(
 async fn an_untyped_handler_of_the_payload_finishes_the_task() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
-    worker
-        .subscribe(
-            "work",
-            |payload: Value| async move { Ok::<_, Infallible>(json!({"echo": payload})) },
-            quick(),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = worker.subscribe(
+        "work",
+        |payload: Value| async move { Ok::<_, Infallible>(json!({"echo": payload})) },
+        quick(),
+    );
     let (handle, running) = run(worker);
 
     support::start(&test, "work", "untyped", json!({"order": 4711})).await;
@@ -108,11 +104,9 @@ async fn pack(order: Order, task: ExternalTask) -> Result<Packed, BpmnError> {
 async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .worker_id("packer-1");
-    let mut worker = worker.no_result_pacing();
-    worker.subscribe("work", pack, quick()).unwrap();
+    let worker = Worker::builder(support::client(&engine)).worker_id("packer-1");
+    let worker = worker.no_result_pacing();
+    let worker = worker.subscribe("work", pack, quick());
     let (handle, running) = run(worker);
 
     let instance = support::start(
@@ -135,16 +129,12 @@ async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
 async fn a_bpmn_error_reaches_the_engine_and_the_boundary_event_takes_it() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
-    worker
-        .subscribe(
-            "reserve",
-            |_: Value| async { Err::<Value, _>(BpmnError::new("out_of_stock", "none left")) },
-            quick(),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = worker.subscribe(
+        "reserve",
+        |_: Value| async { Err::<Value, _>(BpmnError::new("out_of_stock", "none left")) },
+        quick(),
+    );
     let (handle, running) = run(worker);
 
     support::start(&test, "reserve", "bpmn", json!({})).await;
@@ -171,18 +161,14 @@ struct ReserveFailed(#[source] std::io::Error);
 async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_chain() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async {
-                Err::<Value, _>(ReserveFailed(std::io::Error::other("stock service down")))
-            },
-            quick(),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = worker.subscribe(
+        "work",
+        |_: Value| async {
+            Err::<Value, _>(ReserveFailed(std::io::Error::other("stock service down")))
+        },
+        quick(),
+    );
     let (handle, running) = run(worker);
 
     support::start(&test, "work", "service", json!({})).await;
@@ -202,26 +188,22 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
 async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
-    worker
-        .subscribe(
-            "work",
-            |payload: Value| {
-                // Before the handler's future exists, and inside it.
-                assert!(payload["explode"] != json!("early"), "boom early");
-                async move {
-                    if payload["explode"] == json!("late") {
-                        panic!("boom late");
-                    }
-                    Ok::<_, Infallible>(json!("fine"))
+    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = worker.subscribe(
+        "work",
+        |payload: Value| {
+            // Before the handler's future exists, and inside it.
+            assert!(payload["explode"] != json!("early"), "boom early");
+            async move {
+                if payload["explode"] == json!("late") {
+                    panic!("boom late");
                 }
-            },
-            // One slot: the panicking task must free it for the next to run.
-            quick().max_tasks(1),
-        )
-        .unwrap();
+                Ok::<_, Infallible>(json!("fine"))
+            }
+        },
+        // One slot: the panicking task must free it for the next to run.
+        quick().max_tasks(1),
+    );
     let (handle, running) = run(worker);
 
     support::start(&test, "work", "panics-early", json!({"explode": "early"})).await;
@@ -243,20 +225,16 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let calls = Arc::new(AtomicUsize::new(0));
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
     let counted = Arc::clone(&calls);
-    worker
-        .subscribe(
-            "work",
-            move |order: Order| {
-                counted.fetch_add(1, Ordering::SeqCst);
-                async move { Ok::<_, Infallible>(order.order) }
-            },
-            quick(),
-        )
-        .unwrap();
+    let worker = worker.subscribe(
+        "work",
+        move |order: Order| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move { Ok::<_, Infallible>(order.order) }
+        },
+        quick(),
+    );
     let (handle, running) = run(worker);
 
     support::start(
@@ -281,14 +259,13 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
 }
 
 #[tokio::test]
-async fn several_topics_on_one_client_share_its_worker_id() {
+async fn several_topics_on_one_worker_share_its_worker_id() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
+    let worker = Worker::builder(support::client(&engine))
         .worker_id("both")
         .no_result_pacing();
-    worker
+    let worker = worker
         .subscribe(
             "work",
             |_: Value, task: ExternalTask| async move {
@@ -296,15 +273,13 @@ async fn several_topics_on_one_client_share_its_worker_id() {
             },
             quick(),
         )
-        .unwrap()
         .subscribe(
             "other",
             |_: Value, task: ExternalTask| async move {
                 Ok::<_, Infallible>(json!({"other": task.worker_id()}))
             },
             quick(),
-        )
-        .unwrap();
+        );
     let (handle, running) = run(worker);
 
     support::start(&test, "work", "topics", json!({})).await;
@@ -324,18 +299,28 @@ async fn several_topics_on_one_client_share_its_worker_id() {
 #[tokio::test]
 async fn subscriptions_that_cannot_work_are_refused() {
     let handler = |_: Value| async { Ok::<_, Infallible>(Value::Null) };
-    let mut worker = ExternalTaskClient::new("http://127.0.0.1:9").unwrap();
+    let client = process_engine_transport::Client::builder("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let worker = || Worker::builder(client.clone());
     assert_eq!(
-        worker.subscribe("", handler, quick()).unwrap_err(),
-        SubscribeError::EmptyTopic
-    );
-    assert_eq!(
-        worker
-            .subscribe("work", handler, quick().max_tasks(0))
+        worker()
+            .subscribe("", handler, quick())
+            .build()
             .unwrap_err(),
-        SubscribeError::ZeroTasks
+        BuildError::EmptyTopic
     );
-    let error = worker
+    assert_eq!(
+        worker()
+            .subscribe("work", handler, quick().max_tasks(0))
+            .build()
+            .unwrap_err(),
+        BuildError::InvalidOptions {
+            topic: "work".to_owned(),
+            reason: TaskOptionsError::ZeroTasks
+        }
+    );
+    let error = worker()
         .subscribe(
             "work",
             handler,
@@ -343,22 +328,25 @@ async fn subscriptions_that_cannot_work_are_refused() {
                 .lock_duration(Duration::from_secs(5))
                 .extend_lock_timeout(Duration::from_secs(6)),
         )
+        .build()
         .unwrap_err();
+    let BuildError::InvalidOptions { reason, .. } = &error else {
+        panic!("{error:?}");
+    };
     assert!(
-        error
+        reason
             .to_string()
             .contains("the lock would run out before it is extended"),
         "{error}"
     );
-    worker.subscribe("work", handler, quick()).unwrap();
     assert_eq!(
-        worker.subscribe("work", handler, quick()).unwrap_err(),
-        SubscribeError::DuplicateTopic("work".to_owned())
+        worker()
+            .subscribe("work", handler, quick())
+            .subscribe("work", handler, quick())
+            .build()
+            .unwrap_err(),
+        BuildError::DuplicateTopic("work".to_owned())
     );
 
-    let empty = ExternalTaskClient::new("http://127.0.0.1:9").unwrap();
-    assert_eq!(
-        empty.start().await.unwrap_err(),
-        StartError::NoSubscriptions
-    );
+    assert_eq!(worker().build().unwrap_err(), BuildError::NoSubscriptions);
 }

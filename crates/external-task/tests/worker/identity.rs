@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use process_engine_external_task::{ExternalTaskClient, TaskOptions};
+use process_engine_external_task::{TaskOptions, Worker, WorkerBuilder};
 use process_engine_testkit::{TestAuthority, TestEngine};
 use process_engine_transport::{Client, ClientCredentials, RetryConfig};
 use serde_json::{Value, json};
@@ -28,8 +28,8 @@ fn client_as(engine: &TestEngine, client_id: &str, margin: Duration) -> Client {
 }
 
 /// A worker that answers at once, pacing nothing and backing off briefly.
-fn worker(client: Client) -> ExternalTaskClient {
-    let worker = ExternalTaskClient::from_client(client)
+fn worker(client: Client) -> WorkerBuilder {
+    let worker = Worker::builder(client)
         .no_result_pacing()
         .fetch_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
@@ -156,11 +156,10 @@ async fn a_result_waits_out_an_authority_outage_and_is_delivered() {
     engine.deploy_xml(support::WORK).await.unwrap();
     let test = support::client(&engine);
     let client = client_as(&engine, "worker", Duration::ZERO);
-    let mut worker = ExternalTaskClient::from_client(client)
+    let worker = Worker::builder(client)
         .no_result_pacing()
         .fetch_backoff(Duration::from_millis(20), Duration::from_millis(100))
-        .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
-    worker
+        .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .subscribe(
             "work",
             |_: Value| async {
@@ -169,8 +168,7 @@ async fn a_result_waits_out_an_authority_outage_and_is_delivered() {
                 Ok::<_, std::convert::Infallible>(json!("slow"))
             },
             TaskOptions::default().long_polling_timeout(Duration::from_millis(200)),
-        )
-        .unwrap();
+        );
     let (handle, running) = run(worker);
     support::start(&test, "work", "late", json!({})).await;
     support::until("the task", || handle.stats().fetched == 1).await;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use process_engine_external_task::{ExternalTaskClient, TaskOptions};
+use process_engine_external_task::{TaskOptions, Worker};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,30 +31,26 @@ async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let tally = Arc::new(Tally::default());
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
     let seen = Arc::clone(&tally);
-    worker
-        .subscribe(
-            "work",
-            move |job: Numbered| {
-                let tally = Arc::clone(&seen);
-                async move {
-                    *tally.calls.lock().unwrap().entry(job.n).or_default() += 1;
-                    let now = tally.running.fetch_add(1, Ordering::SeqCst) + 1;
-                    tally.most.fetch_max(now, Ordering::SeqCst);
-                    // Long enough for handlers to overlap.
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                    tally.running.fetch_sub(1, Ordering::SeqCst);
-                    Ok::<_, std::convert::Infallible>(json!({"n": job.n, "square": job.n * job.n}))
-                }
-            },
-            TaskOptions::default()
-                .max_tasks(50)
-                .long_polling_timeout(Duration::from_secs(5)),
-        )
-        .unwrap();
+    let worker = worker.subscribe(
+        "work",
+        move |job: Numbered| {
+            let tally = Arc::clone(&seen);
+            async move {
+                *tally.calls.lock().unwrap().entry(job.n).or_default() += 1;
+                let now = tally.running.fetch_add(1, Ordering::SeqCst) + 1;
+                tally.most.fetch_max(now, Ordering::SeqCst);
+                // Long enough for handlers to overlap.
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                tally.running.fetch_sub(1, Ordering::SeqCst);
+                Ok::<_, std::convert::Infallible>(json!({"n": job.n, "square": job.n * job.n}))
+            }
+        },
+        TaskOptions::default()
+            .max_tasks(50)
+            .long_polling_timeout(Duration::from_secs(5)),
+    );
     let (handle, running) = run(worker);
 
     support::start_numbered(&test, "load", TASKS).await;

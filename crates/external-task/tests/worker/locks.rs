@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use process_engine_api_types::routes;
-use process_engine_external_task::{ExternalTask, ExternalTaskClient, TaskOptions};
+use process_engine_external_task::{ExternalTask, TaskOptions, Worker};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
@@ -27,10 +27,8 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
         .extend_lock_timeout(Duration::from_millis(250));
 
     let (started, mut started_rx) = mpsc::unbounded_channel();
-    let mut slow = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
-    slow.subscribe(
+    let slow = Worker::builder(support::client(&engine)).no_result_pacing();
+    let slow = slow.subscribe(
         "work",
         move |_: Value| {
             let started = started.clone();
@@ -41,8 +39,7 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
             }
         },
         options.clone(),
-    )
-    .unwrap();
+    );
     let (slow_handle, slow_run) = run(slow);
     support::start(&test, "work", "three-locks", json!({})).await;
     tokio::time::timeout(LIMIT, started_rx.recv())
@@ -51,20 +48,16 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
 
     // Another worker polls the topic for as long as the slow handler runs.
     let stolen = Arc::new(AtomicUsize::new(0));
-    let mut other = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let other = Worker::builder(support::client(&engine)).no_result_pacing();
     let count = Arc::clone(&stolen);
-    other
-        .subscribe(
-            "work",
-            move |_: Value| {
-                count.fetch_add(1, Ordering::SeqCst);
-                async { Ok::<_, Infallible>(json!("other")) }
-            },
-            options,
-        )
-        .unwrap();
+    let other = other.subscribe(
+        "work",
+        move |_: Value| {
+            count.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, Infallible>(json!("other")) }
+        },
+        options,
+    );
     let (other_handle, other_run) = run(other);
 
     wait_for("the slow handler's result", LIMIT, || {
@@ -108,25 +101,22 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let (tasks, mut tasks_rx) = mpsc::unbounded_channel();
-    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
-        .no_result_pacing();
-    worker
-        .subscribe(
-            "work",
-            move |_: Value, task: ExternalTask| {
-                let (dropped, dropped_rx) = oneshot::channel();
-                let _ = tasks.send((task, dropped_rx));
-                async move {
-                    let _guard = OnDrop(Some(dropped));
-                    tokio::time::sleep(Duration::from_secs(3_600)).await;
-                    Ok::<_, Infallible>(json!("too late"))
-                }
-            },
-            TaskOptions::default()
-                .long_polling_timeout(Duration::from_secs(1))
-                .extend_lock_timeout(Duration::from_millis(100)),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::recorded_client(&engine, &recorder)).no_result_pacing();
+    let worker = worker.subscribe(
+        "work",
+        move |_: Value, task: ExternalTask| {
+            let (dropped, dropped_rx) = oneshot::channel();
+            let _ = tasks.send((task, dropped_rx));
+            async move {
+                let _guard = OnDrop(Some(dropped));
+                tokio::time::sleep(Duration::from_secs(3_600)).await;
+                Ok::<_, Infallible>(json!("too late"))
+            }
+        },
+        TaskOptions::default()
+            .long_polling_timeout(Duration::from_secs(1))
+            .extend_lock_timeout(Duration::from_millis(100)),
+    );
     let (handle, running) = run(worker);
     support::start(&test, "work", "lost", json!({})).await;
     let (task, dropped) = tokio::time::timeout(LIMIT, tasks_rx.recv())
@@ -159,24 +149,21 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
 async fn a_failed_extension_is_tried_again_before_the_lock_runs_out() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
+    let worker = Worker::builder(support::client(&engine))
         .no_result_pacing()
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(50));
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async {
-                tokio::time::sleep(Duration::from_millis(1_500)).await;
-                Ok::<_, Infallible>(json!("kept"))
-            },
-            TaskOptions::default()
-                .long_polling_timeout(Duration::from_secs(1))
-                .lock_duration(Duration::from_secs(2))
-                .additional_lock_duration(Duration::from_secs(2))
-                .extend_lock_timeout(Duration::from_millis(300)),
-        )
-        .unwrap();
+    let worker = worker.subscribe(
+        "work",
+        |_: Value| async {
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            Ok::<_, Infallible>(json!("kept"))
+        },
+        TaskOptions::default()
+            .long_polling_timeout(Duration::from_secs(1))
+            .lock_duration(Duration::from_secs(2))
+            .additional_lock_duration(Duration::from_secs(2))
+            .extend_lock_timeout(Duration::from_millis(300)),
+    );
     // The first two extensions fail; the retries keep the lock.
     engine.fail_next(&routes::EXTEND_EXTERNAL_TASK_LOCK, 2, 500);
     let (handle, running) = run(worker);

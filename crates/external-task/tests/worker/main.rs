@@ -20,29 +20,27 @@ mod support;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use process_engine_external_task::{ExternalTaskClient, Stats, TaskOptions, WorkerHandle};
+use process_engine_external_task::{Stats, TaskOptions, WorkerBuilder, WorkerHandle};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
 /// Subscribes `worker` to the topic `work` with a handler that answers `result` at once, and
 /// long polls of 1 s.
-fn answering(mut worker: ExternalTaskClient, result: Value) -> ExternalTaskClient {
-    worker
-        .subscribe(
-            "work",
-            move |_: Value| {
-                let result = result.clone();
-                async move { Ok::<_, Infallible>(result) }
-            },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
-    worker
+fn answering(worker: WorkerBuilder, result: Value) -> WorkerBuilder {
+    worker.subscribe(
+        "work",
+        move |_: Value| {
+            let result = result.clone();
+            async move { Ok::<_, Infallible>(result) }
+        },
+        TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+    )
 }
 
-/// Starts `client` on its own tokio task; returns its handle and the run.
-fn run(client: ExternalTaskClient) -> (WorkerHandle, JoinHandle<Stats>) {
-    let handle = client.handle();
-    let run = tokio::spawn(async move { client.start().await.unwrap() });
+/// Builds `worker` and runs it on its own tokio task; returns its handle and the run.
+fn run(worker: WorkerBuilder) -> (WorkerHandle, JoinHandle<Stats>) {
+    let worker = worker.build().unwrap();
+    let handle = worker.handle();
+    let run = tokio::spawn(worker.run());
     (handle, run)
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use process_engine_external_task::{ExternalTaskClient, LoopState};
+use process_engine_external_task::{LoopState, Worker};
 use serde_json::{Value, json};
 
 use crate::support;
@@ -15,8 +15,7 @@ async fn each_task_runs_in_a_span_naming_it() {
 
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
+    let worker = Worker::builder(support::client(&engine))
         .worker_id("traced")
         .no_result_pacing();
     let worker = answering(worker, json!("traced"));
@@ -49,10 +48,9 @@ async fn each_task_runs_in_a_span_naming_it() {
 #[tokio::test]
 async fn the_loop_state_says_when_fetching_backs_off() {
     let engine = support::engine().await;
-    let worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
+    let worker = Worker::builder(support::client(&engine))
         .fetch_backoff(Duration::from_secs(5), Duration::from_secs(10));
-    let worker = answering(worker, Value::Null);
+    let worker = answering(worker, Value::Null).build().unwrap();
     assert_eq!(
         worker.handle().topic_state("work"),
         Some(LoopState::NotStarted)
@@ -63,7 +61,8 @@ async fn the_loop_state_says_when_fetching_backs_off() {
         1,
         500,
     );
-    let (handle, running) = run(worker);
+    let handle = worker.handle();
+    let running = tokio::spawn(worker.run());
     support::until("the backoff", || {
         handle.topic_state("work") == Some(LoopState::BackingOff)
     })

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use process_engine_api_types::models::CorrelationState;
 use process_engine_external_task::{
-    ExternalTask, ExternalTaskClient, LoopState, ShutdownTimeoutAction, TaskOptions,
+    ExternalTask, LoopState, ShutdownTimeoutAction, TaskOptions, Worker,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -19,19 +19,17 @@ const LIMIT: Duration = Duration::from_secs(15);
 async fn shutdown_delivers_the_results_of_handlers_in_flight() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
-    worker
-        .subscribe(
-            "work",
-            |payload: Value| async move {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                Ok::<_, Infallible>(json!({"done": payload["n"]}))
-            },
-            TaskOptions::default()
-                .max_tasks(5)
-                .long_polling_timeout(Duration::from_secs(60)),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::client(&engine));
+    let worker = worker.subscribe(
+        "work",
+        |payload: Value| async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Ok::<_, Infallible>(json!({"done": payload["n"]}))
+        },
+        TaskOptions::default()
+            .max_tasks(5)
+            .long_polling_timeout(Duration::from_secs(60)),
+    );
     let (handle, running) = run(worker);
     for n in 0..5 {
         support::start(&test, "work", &format!("drain-{n}"), json!({"n": n})).await;
@@ -56,14 +54,12 @@ async fn shutdown_delivers_the_results_of_handlers_in_flight() {
 #[tokio::test]
 async fn shutdown_abandons_an_open_long_poll() {
     let engine = support::engine().await;
-    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
-    worker
-        .subscribe(
-            "work",
-            |_: Value| async { Ok::<_, Infallible>(Value::Null) },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(600)),
-        )
-        .unwrap();
+    let worker = Worker::builder(support::client(&engine));
+    let worker = worker.subscribe(
+        "work",
+        |_: Value| async { Ok::<_, Infallible>(Value::Null) },
+        TaskOptions::default().long_polling_timeout(Duration::from_secs(600)),
+    );
     let (handle, running) = run(worker);
     support::until("the long poll", || {
         handle.topic_state("work") == Some(LoopState::Polling)
@@ -91,20 +87,17 @@ async fn stuck_at_shutdown(
     let engine = support::engine().await;
     let test = support::client(&engine);
     let (tasks, mut tasks_rx) = mpsc::unbounded_channel();
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
+    let worker = Worker::builder(support::client(&engine))
         .shutdown_timeout(Duration::from_millis(200))
         .on_shutdown_timeout(action);
-    worker
-        .subscribe(
-            "work",
-            move |_: Value, task: ExternalTask| {
-                let _ = tasks.send(task);
-                std::future::pending::<Result<Value, Infallible>>()
-            },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let worker = worker.subscribe(
+        "work",
+        move |_: Value, task: ExternalTask| {
+            let _ = tasks.send(task);
+            std::future::pending::<Result<Value, Infallible>>()
+        },
+        TaskOptions::default().long_polling_timeout(Duration::from_secs(1)),
+    );
     let (handle, running) = run(worker);
     support::start(&test, "work", correlation, json!({})).await;
     let task = tokio::time::timeout(LIMIT, tasks_rx.recv())
@@ -146,8 +139,8 @@ async fn handlers_still_running_at_the_deadline_can_be_reported_as_service_error
 async fn run_until_drains_when_its_future_resolves() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
-    worker
+    let worker = Worker::builder(support::client(&engine));
+    let worker = worker
         .subscribe(
             "work",
             |_: Value| async {
@@ -156,6 +149,7 @@ async fn run_until_drains_when_its_future_resolves() {
             },
             TaskOptions::default().long_polling_timeout(Duration::from_secs(30)),
         )
+        .build()
         .unwrap();
     let handle = worker.handle();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -165,11 +159,7 @@ async fn run_until_drains_when_its_future_resolves() {
     support::start(&test, "work", "signalled", json!({})).await;
     support::until("the handler to run", || handle.stats().in_flight == 1).await;
     stop.send(()).unwrap();
-    let stats = tokio::time::timeout(LIMIT, running)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let stats = tokio::time::timeout(LIMIT, running).await.unwrap().unwrap();
     assert_eq!(stats.completed, 1);
     let results = support::results(&test, "signalled", "work").await;
     assert_eq!(results[0].token_payload, json!("drained"));
@@ -180,24 +170,22 @@ async fn dropping_the_run_stops_fetching_and_abandons_running_handlers() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let (finished_tx, mut finished) = mpsc::unbounded_channel::<()>();
-    let mut worker = ExternalTaskClient::new(engine.url()).unwrap();
-    worker
-        .subscribe(
-            "work",
-            move |_: Value, task: ExternalTask| {
-                let finished_tx = finished_tx.clone();
-                async move {
-                    tokio::select! {
-                        () = tokio::time::sleep(Duration::from_secs(600)) => {}
-                        () = task.cancellation_token().cancelled() => {}
-                    }
-                    let _ = finished_tx.send(());
-                    Ok::<_, Infallible>(json!({"late": true}))
+    let worker = Worker::builder(support::client(&engine));
+    let worker = worker.subscribe(
+        "work",
+        move |_: Value, task: ExternalTask| {
+            let finished_tx = finished_tx.clone();
+            async move {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(600)) => {}
+                    () = task.cancellation_token().cancelled() => {}
                 }
-            },
-            TaskOptions::default().long_polling_timeout(Duration::from_secs(60)),
-        )
-        .unwrap();
+                let _ = finished_tx.send(());
+                Ok::<_, Infallible>(json!({"late": true}))
+            }
+        },
+        TaskOptions::default().long_polling_timeout(Duration::from_secs(60)),
+    );
     let (handle, running) = run(worker);
     support::start(&test, "work", "dropped-1", json!({})).await;
     support::until("the handler runs", || handle.stats().in_flight == 1).await;

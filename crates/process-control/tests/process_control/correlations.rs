@@ -1,8 +1,9 @@
 //! Correlations, instance state, token history, terminate.
 
-use process_engine_process_control::{
-    ErrorKind, InstanceState, StartCallbackType, TaskScope, TokenEvent,
+use process_engine_api_types::models::{
+    CorrelationProcessInstance, CorrelationState, TokenEventType,
 };
+use process_engine_process_control::{ErrorKind, StartCallbackType, TaskScope};
 use serde_json::json;
 
 use crate::support::{Harness, Model, unique};
@@ -22,12 +23,12 @@ async fn a_correlation_runs_then_finishes() {
 
     let read = client.correlation(&correlation).send().await.unwrap();
     assert_eq!(read.id, correlation);
-    assert_eq!(read.state, InstanceState::Running);
+    assert_eq!(read.state, CorrelationState::Running);
     assert_eq!(read.process_instances.len(), 1);
     let instance = &read.process_instances[0];
     assert_eq!(instance.process_instance_id, started.process_instance_id);
     assert_eq!(instance.process_model_id, model);
-    assert_eq!(instance.state, InstanceState::Running);
+    assert_eq!(instance.state, CorrelationState::Running);
     assert!(instance.xml.contains(&model));
 
     let by_instance = client
@@ -49,28 +50,31 @@ async fn a_correlation_runs_then_finishes() {
     assert!(active.iter().any(|c| c.id == correlation));
     assert_eq!(
         client
-            .process_instance_state(&started.process_instance_id)
+            .process_instance(&started.process_instance_id)
             .send()
             .await
-            .unwrap(),
-        InstanceState::Running
+            .unwrap()
+            .state,
+        CorrelationState::Running
     );
 
     let tasks = client
         .user_tasks(TaskScope::correlation(&correlation))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .user_tasks;
     client.finish_user_task(&tasks[0]).send().await.unwrap();
     let finished = client.correlation(&correlation).send().await.unwrap();
-    assert_eq!(finished.state, InstanceState::Finished);
+    assert_eq!(finished.state, CorrelationState::Finished);
     assert_eq!(
         client
-            .process_instance_state(&started.process_instance_id)
+            .process_instance(&started.process_instance_id)
             .send()
             .await
-            .unwrap(),
-        InstanceState::Finished
+            .unwrap()
+            .state,
+        CorrelationState::Finished
     );
     let active = client.active_correlations().send().await.unwrap();
     assert!(active.iter().all(|c| c.id != correlation));
@@ -113,9 +117,9 @@ async fn a_failed_instance_has_the_engines_error() {
         .send()
         .await
         .unwrap();
-    let state = settled_state(&harness, &started.process_instance_id).await;
-    let InstanceState::Error(Some(failure)) = state else {
-        panic!("{state:?}");
+    let instance = settled_instance(&harness, &started.process_instance_id).await;
+    let (CorrelationState::Error, Some(failure)) = (&instance.state, &instance.error) else {
+        panic!("{instance:?}");
     };
     // The gateway's BadRequestError (exclusive_gateway_handler.js).
     assert_eq!(failure.code, 400, "{failure:?}");
@@ -125,21 +129,23 @@ async fn a_failed_instance_has_the_engines_error() {
         .send()
         .await
         .unwrap();
-    assert!(matches!(correlation.state, InstanceState::Error(_)));
+    assert_eq!(correlation.state, CorrelationState::Error);
 }
 
-/// The state of an instance once it no longer runs (the engine fails and terminates
-/// asynchronously).
-async fn settled_state(harness: &Harness, process_instance_id: &str) -> InstanceState {
+/// An instance once it no longer runs (the engine fails and terminates asynchronously).
+async fn settled_instance(
+    harness: &Harness,
+    process_instance_id: &str,
+) -> CorrelationProcessInstance {
     loop {
-        let state = harness
+        let instance = harness
             .client
-            .process_instance_state(process_instance_id)
+            .process_instance(process_instance_id)
             .send()
             .await
             .unwrap();
-        if state != InstanceState::Running {
-            return state;
+        if instance.state != CorrelationState::Running {
+            return instance;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -156,11 +162,9 @@ async fn terminate_ends_an_instance_in_error() {
         .send()
         .await
         .unwrap();
-    let state = settled_state(&harness, &started.process_instance_id).await;
-    let InstanceState::Error(error) = state else {
-        panic!("{state:?}");
-    };
-    assert_eq!(error.map(|e| e.code), Some(500));
+    let instance = settled_instance(&harness, &started.process_instance_id).await;
+    assert_eq!(instance.state, CorrelationState::Error, "{instance:?}");
+    assert_eq!(instance.error.map(|e| e.code), Some(500));
     let tasks = harness
         .user_tasks(TaskScope::process_instance(&started.process_instance_id))
         .await;
@@ -185,7 +189,7 @@ async fn the_token_history_of_an_instance() {
         .await
         .unwrap();
     let start = &history["start"];
-    assert_eq!(start[0].event, TokenEvent::Enter);
+    assert_eq!(start[0].token_event_type, TokenEventType::OnEnter);
     assert_eq!(start[0].previous_flow_node_instance_id, None);
     assert_eq!(
         start[0].payload_as::<serde_json::Value>().unwrap(),

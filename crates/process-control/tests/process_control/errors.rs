@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use process_engine_process_control::{
-    Client, ErrorKind, Identity, ProcessControlClient, RequestOptionsBuilder,
+    Client, Error, ErrorKind, Identity, ProcessControlClient, RequestOptions,
 };
 
 use process_engine_api_types::routes;
@@ -57,7 +57,7 @@ async fn an_engine_that_is_not_there_is_unreachable() {
         .connect_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
-    let client = ProcessControlClient::from_client(transport);
+    let client = ProcessControlClient::new(transport);
     let error = client.process_models().send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unreachable, "{error:?}");
     assert!(error.is_unreachable());
@@ -71,7 +71,9 @@ async fn a_token_the_engine_cannot_read_keeps_its_status_and_message() {
     let error = harness
         .client
         .process_models()
-        .identity(Identity::new("neither-dummy-nor-jwt", "nobody"))
+        .with_options(
+            RequestOptions::new().with_identity(Identity::new("neither-dummy-nor-jwt", "nobody")),
+        )
         .send()
         .await
         .unwrap_err();
@@ -86,17 +88,20 @@ async fn a_token_the_engine_cannot_read_keeps_its_status_and_message() {
 
 #[tokio::test]
 async fn a_url_that_is_not_one_is_an_error_not_a_panic() {
-    let error = ProcessControlClient::new("not a url").unwrap_err();
+    let error = Error::from(Client::builder("not a url").build().unwrap_err());
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error:?}");
 }
 
 #[tokio::test]
 async fn a_call_without_token_is_not_allowed() {
     let harness = Harness::start().await;
-    let client = ProcessControlClient::new(&proxy_without_token(&harness.url).await).unwrap();
+    let transport = Client::builder(&proxy_without_token(&harness.url).await)
+        .build()
+        .unwrap();
+    let client = ProcessControlClient::new(transport);
     let error = client.process_models().send().await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::NotAllowed, "{error:?}");
-    assert!(error.is_not_allowed());
+    assert_eq!(error.kind(), ErrorKind::Unauthorized, "{error:?}");
+    assert!(error.is_unauthorized());
     assert_eq!(error.status(), Some(401));
     assert_eq!(error.message(), Some("No auth token provided!"));
     // Global routes need none.
@@ -141,7 +146,7 @@ async fn an_answer_later_than_the_attempt_timeout_is_a_timeout() {
     let error = harness
         .starting(&model)
         .input(&serde_json::json!({"path": "a"}))
-        .attempt_timeout(Duration::from_millis(200))
+        .with_options(RequestOptions::new().with_attempt_timeout(Duration::from_millis(200)))
         .send()
         .await
         .unwrap_err();

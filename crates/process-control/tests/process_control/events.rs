@@ -1,11 +1,12 @@
 //! Waiting message and signal events: every scope, and triggering them with a payload.
 
-use process_engine_process_control::{EventKind, EventScope};
+use process_engine_api_types::models::EventType;
+use process_engine_process_control::EventScope;
 use serde_json::json;
 
 use crate::support::{Harness, Model, unique};
 
-async fn waits_and_is_triggered(model_kind: Model, kind: EventKind) {
+async fn waits_and_is_triggered(model_kind: Model, kind: EventType) {
     let harness = Harness::start().await;
     let model = harness.deploy(model_kind).await;
     let name = format!("{model}_go");
@@ -22,22 +23,19 @@ async fn waits_and_is_triggered(model_kind: Model, kind: EventKind) {
         EventScope::correlation(&correlation),
         EventScope::process_model_in_correlation(&model, &correlation),
     ] {
-        let events = client.events(scope).send().await.unwrap();
+        let events = client.events(scope).send().await.unwrap().events;
         assert_eq!(events.len(), 1, "{events:?}");
-        assert_eq!(events[0].kind, kind);
-        assert_eq!(events[0].name, name);
+        assert_eq!(events[0].event_type, kind);
+        assert_eq!(events[0].event_name, name);
         assert_eq!(events[0].process_instance_id, started.process_instance_id);
         assert_eq!(events[0].bpmn_type, "bpmn:IntermediateCatchEvent");
     }
-    let trigger = match kind {
-        EventKind::Message => client.trigger_message(&name),
-        _ => client.trigger_signal(&name),
-    };
-    trigger
-        .payload(&json!({"approved": true}))
-        .send()
-        .await
-        .unwrap();
+    let payload = json!({"approved": true});
+    match kind {
+        EventType::MessageEvent => client.trigger_message(&name).payload(&payload).send().await,
+        _ => client.trigger_signal(&name).payload(&payload).send().await,
+    }
+    .unwrap();
     let results = client
         .wait_for_result(&correlation, &model)
         .send()
@@ -51,18 +49,19 @@ async fn waits_and_is_triggered(model_kind: Model, kind: EventKind) {
             .send()
             .await
             .unwrap()
+            .events
             .is_empty()
     );
 }
 
 #[tokio::test]
 async fn a_message_reaches_the_waiting_token_with_its_payload() {
-    waits_and_is_triggered(Model::Message, EventKind::Message).await;
+    waits_and_is_triggered(Model::Message, EventType::MessageEvent).await;
 }
 
 #[tokio::test]
 async fn a_signal_reaches_the_waiting_token_with_its_payload() {
-    waits_and_is_triggered(Model::Signal, EventKind::Signal).await;
+    waits_and_is_triggered(Model::Signal, EventType::SignalEvent).await;
 }
 
 #[tokio::test]

@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use process_engine_process_control::{
-    ErrorKind, RequestOptionsBuilder, StartCallbackType, TaskScope,
-};
+use process_engine_process_control::{ErrorKind, RequestOptions, StartCallbackType, TaskScope};
 use serde_json::json;
 
 use crate::support::{Harness, Model, unique, user};
@@ -27,7 +25,7 @@ async fn results_of_a_finished_instance() {
     assert_eq!(results[0].correlation_id, correlation);
     assert_eq!(results[0].end_event_id, "end_a");
     assert_eq!(
-        results[0].payload_as::<serde_json::Value>().unwrap(),
+        results[0].token_payload_as::<serde_json::Value>().unwrap(),
         json!({"path": "a", "n": 7})
     );
 }
@@ -156,7 +154,7 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
     let started = harness
         .starting(&model)
         .correlation_id(&correlation)
-        .identity(alice.clone())
+        .with_options(RequestOptions::new().with_identity(alice.clone()))
         .send()
         .await
         .unwrap();
@@ -165,14 +163,14 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
         .starting(&model)
         .correlation_id(&correlation)
         .caller_id(&started.process_instance_id)
-        .identity(alice.clone())
+        .with_options(RequestOptions::new().with_identity(alice.clone()))
         .send()
         .await
         .unwrap();
     let own = harness
         .client
         .own_process_instances()
-        .identity(alice.clone())
+        .with_options(RequestOptions::new().with_identity(alice.clone()))
         .send()
         .await
         .unwrap();
@@ -183,7 +181,7 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
     // 8.0.0 swaps these two on the wire.
     assert_eq!(instance.correlation_id, correlation);
     assert_eq!(instance.process_model_id, model);
-    assert_eq!(instance.owner_user_id, alice.user_id());
+    assert_eq!(instance.owner.user_id, alice.user_id());
     assert_eq!(instance.parent_process_instance_id, None);
     let child = own
         .iter()
@@ -198,7 +196,7 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
     let theirs = harness
         .client
         .own_process_instances()
-        .identity(bob)
+        .with_options(RequestOptions::new().with_identity(bob))
         .send()
         .await
         .unwrap();

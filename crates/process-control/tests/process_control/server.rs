@@ -15,5 +15,5 @@ async fn server_info_names_the_runtime() {
 async fn the_authority_is_a_url() {
     let harness = Harness::start().await;
     let authority = harness.client.authority().send().await.unwrap();
-    assert!(authority.starts_with("http"), "{authority}");
+    assert!(authority.authority.starts_with("http"), "{authority:?}");
 }

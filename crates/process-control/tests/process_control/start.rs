@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use process_engine_process_control::{
-    ErrorKind, RequestOptionsBuilder, StartCallbackType, TaskScope,
-};
+use process_engine_process_control::{ErrorKind, RequestOptions, StartCallbackType, TaskScope};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -76,7 +74,7 @@ async fn a_start_waiting_for_the_instance_answers_its_end_and_payload() {
         .unwrap();
     // The end event is only there when the engine read the snake_case callback type.
     assert_eq!(started.end_event_id.as_deref(), Some("end_b"));
-    let order: Order = started.payload_as().unwrap();
+    let order: Order = started.token_payload_as().unwrap();
     assert_eq!(
         order,
         Order {
@@ -84,7 +82,8 @@ async fn a_start_waiting_for_the_instance_answers_its_end_and_payload() {
             order: 4711
         }
     );
-    let error = started.payload_as::<Vec<u8>>().unwrap_err();
+    let error = started.token_payload_as::<Vec<u8>>().unwrap_err();
+    let error = process_engine_process_control::Error::from(error);
     assert_eq!(error.kind(), ErrorKind::PayloadMismatch);
 }
 
@@ -175,7 +174,8 @@ async fn the_clients_wait_limit_applies_when_a_call_sets_none() {
         .user_tasks(TaskScope::correlation(correlation))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .user_tasks;
     assert_eq!(tasks.len(), 1);
 }
 
@@ -218,7 +218,7 @@ async fn per_call_options_reach_the_transport() {
         .starting(&model)
         .callback(StartCallbackType::OnProcessInstanceFinished)
         .wait_limit(Duration::from_secs(30))
-        .deadline(Duration::from_millis(200))
+        .with_options(RequestOptions::new().with_deadline(Duration::from_millis(200)))
         .send()
         .await
         .unwrap_err();

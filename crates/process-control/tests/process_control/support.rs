@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use process_engine_api_types::models::{CorrelationResult, ProcessStartResponse, UserTask};
 use process_engine_process_control::{
-    Identity, ProcessControlClient, ProcessResult, ProcessStartResult, StartProcessInstance,
-    TaskScope, UserTask,
+    Client, Identity, ProcessControlClient, StartProcessInstanceBuilder, TaskScope,
 };
 use process_engine_testkit::TestEngine;
 use tokio::sync::{Mutex, MutexGuard};
@@ -90,7 +90,7 @@ impl Harness {
             Ok(url) => {
                 let turn = SERIAL.lock().await;
                 Harness {
-                    client: ProcessControlClient::new(&url).unwrap(),
+                    client: ProcessControlClient::new(Client::builder(&url).build().unwrap()),
                     url,
                     engine: None,
                     _turn: Some(turn),
@@ -99,7 +99,9 @@ impl Harness {
             Err(_) => {
                 let engine = TestEngine::builder().start().await.unwrap();
                 Harness {
-                    client: ProcessControlClient::new(engine.url()).unwrap(),
+                    client: ProcessControlClient::new(
+                        Client::builder(engine.url()).build().unwrap(),
+                    ),
                     url: engine.url().to_owned(),
                     engine: Some(engine),
                     _turn: None,
@@ -128,17 +130,17 @@ impl Harness {
     }
 
     /// A start of `model` at its start event `start`.
-    pub(crate) fn starting(&self, model: &str) -> StartProcessInstance {
+    pub(crate) fn starting(&self, model: &str) -> StartProcessInstanceBuilder {
         self.client.start_process_instance(model, "start")
     }
 
     /// Starts `model` at `start`, answering at once.
-    pub(crate) async fn start_instance(&self, model: &str) -> ProcessStartResult {
+    pub(crate) async fn start_instance(&self, model: &str) -> ProcessStartResponse {
         self.starting(model).send().await.unwrap()
     }
 
     /// The results of `model` in `correlation`.
-    pub(crate) async fn results(&self, correlation: &str, model: &str) -> Vec<ProcessResult> {
+    pub(crate) async fn results(&self, correlation: &str, model: &str) -> Vec<CorrelationResult> {
         self.client
             .process_results(correlation, model)
             .send()
@@ -148,7 +150,12 @@ impl Harness {
 
     /// The user tasks waiting in `scope`.
     pub(crate) async fn user_tasks(&self, scope: TaskScope) -> Vec<UserTask> {
-        self.client.user_tasks(scope).send().await.unwrap()
+        self.client
+            .user_tasks(scope)
+            .send()
+            .await
+            .unwrap()
+            .user_tasks
     }
 
     /// The one user task waiting in `scope`.

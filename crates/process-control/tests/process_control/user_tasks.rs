@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use process_engine_process_control::{
-    ErrorKind, FormFieldType, FormValue, RequestOptionsBuilder, TaskRef, TaskScope,
-};
+use process_engine_api_types::models::{FormField, FormFieldType, UserTask};
+use process_engine_process_control::{ErrorKind, FormValue, RequestOptions, TaskRef, TaskScope};
 use serde::Serialize;
 use serde_json::json;
 
@@ -20,7 +19,7 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
         .starting(&model)
         .correlation_id(&correlation)
         .input(&json!({"order": 1}))
-        .identity(alice.clone())
+        .with_options(RequestOptions::new().with_identity(alice.clone()))
         .send()
         .await
         .unwrap();
@@ -44,24 +43,27 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
     let own = harness
         .client
         .user_tasks(TaskScope::Own)
-        .identity(alice)
+        .with_options(RequestOptions::new().with_identity(alice))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .user_tasks;
     assert_eq!(own, std::slice::from_ref(&task));
     let not_bobs = harness
         .client
         .user_tasks(TaskScope::Own)
-        .identity(user(&unique("bob")))
+        .with_options(RequestOptions::new().with_identity(user(&unique("bob"))))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .user_tasks;
     assert!(not_bobs.is_empty());
 
     let types: Vec<_> = task
+        .data
         .form_fields
         .iter()
-        .map(|f| f.field_type.clone())
+        .map(|f| f.r#type.clone())
         .collect();
     assert_eq!(
         types,
@@ -75,9 +77,10 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
         ]
     );
     let defaults: Vec<_> = task
+        .data
         .form_fields
         .iter()
-        .map(|f| f.default_value.clone())
+        .map(FormValue::default_of)
         .collect();
     assert_eq!(
         defaults,
@@ -90,18 +93,28 @@ async fn a_user_task_is_listed_in_every_scope_with_typed_fields() {
             Some(FormValue::String("red".into())),
         ]
     );
-    let color = task.form_field("color").unwrap();
+    let color = form_field(&task, "color");
     assert_eq!(color.label, "Colour");
     let values: Vec<_> = color
         .enum_values
         .iter()
+        .flatten()
         .map(|value| (value.id.as_str(), value.name.as_str()))
         .collect();
     assert_eq!(values, [("red", "Red"), ("green", "Green")]);
     assert_eq!(
-        task.form_field("age").unwrap().raw_default_value.as_deref(),
+        form_field(&task, "age").default_value.as_deref(),
         Some("42")
     );
+}
+
+/// The form field of `task` with that id.
+fn form_field<'a>(task: &'a UserTask, id: &str) -> &'a FormField {
+    task.data
+        .form_fields
+        .iter()
+        .find(|field| field.id == id)
+        .unwrap()
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,6 @@
 //! Manual tasks and empty activities: every scope, finishing, finishing twice.
 
-use process_engine_process_control::{ErrorKind, RequestOptionsBuilder, TaskScope};
+use process_engine_process_control::{ErrorKind, RequestOptions, TaskScope};
 use serde_json::json;
 
 use crate::support::{Harness, Model, unique, user};
@@ -15,7 +15,7 @@ async fn a_manual_task_then_an_empty_activity() {
         .starting(&model)
         .correlation_id(&correlation)
         .input(&json!({"parcel": 7}))
-        .identity(carol.clone())
+        .with_options(RequestOptions::new().with_identity(carol.clone()))
         .send()
         .await
         .unwrap();
@@ -28,21 +28,27 @@ async fn a_manual_task_then_an_empty_activity() {
     ];
 
     for scope in scopes.clone() {
-        let manual = client.manual_tasks(scope).send().await.unwrap();
+        let manual = client
+            .manual_tasks(scope)
+            .send()
+            .await
+            .unwrap()
+            .manual_tasks;
         assert_eq!(manual.len(), 1);
         assert_eq!(manual[0].id, "check_parcel");
         assert_eq!(manual[0].name, "Check the parcel");
         assert_eq!(
-            manual[0].payload_as::<serde_json::Value>().unwrap(),
+            manual[0].token_payload_as::<serde_json::Value>().unwrap(),
             json!({"parcel": 7})
         );
     }
     let own = client
         .manual_tasks(TaskScope::Own)
-        .identity(carol.clone())
+        .with_options(RequestOptions::new().with_identity(carol.clone()))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .manual_tasks;
     assert_eq!(own.len(), 1);
     assert!(
         client
@@ -50,6 +56,7 @@ async fn a_manual_task_then_an_empty_activity() {
             .send()
             .await
             .unwrap()
+            .empty_activities
             .is_empty()
     );
     client.finish_manual_task(&own[0]).send().await.unwrap();
@@ -57,16 +64,22 @@ async fn a_manual_task_then_an_empty_activity() {
     assert_eq!(again.kind(), ErrorKind::NotFound);
 
     for scope in scopes {
-        let empty = client.empty_activities(scope).send().await.unwrap();
+        let empty = client
+            .empty_activities(scope)
+            .send()
+            .await
+            .unwrap()
+            .empty_activities;
         assert_eq!(empty.len(), 1);
         assert_eq!(empty[0].id, "breakpoint");
     }
     let own = client
         .empty_activities(TaskScope::Own)
-        .identity(carol.clone())
+        .with_options(RequestOptions::new().with_identity(carol.clone()))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .empty_activities;
     assert_eq!(own.len(), 1);
     client.finish_empty_activity(&own[0]).send().await.unwrap();
     let again = client
@@ -80,7 +93,7 @@ async fn a_manual_task_then_an_empty_activity() {
     // Correlations are only shown to the identity that started them.
     let results = client
         .wait_for_result(&correlation, &model)
-        .identity(carol)
+        .with_options(RequestOptions::new().with_identity(carol))
         .send()
         .await
         .unwrap();

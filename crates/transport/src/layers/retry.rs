@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Response};
+use process_engine_api_types::error::EngineErrorKind;
 use process_engine_api_types::route::Retry;
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::retry::{Policy, RetryLayer};
@@ -36,7 +37,9 @@ pub(crate) fn should_retry(class: Retry, result: &Result<Response<Bytes>, Error>
         (Retry::Never, _) => false,
         (Retry::Idempotent | Retry::NotIdempotent, Err(error)) if error.is_connect() => true,
         (Retry::Idempotent, Err(error)) => error.is_transport() || error.is_attempt_timeout(),
-        (Retry::Idempotent, Ok(response)) => matches!(response.status().as_u16(), 502..=504),
+        (Retry::Idempotent, Ok(response)) => {
+            EngineErrorKind::from_status(response.status().as_u16()) == EngineErrorKind::Unavailable
+        }
         _ => false,
     }
 }

@@ -34,7 +34,8 @@ impl TokenSource for Counting {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_retryable_connect_error() {
-    let client = Client::builder(&refused_url().await)
+    let url = refused_url().await;
+    let client = Client::builder(&url)
         .retry(quick_retries())
         .build()
         .unwrap();
@@ -44,6 +45,9 @@ async fn a_refused_connection_is_a_retryable_connect_error() {
     assert!(error.is_connect() && error.is_retryable(), "{error:?}");
     assert_eq!(error.to_string(), "could not connect to the engine");
     assert!(error.source().is_some());
+    // The error names the call: which operation, and which engine.
+    assert_eq!(error.operation(), Some(LIST_MODELS.operation));
+    assert_eq!(error.base_url(), Some(url.as_str()));
 }
 
 #[tokio::test]
@@ -199,6 +203,7 @@ async fn a_plain_text_404_is_the_engine_error() {
     assert!(error.source().is_none());
     assert_eq!(error.operation(), Some("get_process_model_by_id"));
     assert!(!error.is_retryable());
+    assert!(error.is_not_found() && !error.is_unauthorized() && !error.is_conflict());
 }
 
 #[tokio::test]
