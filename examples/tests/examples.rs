@@ -51,6 +51,10 @@ mod custom_layer;
 mod typed_payload;
 
 #[allow(dead_code)]
+#[path = "../client_credentials.rs"]
+mod client_credentials;
+
+#[allow(dead_code)]
 #[path = "../blocking_client.rs"]
 mod blocking_client;
 
@@ -291,4 +295,31 @@ fn start_process_blocking_waits_for_the_end_event() {
     let stats = runtime.block_on(worker).unwrap().unwrap();
     assert_eq!(stats.completed, 1);
     runtime.block_on(engine.shutdown());
+}
+
+#[tokio::test]
+async fn client_credentials_calls_as_the_authoritys_client() {
+    // The engine refuses every token its authority did not issue, the development one too.
+    let engine = TestEngine::builder()
+        .authority(
+            process_engine::testkit::TestAuthority::new()
+                .client("example-client", "example-secret")
+                .guard_engine(),
+        )
+        .start()
+        .await
+        .unwrap();
+    let credentials =
+        process_engine::transport::ClientCredentials::new("example-client", "example-secret");
+
+    let result = client_credentials::run(engine.url(), credentials)
+        .await
+        .unwrap();
+
+    assert_eq!(result.end_event_id.as_deref(), Some("the_end_event"));
+    assert_eq!(result.token_payload, Some(json!({"some": "result"})));
+    let authority = engine.authority().unwrap();
+    // One token for the deployment, the worker and the start.
+    assert_eq!((authority.grants(), authority.refused_calls()), (1, 0));
+    engine.shutdown().await;
 }

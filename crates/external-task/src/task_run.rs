@@ -199,6 +199,8 @@ fn sort(result: Result<(), Error>, may_have_arrived: bool) -> Answer {
         Some(408 | 429) => Answer::TryAgain(error),
         Some(400..=499) => Answer::Refused(error),
         Some(_) => Answer::TryAgain(error),
+        // No token could be had for now (the identity server is down): nothing was sent.
+        None if error.is_auth() && error.is_retryable() => Answer::TryAgain(error),
         None if error.is_request() || error.is_auth() || error.is_decode() => {
             Answer::Refused(error)
         }
@@ -272,8 +274,9 @@ async fn deliver(worker: &Worker, task_id: &str, report: Report) {
                 return;
             }
             Answer::TryAgain(error) => {
-                // Only a request that never left cannot have taken effect.
-                may_have_arrived |= !error.is_connect();
+                // Only a request that never left cannot have taken effect: one that could not
+                // connect, or get a token.
+                may_have_arrived |= !(error.is_connect() || error.is_auth());
                 debug!(
                     kind,
                     error = &error as &dyn std::error::Error,

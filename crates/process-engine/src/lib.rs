@@ -96,9 +96,12 @@ pub mod transport {
     // whatever the re-export says. A new public item of the transport is added here too.
     #[doc(inline)]
     pub use process_engine_transport::{
-        BoxError, BoxedService, Call, CallInfo, Client, ClientBuilder, Error, Identity,
-        RequestOptions, RetryConfig, TokenSource,
+        BoxError, BoxedService, Call, CallInfo, Client, ClientBuilder, ClientCredentials, Error,
+        Identity, RequestOptions, RetryConfig, TokenSource,
     };
+
+    #[doc(inline)]
+    pub use process_engine_transport::oauth;
 
     #[doc(no_inline)]
     pub use process_engine_transport::async_trait;
@@ -130,7 +133,9 @@ pub use process_engine_external_task as external_task;
 pub use process_engine_testkit as testkit;
 
 pub use process_engine_api_types::{EngineError, EngineErrorKind};
-pub use process_engine_transport::{Client, ClientBuilder, Identity, RequestOptions};
+pub use process_engine_transport::{
+    Client, ClientBuilder, ClientCredentials, Identity, RequestOptions,
+};
 
 #[cfg(feature = "process-control")]
 #[cfg_attr(docsrs, doc(cfg(feature = "process-control")))]

@@ -9,6 +9,7 @@ use process_engine_api_types::Route;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::authority::{Authority, TestAuthority};
 use crate::engine::{Engine, Retention};
 use crate::server::{self, Command, Limits, Shared};
 
@@ -59,6 +60,7 @@ pub struct TestEngineBuilder {
     retention: Retention,
     limits: Limits,
     answer_unreached_end_events: bool,
+    authority: Option<TestAuthority>,
 }
 
 impl TestEngineBuilder {
@@ -115,6 +117,13 @@ impl TestEngineBuilder {
         self
     }
 
+    /// Serves an OAuth 2.0 authority beside the API, at `<url>/authority`, and names it at
+    /// `GET /security/authority`: for tests of client credentials. See [`TestAuthority`].
+    pub fn authority(mut self, authority: TestAuthority) -> Self {
+        self.authority = Some(authority);
+        self
+    }
+
     /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
     /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
     pub async fn start(self) -> Result<TestEngine, Error> {
@@ -124,9 +133,13 @@ impl TestEngineBuilder {
                 addr: self.addr,
                 source,
             })?;
+        let url = format!("http://{addr}");
         let shared = Arc::new(Shared {
             engine: Engine::new(self.retention),
             limits: self.limits,
+            authority: self
+                .authority
+                .map(|authority| Authority::new(authority, &url)),
             ..Shared::default()
         });
         shared
@@ -136,7 +149,7 @@ impl TestEngineBuilder {
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         let engine = TestEngine {
             addr,
-            url: format!("http://{addr}"),
+            url,
             shared,
             commands,
             task: Some(task),
@@ -168,6 +181,7 @@ impl TestEngine {
             retention: Retention::default(),
             limits: Limits::default(),
             answer_unreached_end_events: false,
+            authority: None,
         }
     }
 
@@ -176,6 +190,12 @@ impl TestEngine {
     /// milliseconds. The clock never goes back.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.engine.advance_clock(by);
+    }
+
+    /// The authority served beside the API, if the builder was given one
+    /// ([`TestEngineBuilder::authority`]): its URL, and what it granted and refused.
+    pub fn authority(&self) -> Option<&Authority> {
+        self.shared.authority.as_ref()
     }
 
     /// The engine's base URL, `http://127.0.0.1:<port>`.

@@ -26,6 +26,11 @@
 //! default; [`TestEngineBuilder::keep_finished`], [`TestEngineBuilder::keep_finished_for`]), so
 //! an engine that runs for millions of instances keeps flat memory.
 //!
+//! An OAuth 2.0 authority for tests of client credentials is served beside the API when the
+//! builder is given one ([`TestEngineBuilder::authority`], [`TestAuthority`]): a discovery
+//! document and a token endpoint issuing JWTs of a given lifetime, named by
+//! `GET /security/authority`, counting its grants ([`TestEngine::authority`]).
+//!
 //! Timers of timer events run on the engine's clock, which [`TestEngine::advance_clock`] moves
 //! forward. A start waiting for an end event its instance does not reach gets no answer, as on
 //! the real engine, unless [`TestEngineBuilder::answer_unreached_end_events`] asks for one.
@@ -34,6 +39,7 @@
 //! kept: see the crate's README.
 
 mod auth;
+mod authority;
 mod bpmn;
 mod clock;
 mod engine;
@@ -41,5 +47,6 @@ mod engine_handle;
 mod faults;
 mod server;
 
+pub use authority::{Authority, ClientAuth, TestAuthority};
 pub use bpmn::{ParseError, XmlError};
 pub use engine_handle::{Error, TestEngine, TestEngineBuilder};

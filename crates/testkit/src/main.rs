@@ -4,32 +4,39 @@
 //! process-engine-testkit [--host 127.0.0.1] [--port 56000] [--deploy FILE_OR_DIR]...
 //!                        [--keep-finished N] [--keep-finished-for SECONDS]
 //!                        [--request-timeout SECONDS]
+//!                        [--authority CLIENT_ID:SECRET]... [--token-lifetime SECONDS]
 //! ```
 //!
-//! Prints `listening on http://HOST:PORT` once it accepts requests; stops on Ctrl-C or SIGTERM,
-//! whose handlers are in place before that line is printed.
+//! Prints `listening on http://HOST:PORT` once it accepts requests (and, with `--authority`,
+//! `authority at http://HOST:PORT/authority`); stops on Ctrl-C or SIGTERM, whose handlers are
+//! in place before that line is printed.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use process_engine_testkit::TestEngine;
+use process_engine_testkit::{TestAuthority, TestEngine};
 
 const USAGE: &str =
     "usage: process-engine-testkit [--host ADDR] [--port PORT] [--deploy FILE_OR_DIR]...
                               [--keep-finished N] [--keep-finished-for SECONDS]
                               [--request-timeout SECONDS]
+                              [--authority CLIENT_ID:SECRET]... [--token-lifetime SECONDS]
 
   --host ADDR                  address to listen on (default 127.0.0.1)
   --port PORT                  port to listen on (default 56000; 0 picks a free one)
   --deploy PATH                deploy a BPMN file, or every .bpmn file of a folder (repeatable)
   --keep-finished N            keep at most N stopped process instances (default 10000)
   --keep-finished-for SECONDS  also forget stopped instances older than this
-  --request-timeout SECONDS    time a client has to send a whole request (default 300)";
+  --request-timeout SECONDS    time a client has to send a whole request (default 300)
+  --authority ID:SECRET        serve an OAuth authority at /authority that grants tokens to
+                               this client (repeatable); GET /security/authority names it
+  --token-lifetime SECONDS     how long the authority's tokens live (default 3600)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut builder = TestEngine::builder().port(56000);
+    let mut authority: Option<TestAuthority> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -60,6 +67,23 @@ async fn main() -> ExitCode {
                     .map(|timeout| builder.clone().request_timeout(timeout))
                     .map_err(|e| format!("--request-timeout {v}: {e}"))
             }),
+            "--authority" => value("--authority").and_then(|v| {
+                let (id, secret) = v
+                    .split_once(':')
+                    .ok_or_else(|| "--authority takes CLIENT_ID:SECRET".to_owned())?;
+                authority = Some(authority.take().unwrap_or_default().client(id, secret));
+                Ok(builder.clone())
+            }),
+            "--token-lifetime" => value("--token-lifetime").and_then(|v| {
+                let lifetime = seconds(&v).map_err(|e| format!("--token-lifetime {v}: {e}"))?;
+                authority = Some(
+                    authority
+                        .take()
+                        .unwrap_or_default()
+                        .token_lifetime(lifetime),
+                );
+                Ok(builder.clone())
+            }),
             "-h" | "--help" => {
                 eprintln!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -75,6 +99,9 @@ async fn main() -> ExitCode {
         }
     }
 
+    if let Some(authority) = authority {
+        builder = builder.authority(authority);
+    }
     // Listening before anything can be announced: a signal sent as soon as the line below is
     // read, or while the engine starts, stops the engine cleanly instead of killing the process.
     let stop = match stop_signal().await {
@@ -94,6 +121,9 @@ async fn main() -> ExitCode {
     #[allow(clippy::print_stdout, reason = "the line scripts wait for")]
     {
         println!("listening on {}", engine.url());
+        if let Some(authority) = engine.authority() {
+            println!("authority at {}", authority.url());
+        }
     }
     stop.await;
     engine.shutdown().await;

@@ -7,9 +7,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::HeaderValue;
 use http::{Request, Response};
+use process_engine_api_types::routes;
 use tower::{Layer, Service, ServiceBuilder};
 
 use crate::client::{Client, Shared};
+use crate::error::AuthError;
 use crate::error::RequestError;
 use crate::hyper_service::{ConnectionSettings, HyperService};
 use crate::layers::auth::{self, AuthLayer};
@@ -18,6 +20,7 @@ use crate::layers::retry;
 use crate::layers::time_limit::{Scope, TimeLimitLayer};
 use crate::layers::trace::TraceLayer;
 use crate::layers::user::{self, UserLayer};
+use crate::oauth::{ClientCredentials, ClientCredentialsSource, Exchange};
 use crate::{BoxError, BoxedService, Error, Identity, RetryConfig, TokenSource};
 
 /// Configures and builds a [`Client`].
@@ -46,6 +49,8 @@ pub struct ClientBuilder {
 enum Credentials {
     Static(Identity),
     Source(Arc<dyn TokenSource>),
+    /// Made into a source at `build`, with the client's connections and settings.
+    ClientCredentials(ClientCredentials),
 }
 
 impl ClientBuilder {
@@ -95,6 +100,27 @@ impl ClientBuilder {
     /// [`Call::identity`]: crate::Call::identity
     pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
         self.credentials = Credentials::Source(Arc::new(source));
+        self
+    }
+
+    /// Gets tokens from an OAuth 2.0 identity server with the client-credentials grant: the
+    /// identity to deploy with. The authority is the one `credentials` names, else the one the
+    /// engine names at `GET /security/authority`; its discovery document names the token
+    /// endpoint. See [`oauth`](crate::oauth).
+    ///
+    /// Tokens are kept while they are fresh and renewed once for all calls shortly before they
+    /// expire; the identity's user id is the token's `sub`. A call the engine answers `401` is
+    /// sent once more with a new token; a second `401` is an [`Error::is_auth`] error that is
+    /// also [`Error::is_status`]. The token requests go over the client's connections (its TLS
+    /// settings and connect timeout), each limited by the
+    /// [`attempt_timeout`](Self::attempt_timeout), and are tried again with the client's
+    /// [`retry`](Self::retry) settings when the failure may pass.
+    ///
+    /// Calls with an identity of their own ([`Call::identity`]) are made as that.
+    ///
+    /// [`Call::identity`]: crate::Call::identity
+    pub fn client_credentials(mut self, credentials: ClientCredentials) -> Self {
+        self.credentials = Credentials::ClientCredentials(credentials);
         self
     }
 
@@ -233,7 +259,9 @@ impl ClientBuilder {
     /// an absolute `http` (or, with the `rustls` feature, `https`) URL without credentials,
     /// query or fragment, on an invalid user agent or retry configuration; and with an
     /// [`Error::is_auth`] error on an [`identity`](Self::identity) or
-    /// [`bearer_token`](Self::bearer_token) that cannot be sent in a header.
+    /// [`bearer_token`](Self::bearer_token) that cannot be sent in a header, or
+    /// [`client_credentials`](Self::client_credentials) that cannot work (an empty client id,
+    /// an authority that is not an `http` or `https` URL).
     ///
     /// Needs no runtime; the client must be used inside a tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
@@ -246,12 +274,6 @@ impl ClientBuilder {
         }
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|error| Error::request(RequestError::UserAgent(error)))?;
-        let credentials = match self.credentials {
-            Credentials::Static(identity) => {
-                auth::Credentials::Header(auth::bearer(identity.token())?)
-            }
-            Credentials::Source(source) => auth::Credentials::Source(source),
-        };
         let http = HyperService::new(ConnectionSettings {
             connect_timeout: connect_limit(self.connect_timeout, self.attempt_timeout),
             pool_idle_timeout: self.pool_idle_timeout,
@@ -259,6 +281,33 @@ impl ClientBuilder {
             #[cfg(feature = "rustls")]
             tls_config: self.tls_config,
         })?;
+        let credentials = match self.credentials {
+            Credentials::Static(identity) => {
+                auth::Credentials::Header(auth::bearer(identity.token())?)
+            }
+            Credentials::Source(source) => auth::Credentials::Source(source),
+            Credentials::ClientCredentials(credentials) => {
+                credentials
+                    .validate()
+                    .map_err(|reason| Error::auth(AuthError::Credentials(reason)))?;
+                let exchange =
+                    Exchange::new(http.clone(), user_agent.clone(), self.attempt_timeout);
+                // The base URL was checked above: absolute, no query or fragment.
+                let engine_route = format!(
+                    "{}{}",
+                    self.base_url.trim_end_matches('/'),
+                    routes::GET_AUTHORITY.path
+                )
+                .parse()
+                .map_err(|error| Error::request(RequestError::Build(http::Error::from(error))))?;
+                auth::Credentials::Source(Arc::new(ClientCredentialsSource::new(
+                    credentials,
+                    exchange,
+                    engine_route,
+                    self.retry.clone(),
+                )))
+            }
+        };
 
         let core = ServiceBuilder::new()
             .layer(TimeLimitLayer::new(Scope::Call, self.deadline))

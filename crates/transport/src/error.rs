@@ -9,6 +9,7 @@ use process_engine_api_types::DecodeError;
 use process_engine_api_types::error::{EngineError, EngineErrorKind};
 
 use crate::BoxError;
+use crate::oauth::TokenError;
 
 /// Why a call failed.
 ///
@@ -71,6 +72,11 @@ pub(crate) enum Kind {
     TooLarge(usize),
     #[error(transparent)]
     Auth(AuthError),
+    /// The engine answered `401` to a token of the token source, and again to the token the
+    /// source gave after it was told of the refusal. The engine's answer is kept, as for
+    /// [`Kind::Status`], and is the source.
+    #[error("the engine refused the identity of the token source, a new token too")]
+    Refused(#[source] EngineError, HeaderMap),
     #[error(transparent)]
     Request(RequestError),
     #[error("a layer of the client failed")]
@@ -84,6 +90,8 @@ pub(crate) enum AuthError {
     Source(#[source] BoxError),
     #[error("the token is not a valid header value")]
     InvalidToken(#[source] InvalidHeaderValue),
+    #[error("the client credentials cannot work: {0}")]
+    Credentials(String),
 }
 
 /// Why the request could not be built, before anything was sent.
@@ -158,6 +166,11 @@ impl Error {
         Error::new(Kind::Status(error, headers))
     }
 
+    /// The engine refused the token source's identity twice, the second time a new one.
+    pub(crate) fn refused(error: EngineError, headers: HeaderMap) -> Self {
+        Error::new(Kind::Refused(error, headers))
+    }
+
     /// An error answer of the engine, for a layer above the transport that reads one itself
     /// (an answer it got through [`Client::send`](crate::Client::send), a status that only it
     /// knows to be an error): [`is_status`](Error::is_status) and
@@ -180,6 +193,15 @@ impl Error {
         match error.downcast::<Error>() {
             Ok(error) => *error,
             Err(error) => Error::new(Kind::Layer(error)),
+        }
+    }
+
+    /// The cause of a connect or transport error, for a request that did not go to the engine
+    /// (whose messages speak of the engine); any other error as it is.
+    pub(crate) fn into_cause(self) -> BoxError {
+        match self.inner.kind {
+            Kind::Connect(cause) | Kind::Transport(cause) => cause,
+            kind => Box::new(Error::new(kind)),
         }
     }
 
@@ -223,7 +245,7 @@ impl Error {
 
     /// The engine answered with a status outside 2xx; see [`engine_error`](Error::engine_error).
     pub fn is_status(&self) -> bool {
-        matches!(self.inner.kind, Kind::Status(..))
+        matches!(self.inner.kind, Kind::Status(..) | Kind::Refused(..))
     }
 
     /// The answer's body did not have the expected shape; see
@@ -232,10 +254,12 @@ impl Error {
         matches!(self.inner.kind, Kind::Decode { .. })
     }
 
-    /// No `Authorization` header could be made: the token source failed, or the token is not a
-    /// valid header value.
+    /// No `Authorization` header could be made: the token source failed (its error is the
+    /// [`source()`](std::error::Error::source)), or the token is not a valid header value; or
+    /// the engine refused the token source's identity even with a new token (then also
+    /// [`is_status`](Error::is_status), with the engine's `401`).
     pub fn is_auth(&self) -> bool {
-        matches!(self.inner.kind, Kind::Auth(_))
+        matches!(self.inner.kind, Kind::Auth(_) | Kind::Refused(..))
     }
 
     /// The request could not be built: a bad base URL or configuration, the wrong number of path
@@ -261,6 +285,7 @@ impl Error {
             Kind::Decode { .. } => "decode",
             Kind::TooLarge(_) => "too_large",
             Kind::Auth(_) => "auth",
+            Kind::Refused(..) => "identity_refused",
             Kind::Request(_) => "request",
             Kind::Layer(_) => "layer",
         }
@@ -268,7 +293,9 @@ impl Error {
 
     /// Trying again later may work: the engine could not be reached, the connection broke, time
     /// ran out, or the engine (or a proxy in front of it) answered that it is unavailable (502,
-    /// 503 or 504: [`EngineErrorKind::Unavailable`]).
+    /// 503 or 504: [`EngineErrorKind::Unavailable`]); or the client-credentials source could not
+    /// get a token for a reason that [may pass](crate::oauth::TokenError::may_pass) (the
+    /// authority was unreachable, say).
     ///
     /// This does not say that trying again is safe: a call that is not idempotent may already
     /// have taken effect. The client's own retries know the difference.
@@ -278,6 +305,9 @@ impl Error {
                 true
             }
             Kind::Status(..) => self.engine_error_kind() == Some(EngineErrorKind::Unavailable),
+            Kind::Auth(AuthError::Source(source)) => source
+                .downcast_ref::<TokenError>()
+                .is_some_and(TokenError::may_pass),
             _ => false,
         }
     }
@@ -318,7 +348,7 @@ impl Error {
     /// errors.
     pub fn engine_error(&self) -> Option<&EngineError> {
         match &self.inner.kind {
-            Kind::Status(error, _) => Some(error),
+            Kind::Status(error, _) | Kind::Refused(error, _) => Some(error),
             _ => None,
         }
     }
@@ -328,7 +358,7 @@ impl Error {
     /// [`from_engine_error`](Error::from_engine_error)).
     pub fn headers(&self) -> Option<&HeaderMap> {
         match &self.inner.kind {
-            Kind::Status(_, headers) => Some(headers),
+            Kind::Status(_, headers) | Kind::Refused(_, headers) => Some(headers),
             _ => None,
         }
     }

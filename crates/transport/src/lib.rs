@@ -47,7 +47,8 @@
 //!    ([`ClientBuilder::attempt_timeout`], [`RequestOptions::with_attempt_timeout`]);
 //! 6. **auth**: sets `Authorization: Bearer ...` on every attempt, from the call's own
 //!    [identity](RequestOptions::with_identity) if it has one, else from the [`TokenSource`],
-//!    asked each time;
+//!    asked each time; an attempt the engine answers `401` to a source's token is sent once
+//!    more with the source's next token;
 //! 7. **base URI**: makes the request's URI absolute from the configured base URL, so
 //!    credentials only ever go to that host;
 //! 8. the hyper-util client: connection pool, connect timeout (shorter than the attempt
@@ -59,10 +60,12 @@
 //! # Identities
 //!
 //! A client calls the engine as one identity ([`ClientBuilder::identity`],
-//! [`ClientBuilder::bearer_token`]) or as whatever its [`TokenSource`] answers before each
-//! attempt ([`ClientBuilder::token_source`], for tokens that expire). A service that acts for
-//! several users, say with each user's JWT on the engine's `own` routes, keeps one client (one
-//! connection pool, one retry budget) and gives each call the identity of its user:
+//! [`ClientBuilder::bearer_token`]), as the tokens an OAuth 2.0 identity server grants it
+//! ([`ClientBuilder::client_credentials`], the way to deploy; see [`oauth`]), or as whatever
+//! its [`TokenSource`] answers before each attempt ([`ClientBuilder::token_source`]). A
+//! service that acts for several users, say with each user's JWT on the engine's `own` routes,
+//! keeps one client (one connection pool, one retry budget) and gives each call the identity
+//! of its user:
 //!
 //! ```no_run
 //! # use process_engine_api_types::operations::GetOwnUserTasks;
@@ -117,6 +120,7 @@ mod client;
 mod error;
 mod hyper_service;
 mod layers;
+pub mod oauth;
 mod request_options;
 mod retry_config;
 mod token_source;
@@ -128,6 +132,7 @@ pub use builder::ClientBuilder;
 pub use call::{Call, CallInfo};
 pub use client::Client;
 pub use error::Error;
+pub use oauth::ClientCredentials;
 pub use process_engine_api_types::Identity;
 pub use request_options::RequestOptions;
 pub use retry_config::RetryConfig;

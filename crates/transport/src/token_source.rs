@@ -10,12 +10,23 @@ use crate::{BoxError, Identity};
 /// Where the client gets its identity from, asked again before every attempt, so that retries
 /// use a refreshed token.
 ///
+/// When the engine answers `401` to an attempt, the client tells the source which identity
+/// was refused ([`invalidate`](TokenSource::invalidate)), asks it again, and sends the attempt
+/// once more if the answer is another token.
+///
 /// An [`Identity`] is a source that always answers itself. `Debug` of an implementation must
 /// not show the token.
 #[async_trait]
 pub trait TokenSource: fmt::Debug + Send + Sync {
     /// The identity to send the next attempt as.
     async fn identity(&self) -> Result<Identity, BoxError>;
+
+    /// The engine refused `identity` (`401`): a source that caches tokens drops this one, so
+    /// that the next [`identity`](TokenSource::identity) gets a new one. The default does
+    /// nothing.
+    fn invalidate(&self, identity: &Identity) {
+        let _ = identity;
+    }
 }
 
 #[async_trait]
@@ -29,6 +40,10 @@ impl TokenSource for Identity {
 impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
     async fn identity(&self) -> Result<Identity, BoxError> {
         (**self).identity().await
+    }
+
+    fn invalidate(&self, identity: &Identity) {
+        (**self).invalidate(identity);
     }
 }
 

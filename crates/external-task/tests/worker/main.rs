@@ -10,6 +10,7 @@
 mod chaos;
 mod delivery;
 mod handlers;
+mod identity;
 mod load;
 mod locks;
 mod observability;

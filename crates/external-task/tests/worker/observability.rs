@@ -1,7 +1,5 @@
 //! The tracing span of each task, and the loop states.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use process_engine_external_task::{LoopState, Worker};
@@ -10,32 +8,10 @@ use serde_json::{Value, json};
 use crate::support;
 use crate::{answering, run};
 
-/// Collects what the fmt subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // A current-thread runtime: the subscriber set for this thread sees every task of the worker.
 #[tokio::test]
 async fn each_task_runs_in_a_span_naming_it() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = support::capture_logs();
 
     let engine = support::engine().await;
     let test = support::client(&engine);
@@ -49,7 +25,7 @@ async fn each_task_runs_in_a_span_naming_it() {
     handle.shutdown();
     running.await.unwrap();
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = logs.text();
     let delivered = log
         .lines()
         .find(|line| line.contains("delivered"))

@@ -2,7 +2,8 @@
 //! worker makes, and the calls a test needs to start instances and read their outcome.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,8 @@ use process_engine_testkit::TestEngine;
 use process_engine_transport::{BoxedService, CallInfo, Client, Error, RequestOptions};
 use serde_json::Value;
 use tower::{Layer, Service};
+use tracing::Dispatch;
+use tracing::subscriber::{DefaultGuard, NoSubscriber};
 
 pub(crate) const WORK: &str = include_str!("../models/work.bpmn");
 pub(crate) const OTHER: &str = include_str!("../models/other.bpmn");
@@ -193,4 +196,58 @@ where
         assert!(began.elapsed() < limit, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// What is logged on the test's thread, at debug level and up, while it is kept. A test that
+/// reads it runs on a current-thread runtime, so that every task of the worker logs there.
+pub(crate) struct Logs {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    _guard: DefaultGuard,
+}
+
+/// Collects what the fmt subscriber writes.
+#[derive(Clone)]
+struct Writer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Writer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing the log of this thread.
+pub(crate) fn capture_logs() -> Logs {
+    ask_every_subscriber();
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = Writer(Arc::clone(&buffer));
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    Logs {
+        buffer,
+        _guard: tracing::subscriber::set_default(subscriber),
+    }
+}
+
+impl Logs {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8(self.buffer.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// While only one subscriber is registered, tracing-core decides whether an event is wanted by
+/// asking the default subscriber of the thread that first emits it (tracing-core 0.1,
+/// `src/callsite.rs`, `Dispatchers::has_just_one`), and keeps the answer: an event first
+/// emitted by a test that captures nothing would stay off for the test that captures. With a
+/// second subscriber registered for good, it asks every registered one.
+fn ask_every_subscriber() {
+    static SECOND: OnceLock<Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| Dispatch::new(NoSubscriber::default()));
 }

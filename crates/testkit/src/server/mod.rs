@@ -21,9 +21,11 @@ use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use process_engine_api_types::OperationId;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::authority::Authority;
 use crate::engine::{Engine, Reject};
 use crate::faults::Faults;
 use reply::Reply;
@@ -64,6 +66,8 @@ pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) faults: Faults,
     pub(crate) limits: Limits,
+    /// The OAuth authority served beside the API, if the test asked for one.
+    pub(crate) authority: Option<Authority>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -176,6 +180,15 @@ async fn handle(
     // The head has arrived: Node's request timeout counts from its start, which is close.
     let deadline = tokio::time::Instant::now() + shared.limits.request_timeout;
     let (parts, body) = request.into_parts();
+    if let Some(authority) = shared
+        .authority
+        .as_ref()
+        .filter(|authority| authority.serves(parts.uri.path()))
+    {
+        return authority
+            .answer(&parts, body, &shared.faults, deadline)
+            .await;
+    }
     let reply = answer(shared, &parts, body, deadline).await;
     tracing::debug!(method = %parts.method, path = parts.uri.path(), status = reply.status(), "answered");
     reply.into_response()
@@ -206,14 +219,23 @@ async fn answer(
         Ok(Err(reject)) => return reject.into(),
         Err(_elapsed) => return Reply::RequestTimeout,
     };
+    // A guarding authority stands for the gateway in front of the engine.
+    if let Some(authority) = &shared.authority {
+        if let Err(reject) = authority.admit(parts.uri.path(), &parts.headers) {
+            return reject.into();
+        }
+    }
     let call = match request::route(&parts.method, &parts.uri, &parts.headers, &bytes) {
         Ok(call) => call,
         Err(reply) => return reply,
     };
     let injected = shared.faults.take(call.route);
-    let reply = match injected.failure {
-        Some(reject) => reject.into(),
-        None => handlers::dispatch(&shared.engine, call).await,
+    let reply = match (injected.failure, &shared.authority) {
+        (Some(reject), _) => reject.into(),
+        (None, Some(authority)) if call.operation == OperationId::GetAuthority => {
+            Reply::json(&serde_json::json!({ "authority": authority.url() }))
+        }
+        (None, _) => handlers::dispatch(&shared.engine, call).await,
     };
     if let Some(delay) = injected.delay {
         tokio::time::sleep(delay).await;

@@ -7,13 +7,14 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, HeaderValue};
-use http::{Request, Response};
-use tower::{Layer, Service};
+use http::{Request, Response, StatusCode};
+use process_engine_api_types::error::EngineError;
+use tower::{Layer, Service, ServiceExt};
 
 use super::ResponseFuture;
 use crate::call::CallAuthorization;
 use crate::error::AuthError;
-use crate::{Error, TokenSource};
+use crate::{Error, Identity, TokenSource};
 
 /// Where the header comes from when the call has no identity of its own.
 #[derive(Clone)]
@@ -106,18 +107,71 @@ where
         // The inner service is called after an await: take the one that was polled ready and
         // leave a fresh clone in its place.
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let identity = source
-                .identity()
-                .await
-                .map_err(|error| Error::auth(AuthError::Source(error)))?;
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, bearer(identity.token())?);
-            inner.call(request).await
-        })
+        let inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(send_as_source(inner, source, request))
     }
+}
+
+/// Sends `request` with the source's identity; after a `401`, tells the source and sends it
+/// once more if the source then gives another token. The engine answers `401` before it acts
+/// on a request, so sending it again is safe for every call.
+async fn send_as_source<S>(
+    mut inner: S,
+    source: Arc<dyn TokenSource>,
+    mut request: Request<Bytes>,
+) -> Result<Response<Bytes>, Error>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
+{
+    let identity = ask(&*source).await?;
+    let mut again = copy(&request);
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, bearer(identity.token())?);
+    let response = inner.call(request).await?;
+    if response.status() != StatusCode::UNAUTHORIZED {
+        return Ok(response);
+    }
+    source.invalidate(&identity);
+    let fresh = ask(&*source).await?;
+    if fresh.token() == identity.token() {
+        return Err(refused(response));
+    }
+    tracing::debug!("the engine refused the token; sending again with a new one");
+    again
+        .headers_mut()
+        .insert(AUTHORIZATION, bearer(fresh.token())?);
+    let response = inner.ready().await?.call(again).await?;
+    if response.status() == StatusCode::UNAUTHORIZED {
+        return Err(refused(response));
+    }
+    Ok(response)
+}
+
+async fn ask(source: &dyn TokenSource) -> Result<Identity, Error> {
+    source
+        .identity()
+        .await
+        .map_err(|error| Error::auth(AuthError::Source(error)))
+}
+
+fn refused(response: Response<Bytes>) -> Error {
+    let (parts, body) = response.into_parts();
+    Error::refused(
+        EngineError::from_response(parts.status.as_u16(), &body),
+        parts.headers,
+    )
+}
+
+/// A copy of `request` to send again: the body is shared, not copied.
+fn copy(request: &Request<Bytes>) -> Request<Bytes> {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
 }
 
 #[cfg(test)]

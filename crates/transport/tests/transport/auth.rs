@@ -4,6 +4,7 @@ use std::error::Error as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use process_engine_api_types::route::{Method, Retry, Route, Success};
 use process_engine_transport::{BoxError, Call, Client, Identity, TokenSource, async_trait};
 
 use crate::support::{Action, LIST_MODELS, Server};
@@ -76,6 +77,94 @@ async fn the_token_source_is_asked_on_every_attempt() {
     client.send(Call::new(&LIST_MODELS)).await.unwrap();
 
     assert_eq!(authorization(&server), ["Bearer token-1", "Bearer token-2"]);
+}
+
+/// A route the client never sends twice on its own (a long poll, say).
+static NEVER_RETRIED: Route = Route::new(
+    "never_retried",
+    Method::Post,
+    "/api/never_retried",
+    &[],
+    Retry::Never,
+    Success::Json,
+    None,
+);
+
+#[tokio::test]
+async fn a_401_to_a_sources_token_is_sent_once_more_with_the_next_token() {
+    let server = Server::start([
+        Action::text(401, "No auth token provided!"),
+        Action::json(200, "{}"),
+    ])
+    .await;
+    let source = Arc::new(Rotating::default());
+    let client = server
+        .client()
+        .token_source(Arc::clone(&source))
+        .build()
+        .unwrap();
+
+    // The engine answers 401 before it acts: even a call that is never retried goes again.
+    client
+        .send(Call::new(&NEVER_RETRIED).body(&serde_json::json!({"a": 1})))
+        .await
+        .unwrap();
+
+    assert_eq!(authorization(&server), ["Bearer token-1", "Bearer token-2"]);
+    let bodies: Vec<_> = server.received().iter().map(|r| r.body.clone()).collect();
+    assert_eq!(bodies, [r#"{"a":1}"#, r#"{"a":1}"#]);
+    assert_eq!(source.asked.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_second_401_is_an_auth_error_that_keeps_the_engines_answer() {
+    let server = Server::start([Action::text(401, "Token expired")]).await;
+    let client = server
+        .client()
+        .token_source(Rotating::default())
+        .build()
+        .unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(error.is_auth() && error.is_status(), "{error:?}");
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(
+        error
+            .engine_error()
+            .map(|e| e.message().to_owned())
+            .as_deref(),
+        Some("Token expired")
+    );
+    assert_eq!(error.operation(), Some("get_process_models"));
+    assert_eq!(authorization(&server), ["Bearer token-1", "Bearer token-2"]);
+}
+
+#[tokio::test]
+async fn a_source_that_answers_the_refused_token_again_is_not_sent_twice() {
+    let server = Server::start([Action::text(401, "No")]).await;
+    let client = server
+        .client()
+        .token_source(Identity::new("fixed", "svc"))
+        .build()
+        .unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(error.is_auth() && error.status() == Some(401), "{error:?}");
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn a_401_to_a_fixed_identity_is_the_engines_answer_and_not_sent_again() {
+    let server = Server::start([Action::text(401, "No")]).await;
+    let client = server.client().bearer_token("fixed").build().unwrap();
+
+    let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
+
+    assert!(error.is_status() && !error.is_auth(), "{error:?}");
+    assert_eq!(error.to_string(), "the engine answered 401: No");
+    assert_eq!(server.hits(), 1);
 }
 
 /// Hands out a token that cannot be a header value.
