@@ -19,17 +19,10 @@ impl State {
     /// Returns the timers to schedule.
     pub(super) fn apply(&mut self, fx: Effects) -> Vec<NewTimer> {
         let mut timers = Vec::new();
+        let mut budget = Budget::default();
+        budget.steps += fx.steps;
         let mut pending = vec![fx];
-        // Flow nodes woken by messages, signals and send tasks in this operation: instances
-        // that keep waking each other (a catch event looping into a throw of its own message)
-        // would otherwise hold the engine without end.
-        let mut woken = 0_usize;
-        // Child instances started in this operation: a model calling itself twice would
-        // otherwise start a tree of instances without end.
-        let mut children = 0_usize;
-        let mut steps = 0_usize;
         while let Some(fx) = pending.pop() {
-            steps += fx.steps;
             timers.extend(fx.timers);
             for task in fx.new_tasks {
                 let Some(instance) = self.instances.get(&task.instance_id) else {
@@ -56,52 +49,58 @@ impl State {
                 self.answer_end(&instance, &end, &payload);
             }
             for (wait, payload) in fx.published {
-                if woken > MAX_WAKE_UPS {
+                if budget.deliveries_exhausted() {
                     tracing::warn!(?wait, "not delivered: instances keep waking each other");
                     continue;
                 }
+                budget.scanned += self.delivery_cost();
                 let (more, count) = self.publish(&wait, &payload);
-                woken += count;
-                pending.push(more);
+                budget.woken += count;
+                pending.push(budget.counted(more));
             }
             for (message, payload) in fx.sent {
-                if woken > MAX_WAKE_UPS {
+                if budget.deliveries_exhausted() {
                     tracing::warn!(message, "not sent: instances keep waking each other");
                     continue;
                 }
+                budget.scanned += 2 * self.delivery_cost();
                 let (more, count) = self.send(&message, &payload);
-                woken += count;
-                pending.push(more);
+                budget.woken += count;
+                pending.push(budget.counted(more));
             }
             for child in fx.children {
-                children += 1;
-                if children > MAX_CHILDREN || steps > MAX_OPERATION_STEPS {
+                budget.children += 1;
+                if budget.children > MAX_CHILDREN || budget.steps > MAX_OPERATION_STEPS {
                     let failure = Failure::engine(
                         500,
                         format!(
                             "More than {MAX_CHILDREN} sub-process and call activity instances were started at once."
                         ),
                     );
+                    // The whole parent instance fails, not only its activity: a boundary event
+                    // that caught the activity's error could lead back to it and ask for the
+                    // next child, without end. So each instance meets the bound once.
                     let mut more = Effects::default();
                     if let Some(parent) = self.instances.get_mut(&child.parent_instance) {
-                        let exit = Payload::json(failure.as_exit_payload());
-                        let _ = parent.fail_activity(&child.parent_fni, failure, exit, &mut more);
+                        parent.fail(failure, &mut more);
                     }
-                    pending.push(more);
+                    pending.push(budget.counted(more));
                     continue;
                 }
-                pending.push(self.start_child(child));
+                let more = self.start_child(child);
+                pending.push(budget.counted(more));
             }
             for child in fx.cancelled_children {
                 let mut more = Effects::default();
                 if let Some(instance) = self.instances.get_mut(&child) {
                     instance.terminate(&mut more);
                 }
-                pending.push(more);
+                pending.push(budget.counted(more));
             }
             for id in fx.stopped {
                 self.stopped_log.push_back((id.clone(), clock::now_ms()));
-                pending.push(self.stopped(&id));
+                let more = self.stopped(&id);
+                pending.push(budget.counted(more));
             }
         }
         // Only now: a stopped child's parent was resumed above, with the child still there.
@@ -124,6 +123,18 @@ impl State {
         for waiter in reached {
             let _ = waiter.tx.send(Ok((end.to_owned(), payload.sent())));
         }
+    }
+
+    /// What one delivery looks at: every instance the engine still holds (stopped ones
+    /// included, up to the retention bound) and every flow node waiting in them.
+    fn delivery_cost(&self) -> usize {
+        // At least one per delivery, so that a delivery to no instance still counts.
+        1 + self.instance_order.len()
+            + self
+                .instances
+                .values()
+                .map(|instance| instance.waiting.len())
+                .sum::<usize>()
     }
 
     /// Delivers a message or signal to every current waiter, in any instance and correlation.
@@ -433,6 +444,40 @@ const MAX_CHILDREN: usize = 1000;
 /// How many flow nodes messages, signals and send tasks may wake in one operation; later ones
 /// are not delivered (and logged), as if nobody had been waiting.
 const MAX_WAKE_UPS: usize = 10_000;
+
+/// How many instances and waiting flow nodes the deliveries of one operation may look at.
+/// Deliveries that wake nobody still cost a look at every instance: a model that throws a
+/// signal on every pass of a loop, and calls itself, would otherwise hold the engine for hours
+/// with `MAX_WAKE_UPS` never reached.
+const MAX_DELIVERY_SCANS: usize = 1_000_000;
+
+/// What one operation has done so far, against the bounds above. Work is counted when it is
+/// done (a child's first run, a delivery's effects), not when its effects are taken up, so
+/// that children started in one go cannot run past the bound before it is checked.
+#[derive(Debug, Default)]
+struct Budget {
+    /// Flow nodes passed by the operation's instances.
+    steps: usize,
+    /// Child instances started.
+    children: usize,
+    /// Flow nodes woken by messages, signals and send tasks.
+    woken: usize,
+    /// Instances and waiting flow nodes looked at by deliveries.
+    scanned: usize,
+}
+
+impl Budget {
+    /// Counts the steps that produced `fx` and hands it on to be taken up.
+    fn counted(&mut self, fx: Effects) -> Effects {
+        self.steps += fx.steps;
+        fx
+    }
+
+    /// Whether messages, signals and send tasks may no longer be delivered in this operation.
+    fn deliveries_exhausted(&self) -> bool {
+        self.woken > MAX_WAKE_UPS || self.scanned > MAX_DELIVERY_SCANS
+    }
+}
 
 /// What a call activity's token holds after its child announced its end at `end` with
 /// `payload` (`call_activity_handler.js`, `_createResultTokenPayloadFromCallActivityResult`):

@@ -813,7 +813,18 @@ impl Instance {
         let Some(mut merged) = merged else {
             return Vec::new();
         };
-        let payload = Payload::json(Value::Object(branches));
+        let branches = Value::Object(branches);
+        if nesting(&branches) > MAX_PAYLOAD_NESTING {
+            // A loop through a join nests the payload one level deeper on every pass; deep
+            // enough, copying or dropping it would overflow the stack.
+            let message = format!(
+                "The token payload at ParallelGateway {} is nested more than {MAX_PAYLOAD_NESTING} levels deep.",
+                gateway.id
+            );
+            self.fail(Failure::engine(500, message), fx);
+            return Vec::new();
+        }
+        let payload = Payload::json(branches);
         merged.payload = payload.clone();
         merged.previous = join.previous;
         merged.record(&gateway.id, payload);
@@ -890,6 +901,25 @@ static NEXT_ENTRY: AtomicU64 = AtomicU64::new(0);
 
 /// How many flow nodes one move of an instance may pass before it is taken for an endless loop.
 const MAX_STEPS: usize = 10_000;
+
+/// How deep a payload a parallel join may make: as deep as the engine reads a request's JSON.
+const MAX_PAYLOAD_NESTING: usize = 128;
+
+/// How deep `value` nests arrays and objects (a scalar is 0), without recursion.
+fn nesting(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0_usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(members) => Box::new(members.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(depth + 1);
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
+}
 
 /// A new engine id: a UUID v4, as the engine makes them.
 pub(crate) fn new_id() -> String {
