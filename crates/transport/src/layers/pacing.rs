@@ -1,0 +1,163 @@
+//! The pacer: holds back the calls after which the engine moves an instance on, so that the
+//! engine's continuations do not overlap (see [`Pacing`](crate::Pacing)).
+//!
+//! One pacer per client, shared by its clones: a paced call waits for its turn (first come,
+//! first served), goes out a gap after the previous paced call was answered, and reports its
+//! latency to the [`Controller`], which sets the next gap. Calls that do not move an instance
+//! on pass straight through, without a box or a timer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use tokio::time::Instant;
+use tower::{Layer, Service};
+
+use super::ResponseFuture;
+use crate::pacing::{Controller, Sample};
+use crate::{CallInfo, Error};
+
+/// The pacer a client's clones share.
+#[derive(Debug)]
+struct Pacer {
+    /// The turn of paced calls: whoever holds it is the one paced call in flight; it holds
+    /// when the next paced call may go out.
+    turn: Arc<tokio::sync::Mutex<Instant>>,
+    controller: Mutex<Controller>,
+}
+
+/// Adds the pacer; see the module's documentation. Without a controller (pacing off) every
+/// call passes straight through.
+#[derive(Debug, Clone)]
+pub(crate) struct PacingLayer {
+    pacer: Option<Arc<Pacer>>,
+}
+
+impl PacingLayer {
+    pub(crate) fn new(controller: Option<Controller>) -> Self {
+        PacingLayer {
+            pacer: controller.map(|controller| {
+                Arc::new(Pacer {
+                    turn: Arc::new(tokio::sync::Mutex::new(Instant::now())),
+                    controller: Mutex::new(controller),
+                })
+            }),
+        }
+    }
+}
+
+impl<S> Layer<S> for PacingLayer {
+    type Service = Paced<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Paced {
+            inner,
+            pacer: self.pacer.clone(),
+        }
+    }
+}
+
+/// See [`PacingLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct Paced<S> {
+    inner: S,
+    pacer: Option<Arc<Pacer>>,
+}
+
+impl<S> Service<Request<Bytes>> for Paced<S>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = PacedFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let paced = self.pacer.as_ref().and_then(|pacer| {
+            let info = request.extensions().get::<CallInfo>()?;
+            info.route()
+                .moves_instance
+                .then(|| (info.operation(), pacer))
+        });
+        let Some((route, pacer)) = paced else {
+            return PacedFuture::Direct {
+                future: self.inner.call(request),
+            };
+        };
+        let pacer = Arc::clone(pacer);
+        // The ready service goes with the call, which calls it when its turn comes; the clone
+        // stays for the next call (tower's pattern for services called later).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        PacedFuture::Paced {
+            future: Box::pin(async move {
+                let mut turn = Arc::clone(&pacer.turn).lock_owned().await;
+                tokio::time::sleep_until(*turn).await;
+                let sent = Instant::now();
+                // Should the call be dropped unanswered (its deadline), the next one still leaves a
+                // gap after this one went out.
+                *turn = sent + pacer.gap();
+                let result = inner.call(request).await;
+                let sample = match &result {
+                    Ok(_) => Sample::Answered(sent.elapsed()),
+                    Err(error) if error.is_timeout() => Sample::Stalled,
+                    Err(error) if error.is_status() => Sample::Answered(sent.elapsed()),
+                    Err(_) => Sample::Nothing,
+                };
+                let gap = pacer.observe(route, sample);
+                *turn = Instant::now() + gap;
+                result
+            }),
+        }
+    }
+}
+
+impl Pacer {
+    fn controller(&self) -> std::sync::MutexGuard<'_, Controller> {
+        // The controller's state stays consistent at every step; a panic elsewhere while it
+        // was held leaves nothing half-done.
+        self.controller
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn gap(&self) -> std::time::Duration {
+        self.controller().gap()
+    }
+
+    fn observe(&self, route: &'static str, sample: Sample) -> std::time::Duration {
+        self.controller().observe(route, sample)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a [`Paced`] call: the inner service's own, unboxed, for a call that is
+    /// not paced.
+    #[project = PacedProjection]
+    pub(crate) enum PacedFuture<F> {
+        Direct { #[pin] future: F },
+        Paced { future: ResponseFuture },
+    }
+}
+
+impl<F> Future for PacedFuture<F>
+where
+    F: Future<Output = Result<Response<Bytes>, Error>>,
+{
+    type Output = Result<Response<Bytes>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            PacedProjection::Direct { future } => future.poll(cx),
+            PacedProjection::Paced { future } => future.as_mut().poll(cx),
+        }
+    }
+}
