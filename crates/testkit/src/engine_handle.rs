@@ -9,6 +9,7 @@ use process_engine_api_types::Route;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::contention::Contention;
 use crate::engine::{Engine, Retention};
 use crate::server::{self, Command, Limits, Shared};
 
@@ -59,6 +60,7 @@ pub struct TestEngineBuilder {
     retention: Retention,
     limits: Limits,
     answer_unreached_end_events: bool,
+    contention: Option<Duration>,
 }
 
 impl TestEngineBuilder {
@@ -115,6 +117,22 @@ impl TestEngineBuilder {
         self
     }
 
+    /// Makes the engine contend as a ProcessEngine 8.0.0 on SQLite does, needing `cost` of
+    /// work to move an instance on (25 ms on an idle 2-core machine, 45 ms on a loaded one).
+    /// Off by default: the stand-in engine then moves instances on at once, however fast they
+    /// come.
+    ///
+    /// With it, a start, a finish or a trigger is answered at once and its instance moves on
+    /// `cost` later; continuations that overlap collide and retry with the runtime's backoff
+    /// (0.1 s, 0.16, 0.26, ... 52 s at the tenth retry; an instance whose 50 retries run out
+    /// stays where it was); calls that arrive while the engine works wait for part of that
+    /// work, and for busy waits of a second after a collision. A client that finishes tasks
+    /// back to back jams it, as it jams the real engine: tests of pacing need this.
+    pub fn contention(mut self, cost: Duration) -> Self {
+        self.contention = Some(cost);
+        self
+    }
+
     /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
     /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
     pub async fn start(self) -> Result<TestEngine, Error> {
@@ -124,9 +142,11 @@ impl TestEngineBuilder {
                 addr: self.addr,
                 source,
             })?;
+        let contention = self.contention.map(|cost| Arc::new(Contention::new(cost)));
         let shared = Arc::new(Shared {
-            engine: Engine::new(self.retention),
+            engine: Engine::new(self.retention).with_contention(contention.clone()),
             limits: self.limits,
+            contention,
             ..Shared::default()
         });
         shared
@@ -168,6 +188,7 @@ impl TestEngine {
             retention: Retention::default(),
             limits: Limits::default(),
             answer_unreached_end_events: false,
+            contention: None,
         }
     }
 

@@ -36,6 +36,7 @@
 mod auth;
 mod bpmn;
 mod clock;
+mod contention;
 mod engine;
 mod engine_handle;
 mod faults;

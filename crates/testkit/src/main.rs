@@ -3,7 +3,7 @@
 //! ```text
 //! process-engine-testkit [--host 127.0.0.1] [--port 56000] [--deploy FILE_OR_DIR]...
 //!                        [--keep-finished N] [--keep-finished-for SECONDS]
-//!                        [--request-timeout SECONDS]
+//!                        [--request-timeout SECONDS] [--contention-cost-ms MS]
 //! ```
 //!
 //! Prints `listening on http://HOST:PORT` once it accepts requests; stops on Ctrl-C or SIGTERM,
@@ -18,14 +18,16 @@ use process_engine_testkit::TestEngine;
 const USAGE: &str =
     "usage: process-engine-testkit [--host ADDR] [--port PORT] [--deploy FILE_OR_DIR]...
                               [--keep-finished N] [--keep-finished-for SECONDS]
-                              [--request-timeout SECONDS]
+                              [--request-timeout SECONDS] [--contention-cost-ms MS]
 
   --host ADDR                  address to listen on (default 127.0.0.1)
   --port PORT                  port to listen on (default 56000; 0 picks a free one)
   --deploy PATH                deploy a BPMN file, or every .bpmn file of a folder (repeatable)
   --keep-finished N            keep at most N stopped process instances (default 10000)
   --keep-finished-for SECONDS  also forget stopped instances older than this
-  --request-timeout SECONDS    time a client has to send a whole request (default 300)";
+  --request-timeout SECONDS    time a client has to send a whole request (default 300)
+  --contention-cost-ms MS      contend as a ProcessEngine 8.0.0 on SQLite does, with MS of work
+                               per instance moved on (off by default; see the testkit's README)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -59,6 +61,15 @@ async fn main() -> ExitCode {
                 seconds(&v)
                     .map(|timeout| builder.clone().request_timeout(timeout))
                     .map_err(|e| format!("--request-timeout {v}: {e}"))
+            }),
+            "--contention-cost-ms" => value("--contention-cost-ms").and_then(|v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms > 0)
+                    .map(|ms| builder.clone().contention(Duration::from_millis(ms)))
+                    .ok_or_else(|| {
+                        format!("--contention-cost-ms {v}: not a whole number of ms above 0")
+                    })
             }),
             "-h" | "--help" => {
                 eprintln!("{USAGE}");

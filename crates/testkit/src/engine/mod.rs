@@ -35,6 +35,7 @@ use tokio::sync::oneshot;
 
 use crate::auth::Identity;
 use crate::clock;
+use crate::contention::Contention;
 pub(crate) use deployment::Deployment;
 pub(crate) use external_tasks::HandedOut;
 use external_tasks::{LockEnd, Tasks};
@@ -111,10 +112,13 @@ struct State {
 }
 
 /// The stand-in engine's state. Shared by the HTTP server's connections.
+#[derive(Clone)]
 pub(crate) struct Engine {
     state: Arc<Mutex<State>>,
     /// The clock timers run on.
     clock: Arc<crate::clock::Clock>,
+    /// With the opt-in model of 8.0.0's contention, instances move on through it.
+    contention: Option<Arc<Contention>>,
 }
 
 /// A start request after the HTTP layer read it.
@@ -168,7 +172,36 @@ impl Engine {
         Engine {
             state: Arc::new(Mutex::new(state)),
             clock,
+            contention: None,
         }
+    }
+
+    /// The same engine, moving instances on through `model` (see [`crate::contention`]).
+    pub(crate) fn with_contention(mut self, model: Option<Arc<Contention>>) -> Self {
+        self.contention = model;
+        self
+    }
+
+    /// Moves an instance on: `step` changes the state and returns what the engine must do
+    /// after; at once, or, with the contention model, once the model lets the continuation
+    /// through (maybe never: an instance stuck as on 8.0.0).
+    fn go_on(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        step: impl FnOnce(&mut State) -> Effects + Send + 'static,
+    ) {
+        let Some(model) = &self.contention else {
+            let fx = step(&mut state);
+            self.settle(state, fx);
+            return;
+        };
+        drop(state);
+        let engine = self.clone();
+        model.continue_with(move || {
+            let mut state = engine.lock();
+            let fx = step(&mut state);
+            engine.settle(state, fx);
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -419,7 +452,7 @@ impl Engine {
                 .push(Waiter { until, tx });
             rx
         });
-        self.settle(state, fx);
+        self.go_on(state, move |_| fx);
         Ok(Started {
             correlation_id,
             instance_id,
@@ -438,7 +471,7 @@ impl Engine {
         wait: &Wait,
         outcome: Outcome,
     ) -> Result<(), Reject> {
-        let mut state = self.lock();
+        let state = self.lock();
         if *wait == Wait::UserTask
             && state
                 .instances
@@ -447,23 +480,30 @@ impl Engine {
         {
             return Err(no_correlation_for(instance_id));
         }
-        let mut fx = Effects::default();
-        let done = state
+        let waiting = state
             .instances
-            .get_mut(instance_id)
+            .get(instance_id)
             .filter(|i| i.correlation_id == correlation_id)
-            .filter(|i| {
+            .is_some_and(|i| {
                 i.waiting
                     .iter()
                     .any(|w| w.flow_node_instance_id == flow_node_instance_id && &w.wait == wait)
-            })
-            .map(|i| i.resume(flow_node_instance_id, outcome, &mut fx));
-        match done {
-            Some(Ok(())) => {
-                self.settle(state, fx);
+            });
+        match waiting {
+            true => {
+                let (instance_id, fni) = (instance_id.to_owned(), flow_node_instance_id.to_owned());
+                self.go_on(state, move |state| {
+                    let mut fx = Effects::default();
+                    if let Some(instance) = state.instances.get_mut(&instance_id) {
+                        // Found waiting above; with the contention model it may have moved on
+                        // meanwhile, and then there is nothing left to finish.
+                        let _ = instance.resume(&fni, outcome, &mut fx);
+                    }
+                    fx
+                });
                 Ok(())
             }
-            Some(Err(NotWaiting)) | None => {
+            false => {
                 let what = match wait {
                     Wait::UserTask => "a UserTask",
                     Wait::ManualTask => "a ManualTask",
@@ -486,7 +526,7 @@ impl Engine {
             published: vec![(wait.clone(), Arc::new(payload.clone()))],
             ..Effects::default()
         };
-        self.settle(state, fx);
+        self.go_on(state, move |_| fx);
     }
 
     /// Ends an instance from outside; unknown or ended instances are fine.
@@ -598,7 +638,9 @@ impl Engine {
         &self,
         task_id: &str,
         worker_id: &str,
-        complete: impl FnOnce(&mut Instance, &str, &mut Effects) -> Result<(), NotWaiting>,
+        complete: impl FnOnce(&mut Instance, &str, &mut Effects) -> Result<(), NotWaiting>
+        + Send
+        + 'static,
     ) -> Result<(), Reject> {
         let mut state = self.lock();
         let task = state.tasks.access(task_id, worker_id, clock::now_ms())?;
@@ -607,12 +649,14 @@ impl Engine {
             task.flow_node_instance_id.clone(),
         );
         state.tasks.finish(task_id);
-        let mut fx = Effects::default();
-        if let Some(instance) = state.instances.get_mut(&instance_id) {
-            // An instance that no longer waits (terminated) just keeps the task finished.
-            let _ = complete(instance, &fni, &mut fx);
-        }
-        self.settle(state, fx);
+        self.go_on(state, move |state| {
+            let mut fx = Effects::default();
+            if let Some(instance) = state.instances.get_mut(&instance_id) {
+                // An instance that no longer waits (terminated) just keeps the task finished.
+                let _ = complete(instance, &fni, &mut fx);
+            }
+            fx
+        });
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::contention::Contention;
 use crate::engine::{Engine, Reject};
 use crate::faults::Faults;
 use reply::Reply;
@@ -64,6 +65,8 @@ pub(crate) struct Shared {
     pub(crate) engine: Engine,
     pub(crate) faults: Faults,
     pub(crate) limits: Limits,
+    /// The opt-in model of 8.0.0's contention: holds calls back as that engine would.
+    pub(crate) contention: Option<Arc<Contention>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -210,6 +213,9 @@ async fn answer(
         Ok(call) => call,
         Err(reply) => return reply,
     };
+    if let Some(model) = &shared.contention {
+        model.before_call(call.route).await;
+    }
     let injected = shared.faults.take(call.route);
     let reply = match injected.failure {
         Some(reject) => reject.into(),
