@@ -35,6 +35,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use process_engine_external_task::{ExternalTaskClient, TaskOptions};
 use process_engine_testkit::TestEngine;
+use process_engine_transport::{Client, Pacing};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -164,7 +165,8 @@ async fn raw(base: String, max_tasks: usize, total: u64) -> u64 {
 
 /// The worker, with a handler that returns at once and no pacing, until `total` are completed.
 async fn worker(base: String, max_tasks: usize, total: u64) -> u64 {
-    let mut client = ExternalTaskClient::new(&base).unwrap().no_result_pacing();
+    let transport = Client::builder(&base).pacing(Pacing::Off).build().unwrap();
+    let mut client = ExternalTaskClient::from_client(transport);
     client
         .subscribe(
             "bench",

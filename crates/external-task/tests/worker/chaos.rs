@@ -79,7 +79,6 @@ async fn every_task_survives_500s_lost_answers_and_two_engine_restarts() {
     let calls = Arc::new(Mutex::new(HashMap::<u64, u32>::new()));
     let seen = Arc::clone(&calls);
     let mut worker = ExternalTaskClient::from_client(transport)
-        .no_result_pacing()
         .fetch_backoff(FETCH_BACKOFF, Duration::from_secs(1))
         .delivery_backoff(DELIVERY_BACKOFF, Duration::from_secs(1));
     worker

@@ -59,9 +59,7 @@ async fn failed(
 async fn an_untyped_handler_of_the_payload_finishes_the_task() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine));
     worker
         .subscribe(
             "work",
@@ -108,10 +106,8 @@ async fn pack(order: Order, task: ExternalTask) -> Result<Packed, BpmnError> {
 async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .worker_id("packer-1");
-    let mut worker = worker.no_result_pacing();
+    let mut worker =
+        ExternalTaskClient::from_client(support::client(&engine)).worker_id("packer-1");
     worker.subscribe("work", pack, quick()).unwrap();
     let (handle, running) = run(worker);
 
@@ -135,9 +131,7 @@ async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
 async fn a_bpmn_error_reaches_the_engine_and_the_boundary_event_takes_it() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine));
     worker
         .subscribe(
             "reserve",
@@ -171,9 +165,7 @@ struct ReserveFailed(#[source] std::io::Error);
 async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_chain() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine));
     worker
         .subscribe(
             "work",
@@ -202,9 +194,7 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
 async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine));
     worker
         .subscribe(
             "work",
@@ -243,9 +233,7 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let calls = Arc::new(AtomicUsize::new(0));
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine));
     let counted = Arc::clone(&calls);
     worker
         .subscribe(
@@ -286,8 +274,7 @@ async fn several_topics_on_one_client_share_its_worker_id() {
     let test = support::client(&engine);
     let mut worker = ExternalTaskClient::new(engine.url())
         .unwrap()
-        .worker_id("both")
-        .no_result_pacing();
+        .worker_id("both");
     worker
         .subscribe(
             "work",

@@ -31,9 +31,7 @@ async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let tally = Arc::new(Tally::default());
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine));
     let seen = Arc::clone(&tally);
     worker
         .subscribe(

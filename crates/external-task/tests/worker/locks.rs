@@ -27,9 +27,7 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
         .extend_lock_timeout(Duration::from_millis(250));
 
     let (started, mut started_rx) = mpsc::unbounded_channel();
-    let mut slow = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut slow = ExternalTaskClient::from_client(support::client(&engine));
     slow.subscribe(
         "work",
         move |_: Value| {
@@ -51,9 +49,7 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
 
     // Another worker polls the topic for as long as the slow handler runs.
     let stolen = Arc::new(AtomicUsize::new(0));
-    let mut other = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing();
+    let mut other = ExternalTaskClient::from_client(support::client(&engine));
     let count = Arc::clone(&stolen);
     other
         .subscribe(
@@ -108,8 +104,7 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let (tasks, mut tasks_rx) = mpsc::unbounded_channel();
-    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder))
-        .no_result_pacing();
+    let mut worker = ExternalTaskClient::from_client(support::recorded_client(&engine, &recorder));
     worker
         .subscribe(
             "work",
@@ -159,9 +154,7 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
 async fn a_failed_extension_is_tried_again_before_the_lock_runs_out() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let mut worker = ExternalTaskClient::new(engine.url())
-        .unwrap()
-        .no_result_pacing()
+    let mut worker = ExternalTaskClient::from_client(support::client(&engine))
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(50));
     worker
         .subscribe(

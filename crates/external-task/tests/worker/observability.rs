@@ -41,8 +41,7 @@ async fn each_task_runs_in_a_span_naming_it() {
     let test = support::client(&engine);
     let worker = ExternalTaskClient::new(engine.url())
         .unwrap()
-        .worker_id("traced")
-        .no_result_pacing();
+        .worker_id("traced");
     let worker = answering(worker, json!("traced"));
     let (handle, running) = run(worker);
     let instance = support::start(&test, "work", "spans", json!({})).await;
