@@ -5,7 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use process_engine_transport::{
-    BoxError, BoxedService, Client, ClientBuilder, Identity, RetryConfig, TokenSource,
+    BoxError, BoxedService, Client, ClientBuilder, Pacing, Identity, RetryConfig, TokenSource,
 };
 use tower::{Layer, Service};
 
@@ -145,6 +145,12 @@ impl EngineBuilder {
     /// What is retried, how and how often ([`ClientBuilder::retry`]).
     pub fn retry(self, retry: RetryConfig) -> Self {
         self.map(|b| b.retry(retry))
+    }
+
+    /// How the calls that move an instance on are spaced, for every client of this engine
+    /// ([`ClientBuilder::pacing`]; default adaptive).
+    pub fn pacing(self, pacing: Pacing) -> Self {
+        self.map(|b| b.pacing(pacing))
     }
 
     /// The `User-Agent` header ([`ClientBuilder::user_agent`]).

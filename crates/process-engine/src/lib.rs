@@ -94,7 +94,7 @@ pub use process_engine_external_task as external_task;
 pub use process_engine_testkit as testkit;
 
 pub use process_engine_api_types::{EngineError, EngineErrorKind};
-pub use process_engine_transport::{Client, ClientBuilder, Identity, RequestOptions};
+pub use process_engine_transport::{Client, ClientBuilder, Identity, Pacing, RequestOptions};
 
 #[cfg(feature = "process-control")]
 pub use process_engine_process_control::{ProcessControlClient, StartCallbackType};

@@ -22,13 +22,16 @@ pub(crate) use controller::{Controller, Sample};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Pacing {
-    /// Finds the engine's pace by itself (the default), from the latency of the paced calls:
-    /// an answer that takes longer than the fastest recent answer of the same route waited for
+    /// Finds the engine's pace by itself (the default), from the latency of the calls: an
+    /// answer that takes longer than the fastest recent answer of the same route waited for
     /// the engine's work on an earlier instance. The gap starts at 50 ms (above what an 8.0.0
-    /// engine needs on a loaded machine), shrinks by about 3 % per call while answers come at
-    /// their base latency, widens by a quarter as soon as two answers in a row came 3 ms late,
-    /// and doubles on a stall (an answer 50 ms late, or a timeout: SQLite's lock retries
-    /// begin at 100 ms). It never drives the engine into its jam to find the limit.
+    /// engine needs on a loaded machine), shrinks by about 1.5 % per call while answers come
+    /// at their base latency, widens by a few ms when two answers in a row came 4 ms late,
+    /// and doubles on a stall (an answer 200 ms late, or a timeout: a collision holds the
+    /// engine's calls for SQLite's busy timeout of 1 s), after which it stays above the gap
+    /// that stalled for a few hundred calls. Calls that are not paced are not held back, but
+    /// their latency counts too (a fetch between two finishes waits for the engine as well).
+    /// See `docs/pacing.md` for the measurements behind it.
     #[default]
     Adaptive,
     /// The same gap after every paced call's answer, for an engine whose pace is known.

@@ -4,7 +4,7 @@
 //! One pacer per client, shared by its clones: a paced call waits for its turn (first come,
 //! first served), goes out a gap after the previous paced call was answered, and reports its
 //! latency to the [`Controller`], which sets the next gap. Calls that do not move an instance
-//! on pass straight through, without a box or a timer.
+//! on are never held back, nor boxed, nor timed; the controller learns from their latency too.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +22,7 @@ use crate::{CallInfo, Error};
 
 /// The pacer a client's clones share.
 #[derive(Debug)]
-struct Pacer {
+pub(crate) struct Pacer {
     /// The turn of paced calls: whoever holds it is the one paced call in flight; it holds
     /// when the next paced call may go out.
     turn: Arc<tokio::sync::Mutex<Instant>>,
@@ -81,17 +81,23 @@ where
     }
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        let paced = self.pacer.as_ref().and_then(|pacer| {
-            let info = request.extensions().get::<CallInfo>()?;
-            info.route()
-                .moves_instance
-                .then(|| (info.operation(), pacer))
-        });
-        let Some((route, pacer)) = paced else {
+        let (Some(pacer), Some(info)) = (&self.pacer, request.extensions().get::<CallInfo>())
+        else {
             return PacedFuture::Direct {
                 future: self.inner.call(request),
             };
         };
+        let route = info.operation();
+        if !info.route().moves_instance {
+            // Not held back, but its latency is watched: a call between two paced ones (the
+            // worker's fetch between two finishes) waits for the engine's work too.
+            return PacedFuture::Watched {
+                future: self.inner.call(request),
+                sent: Instant::now(),
+                route,
+                pacer: Arc::clone(pacer),
+            };
+        }
         let pacer = Arc::clone(pacer);
         // The ready service goes with the call, which calls it when its turn comes; the clone
         // stays for the next call (tower's pattern for services called later).
@@ -100,7 +106,11 @@ where
         PacedFuture::Paced {
             future: Box::pin(async move {
                 let mut turn = Arc::clone(&pacer.turn).lock_owned().await;
-                tokio::time::sleep_until(*turn).await;
+                // No timer when the turn is now: tokio's timers fire on millisecond ticks, so
+                // even a sleep until now would cost up to a millisecond per call.
+                if *turn > Instant::now() {
+                    tokio::time::sleep_until(*turn).await;
+                }
                 let sent = Instant::now();
                 // Should the call be dropped unanswered (its deadline), the next one still leaves a
                 // gap after this one went out.
@@ -144,6 +154,7 @@ pin_project_lite::pin_project! {
     #[project = PacedProjection]
     pub(crate) enum PacedFuture<F> {
         Direct { #[pin] future: F },
+        Watched { #[pin] future: F, sent: Instant, route: &'static str, pacer: Arc<Pacer> },
         Paced { future: ResponseFuture },
     }
 }
@@ -157,6 +168,18 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
             PacedProjection::Direct { future } => future.poll(cx),
+            PacedProjection::Watched {
+                future,
+                sent,
+                route,
+                pacer,
+            } => {
+                let result = std::task::ready!(future.poll(cx));
+                if result.is_ok() {
+                    pacer.observe(route, Sample::Unpaced(sent.elapsed()));
+                }
+                Poll::Ready(result)
+            }
             PacedProjection::Paced { future } => future.as_mut().poll(cx),
         }
     }

@@ -1,16 +1,22 @@
 //! The delay-based controller behind [`Pacing::Adaptive`](super::Pacing::Adaptive).
 //!
-//! The signal is queueing delay, as in TCP Vegas and LEDBAT: a paced call's latency minus the
-//! fastest recent latency of its route (its base). A ProcessEngine 8.0.0 runs on one
-//! JavaScript thread; a call that arrives while the engine still moves the previous instance
-//! on waits for that work, and that wait is the first thing a client can see of an overlap.
-//! The jam comes later: a continuation whose write collides with another one waits SQLite's
-//! busy timeout (1 s in node-sqlite3) and then sequelize's retries (`100^(1.1^(n-1))` ms), so a
-//! stall is an answer late by 100 ms or more, or no answer at all.
+//! Two signals, as in TCP Vegas and LEDBAT (delay) and in Reno (loss):
 //!
-//! The gap shrinks gently while answers come at their base and widens fast when they do not,
-//! so it settles just above the engine's own work per instance, and it starts above what an
-//! 8.0.0 needs on a loaded machine, so that it finds the pace from the safe side.
+//! - **Queueing delay**: a call's latency minus the fastest recent latency of its route (its
+//!   base). A ProcessEngine 8.0.0 runs on one JavaScript thread; a call that arrives while the
+//!   engine still moves the previous instance on waits for some of that work. Two samples in a
+//!   row over the target widen the gap by a little; samples at their base shrink it by a
+//!   little. On a real 8.0.0 the signal is weak (a few ms, while a loaded machine adds a few
+//!   ms of noise), so it steers, and the stall keeps the pacer safe.
+//! - **Stalls**: a continuation whose write collides with another one waits SQLite's busy
+//!   timeout (1 s in node-sqlite3) and then sequelize's retries (`100^(1.1^(n-1))` ms), and
+//!   calls wait with it. A stall doubles the gap at once and sets a floor of one and a half
+//!   times the gap that stalled, which the gap does not go under until the floor has decayed
+//!   (it halves in about 350 calls): the pacer does not probe into the same collision again
+//!   and again, which is how an engine jams.
+//!
+//! The gap starts above what an 8.0.0 needs on a loaded machine and shrinks by about 1.5 % per
+//! call, so that the pace is found from the safe side.
 
 use std::time::Duration;
 
@@ -20,13 +26,18 @@ pub(crate) const INITIAL_GAP: Duration = Duration::from_millis(50);
 /// The widest gap: a stall doubles the gap up to here.
 const MAX_GAP: Duration = Duration::from_secs(2);
 /// Queueing delay the controller accepts: more than this, twice in a row, widens the gap.
-/// Small, because on the engine the overlap that shows as delay turns into lock collisions
-/// once it is a quarter of the engine's work per instance.
-const TARGET_DELAY: Duration = Duration::from_millis(3);
-/// Queueing delay that means a stall: the engine's first lock retry alone waits 100 ms.
-const STALL_DELAY: Duration = Duration::from_millis(50);
-/// How many recent latencies of a route its base is the least of: enough to outlast a burst
-/// of late answers, few enough that a base that rose (a slower machine) is learned in a while.
+/// Small, because an overlap that shows as delay turns into lock collisions once it is a
+/// quarter of the engine's work per instance (6 ms at 25 ms).
+const TARGET_DELAY: Duration = Duration::from_millis(4);
+/// How much a delay over the target widens the gap, besides the excess: additive, so that
+/// noise that crosses the target now and then holds the gap where the shrinking balances it,
+/// not ever wider.
+const WIDEN: Duration = Duration::from_millis(2);
+/// Queueing delay that means a stall: a collision on 8.0.0 holds calls for SQLite's busy
+/// timeout (1 s) and its retries (from 100 ms); the engine's own slow work (a results query
+/// of a few hundred instances takes 100 ms) stays below.
+const STALL_DELAY: Duration = Duration::from_millis(200);
+/// How many recent latencies of a route must all be above its base before the base rises.
 const BASE_WINDOW: usize = 32;
 
 /// What one paced call showed of the engine.
@@ -36,6 +47,10 @@ pub(crate) enum Sample {
     Answered(Duration),
     /// No answer in time (the attempt or the call timed out): the engine is stalled.
     Stalled,
+    /// A call that is not paced was answered after this long. It waits for the engine's work
+    /// as a paced one does (a `fetch_and_lock` between two finishes, say), but a long one
+    /// says nothing: a long poll waits on purpose.
+    Unpaced(Duration),
     /// Nothing was learned (the request never left, say).
     Nothing,
 }
@@ -49,6 +64,8 @@ pub(crate) struct Controller {
     /// The queueing delay of the previous sample: a delay counts only when two samples in a row
     /// show it, so that one late answer (the machine's own noise) does not widen the gap.
     previous_delay: Duration,
+    /// The least gap for now: set by a stall, decaying.
+    floor: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +80,11 @@ struct Base {
     recent: [Duration; BASE_WINDOW],
     len: usize,
     next: usize,
+    /// The base: the least latency seen, rising slowly towards the least of the recent ones
+    /// when all of them are above it. A queue that persists (a gap too short for a while)
+    /// must not become the base, or its delay would vanish; a machine that got slower for
+    /// good is learned in a few thousand calls.
+    least: Option<Duration>,
 }
 
 impl Base {
@@ -72,7 +94,13 @@ impl Base {
             recent: [Duration::ZERO; BASE_WINDOW],
             len: 0,
             next: 0,
+            least: None,
         }
+    }
+
+    /// Takes the least recent latency as the base.
+    fn rebase(&mut self) {
+        self.least = self.recent[..self.len].iter().copied().min();
     }
 
     /// Records `latency` and returns the base including it.
@@ -80,11 +108,18 @@ impl Base {
         self.recent[self.next] = latency;
         self.next = (self.next + 1) % BASE_WINDOW;
         self.len = (self.len + 1).min(BASE_WINDOW);
-        self.recent[..self.len]
+        let recent = self.recent[..self.len]
             .iter()
             .copied()
             .min()
-            .unwrap_or(latency)
+            .unwrap_or(latency);
+        let least = match self.least {
+            None => latency,
+            Some(least) if recent <= least => recent,
+            Some(least) => least + (recent - least) / 2048,
+        };
+        self.least = Some(least);
+        least
     }
 }
 
@@ -104,6 +139,7 @@ impl Controller {
             mode,
             bases: Vec::new(),
             previous_delay: Duration::ZERO,
+            floor: Duration::ZERO,
         }
     }
 
@@ -123,21 +159,49 @@ impl Controller {
             Sample::Nothing => return gap,
             Sample::Stalled => STALL_DELAY,
             Sample::Answered(latency) => latency.saturating_sub(self.base(route, latency)),
+            Sample::Unpaced(latency) => {
+                let delay = latency.saturating_sub(self.base(route, latency));
+                if delay >= STALL_DELAY {
+                    return gap;
+                }
+                delay
+            }
         };
         let gap = if delay >= STALL_DELAY {
-            // Fast back-off: the engine already collided; leaving the jam takes its retries.
+            // Fast back-off: the engine collided; leaving a jam takes its retries.
             tracing::debug!(?delay, ?gap, "the engine stalled: pacing backs off");
+            self.floor = (gap + gap / 2).max(self.floor).min(MAX_GAP);
             (gap * 2).max(INITIAL_GAP)
         } else if delay.min(self.previous_delay) > TARGET_DELAY {
-            gap + gap / 4 + Duration::from_millis(1)
+            self.floor -= self.floor / 512;
+            if gap >= INITIAL_GAP {
+                // At the widest gap delay asks for, a delay that stays is not the engine's
+                // work on the previous instance but the machine's load: it becomes the base.
+                self.rebase(route);
+                gap
+            } else {
+                // Widen by a little, and by the excess: a small crossing may be noise, a
+                // large one is the engine's work.
+                (gap + WIDEN + (delay.min(self.previous_delay) - TARGET_DELAY)).min(INITIAL_GAP)
+            }
         } else {
-            // Gentle probing: about 3 % less per call, and down to no gap at all.
-            gap.saturating_sub(gap / 32 + Duration::from_micros(100))
+            // Gentle probing: about 1.5 % less per call, and down to no gap at all.
+            self.floor -= self.floor / 512;
+            gap.saturating_sub(gap / 64 + Duration::from_micros(50))
         }
+        .max(self.floor)
         .min(MAX_GAP);
+        tracing::trace!(route, ?sample, ?delay, ?gap, "pacing");
         self.previous_delay = delay;
         self.mode = Mode::Adaptive { gap };
         gap
+    }
+
+    fn rebase(&mut self, route: &'static str) {
+        if let Some(base) = self.bases.iter_mut().find(|b| b.route == route) {
+            base.rebase();
+        }
+        self.previous_delay = Duration::ZERO;
     }
 
     fn base(&mut self, route: &'static str, latency: Duration) -> Duration {
@@ -178,9 +242,8 @@ mod tests {
                 least = least.min(gap + base);
                 gaps.push(controller.observe("finish", Sample::Answered(latency(base, work, gap))));
             }
-            // Never far into the engine's work (two samples of the target at most: overlaps of
-            // a quarter of the work collide) ...
-            assert!(least + 2 * TARGET_DELAY >= work, "{least:?} for {work:?}");
+            // Never a quarter into the engine's work (overlaps of a quarter collide) ...
+            assert!(least + work / 4 >= work, "{least:?} for {work:?}");
             // ... and in the end not much above it either.
             let settled = gaps[300..].iter().max().copied().unwrap_or_default() + base;
             assert!(settled <= work + work / 3, "{settled:?} for {work:?}");
@@ -214,6 +277,36 @@ mod tests {
     }
 
     #[test]
+    fn after_a_stall_the_gap_stays_above_it_for_a_while() {
+        let mut controller = Controller::adaptive();
+        for _ in 0..100 {
+            controller.observe("finish", Sample::Answered(5 * MS));
+        }
+        let stalled_at = controller.gap();
+        assert!(stalled_at > MS);
+        controller.observe("finish", Sample::Answered(1000 * MS));
+        for _ in 0..100 {
+            controller.observe("finish", Sample::Answered(5 * MS));
+        }
+        assert!(controller.gap() > stalled_at, "{:?}", controller.gap());
+        for _ in 0..3000 {
+            controller.observe("finish", Sample::Answered(5 * MS));
+        }
+        assert!(controller.gap() < stalled_at, "the floor decays");
+    }
+
+    #[test]
+    fn noise_over_the_target_now_and_then_does_not_drive_the_gap_up() {
+        let mut controller = Controller::adaptive();
+        // A third of the answers late by 6 ms, in pairs: the noise of a loaded machine.
+        for n in 0..600 {
+            let late = if n % 6 < 2 { 6 * MS } else { Duration::ZERO };
+            controller.observe("finish", Sample::Answered(5 * MS + late));
+        }
+        assert!(controller.gap() < INITIAL_GAP, "{:?}", controller.gap());
+    }
+
+    #[test]
     fn each_route_has_its_own_base() {
         let mut controller = Controller::adaptive();
         for _ in 0..4 {
@@ -223,6 +316,32 @@ mod tests {
         // A start at its own base is no delay, although it is slower than a finish.
         let gap = controller.gap();
         assert!(controller.observe("start", Sample::Answered(20 * MS)) < gap);
+    }
+
+    #[test]
+    fn a_long_unpaced_call_says_nothing_and_late_ones_widen_the_gap() {
+        let mut controller = Controller::adaptive();
+        controller.observe("fetch", Sample::Unpaced(5 * MS));
+        let gap = controller.observe("finish", Sample::Answered(5 * MS));
+        assert_eq!(
+            controller.observe("fetch", Sample::Unpaced(10 * MS * 1000)),
+            gap
+        );
+        controller.observe("fetch", Sample::Unpaced(15 * MS));
+        assert!(controller.observe("fetch", Sample::Unpaced(15 * MS)) > gap);
+    }
+
+    #[test]
+    fn a_machine_that_got_slower_for_good_is_learned() {
+        let mut controller = Controller::adaptive();
+        for _ in 0..300 {
+            controller.observe("finish", Sample::Answered(5 * MS));
+        }
+        // Every answer 10 ms slower from now on, whatever the gap: not the engine's queue.
+        for _ in 0..300 {
+            controller.observe("finish", Sample::Answered(15 * MS));
+        }
+        assert!(controller.gap() < 10 * MS, "{:?}", controller.gap());
     }
 
     #[test]
