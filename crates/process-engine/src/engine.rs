@@ -5,7 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use process_engine_transport::{
-    BoxError, BoxedService, Client, ClientBuilder, Pacing, Identity, RetryConfig, TokenSource,
+    BoxError, BoxedService, Client, ClientBuilder, Identity, Pacing, RetryConfig, TokenSource,
 };
 use tower::{Layer, Service};
 

@@ -82,6 +82,7 @@ async fn the_transports_pacing_keeps_deliveries_apart_without_holding_handlers()
 fn impatient(engine: &process_engine_testkit::TestEngine, recorder: &Recorder) -> Client {
     Client::builder(engine.url())
         .attempt_timeout(Duration::from_millis(300))
+        .pacing(Pacing::Off)
         .layer(recorder.clone())
         .build()
         .unwrap()
