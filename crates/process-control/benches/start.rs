@@ -2,7 +2,8 @@
 //! loop sending the same requests on one kept-alive connection (and reading the answer into the
 //! same wire type), in the same run, against the stand-in engine in-process; plus the CPU time
 //! each side's thread spends per start. A third side, the bare transport executing the same
-//! operation, shows how the overhead splits between this crate and the layers under it.
+//! operation, shows how the overhead splits between this crate and the layers under it; a
+//! fourth, the transport with pacing off, what the pacer costs a paced call (a start is one).
 //!
 //! It runs twice: against the stand-in engine, and against a canned-answer server that answers
 //! every request at once with the same start answer, doing no engine work. On the canned run
@@ -36,7 +37,7 @@ use process_engine_api_types::models::{
 use process_engine_api_types::operations::StartProcessInstance;
 use process_engine_process_control::ProcessControlClient;
 use process_engine_testkit::TestEngine;
-use process_engine_transport::RequestOptions;
+use process_engine_transport::{Client, Pacing, RequestOptions};
 use serde_json::json;
 
 const MODEL: &str = include_str!("../tests/models/pc_two_ends.bpmn");
@@ -172,7 +173,12 @@ fn run_against(label: &str, url: &str, model: &str) {
         .enable_all()
         .build()
         .unwrap();
-    let [mut client_sample, mut transport_sample, mut raw_sample] = runtime.block_on(async {
+    let [
+        mut client_sample,
+        mut transport_sample,
+        mut unpaced_sample,
+        mut raw_sample,
+    ] = runtime.block_on(async {
         let client = ProcessControlClient::new(url).unwrap();
         let input = json!({"path": "a"});
         let mut client_start = async || {
@@ -184,6 +190,20 @@ fn run_against(label: &str, url: &str, model: &str) {
                 .unwrap();
         };
         let transport = client.transport().clone();
+        let unpaced = Client::builder(url).pacing(Pacing::Off).build().unwrap();
+        let mut unpaced_start = async || {
+            let body = ProcessStartRequest::new()
+                .with_correlation_id(uuid::Uuid::new_v4().to_string())
+                .with_input_values(input.clone());
+            let query = StartProcessInstanceQuery::new()
+                .with_start_callback_type(StartCallbackType::OnProcessInstanceCreated)
+                .with_start_event_id("start");
+            let operation = StartProcessInstance::new(model, body).with_query(query);
+            unpaced
+                .execute(&operation, &RequestOptions::new())
+                .await
+                .unwrap();
+        };
         let mut transport_start = async || {
             let body = ProcessStartRequest::new()
                 .with_correlation_id(uuid::Uuid::new_v4().to_string())
@@ -204,12 +224,14 @@ fn run_against(label: &str, url: &str, model: &str) {
         // (which learns that this engine needs no gap).
         measure(&mut Sample::default(), WARM_UP, &mut client_start).await;
         measure(&mut Sample::default(), WARM_UP, &mut transport_start).await;
+        measure(&mut Sample::default(), WARM_UP, &mut unpaced_start).await;
         measure(&mut Sample::default(), WARM_UP, &mut raw_start).await;
-        let mut samples: [Sample; 3] = Default::default();
+        let mut samples: [Sample; 4] = Default::default();
         for _ in 0..ROUNDS {
             measure(&mut samples[0], STARTS_PER_ROUND, &mut client_start).await;
             measure(&mut samples[1], STARTS_PER_ROUND, &mut transport_start).await;
-            measure(&mut samples[2], STARTS_PER_ROUND, &mut raw_start).await;
+            measure(&mut samples[2], STARTS_PER_ROUND, &mut unpaced_start).await;
+            measure(&mut samples[3], STARTS_PER_ROUND, &mut raw_start).await;
         }
         samples
     });
@@ -218,6 +240,7 @@ fn run_against(label: &str, url: &str, model: &str) {
     for (name, sample) in [
         ("client", &mut client_sample),
         ("transport", &mut transport_sample),
+        ("unpaced", &mut unpaced_sample),
         ("raw", &mut raw_sample),
     ] {
         println!(
