@@ -13,6 +13,7 @@ mod handlers;
 mod load;
 mod locks;
 mod observability;
+mod pacing;
 mod shutdown;
 mod support;
 
