@@ -225,6 +225,35 @@ mod tests {
     };
 
     #[test]
+    fn the_routes_that_move_instances_are_the_starts_finishes_and_triggers() {
+        let moving: Vec<&str> = crate::routes::ALL
+            .iter()
+            .filter(|route| route.moves_instance)
+            .map(|route| route.operation)
+            .collect();
+        assert_eq!(
+            moving,
+            [
+                "start_process_instance",
+                "trigger_message_event",
+                "trigger_signal_event",
+                "finish_user_task",
+                "finish_manual_task",
+                "finish_empty_activity",
+                "finish_external_task",
+                "handle_external_task_bpmn_error",
+                "handle_external_task_service_error",
+                "management_start_process_instance",
+                "management_finish_user_task",
+                "management_finish_manual_task",
+                "management_finish_empty_activity",
+                "management_trigger_message_event",
+                "management_trigger_signal_event",
+            ]
+        );
+    }
+
+    #[test]
     fn matches_parameters_and_trailing_slash() {
         assert_eq!(
             ROUTE.match_path(Method::Post, "/api/x/task/42/finish"),

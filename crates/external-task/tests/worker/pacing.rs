@@ -19,7 +19,11 @@ const COSTS: [Duration; 2] = [Duration::from_millis(25), Duration::from_millis(4
 const INSTANCES: usize = 60;
 
 async fn contending(cost: Duration) -> TestEngine {
-    let engine = TestEngine::builder().contention(cost).start().await.unwrap();
+    let engine = TestEngine::builder()
+        .contention(cost)
+        .start()
+        .await
+        .unwrap();
     engine.deploy_xml(support::WORK).await.unwrap();
     engine
 }
@@ -136,7 +140,10 @@ async fn a_burst_of_starts_through_one_client_leaves_none_stuck_and_one_without_
             if none_stuck {
                 assert_eq!(tasks, 100, "{cost:?}, {pacing:?}");
             } else {
-                assert!(tasks < 90, "{cost:?}, {pacing:?}: {tasks} of 100 reached their task");
+                assert!(
+                    tasks < 90,
+                    "{cost:?}, {pacing:?}: {tasks} of 100 reached their task"
+                );
             }
             engine.shutdown().await;
         }
