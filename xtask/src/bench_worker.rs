@@ -3,7 +3,7 @@
 //! contention at 25 and 45 ms per instance.
 //!
 //! With `--engine URL` (a real ProcessEngine 8.0.0, by hand only) only the pacing runs, there;
-//! `--only NAME` picks the pacing runs whose name contains NAME (`raw`, `worker max_tasks 10`,
+//! `--only raw,worker1,...` picks pacing runs (`raw`, `worker1`, `worker10`, `worker50`,
 //! `starts`, `burst`).
 
 use anyhow::bail;
@@ -20,7 +20,7 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
             run_flags_ok(rest)?;
             args.contains(&"--engine")
         }
-        _ => bail!("bench worker takes [--engine URL] [--only NAME]"),
+        _ => bail!("bench worker takes [--engine URL] [--only RUN,...]"),
     };
     let cargo = workspace::cargo();
     let package = ["--package", "process-engine-external-task"];
@@ -45,6 +45,6 @@ fn run_flags_ok(rest: &[&str]) -> anyhow::Result<()> {
     match rest {
         [] => Ok(()),
         [flag, _] if ["--engine", "--only"].contains(flag) => Ok(()),
-        _ => bail!("bench worker takes [--engine URL] [--only NAME]"),
+        _ => bail!("bench worker takes [--engine URL] [--only RUN,...]"),
     }
 }

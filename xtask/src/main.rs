@@ -5,7 +5,7 @@
 //! cargo xtask ci                  run exactly what CI runs
 //! cargo xtask bench [engine|handout|soak [CYCLES]]
 //!                                 run a benchmark of the stand-in engine and print its figures
-//! cargo xtask bench worker [--engine URL] [--only NAME]
+//! cargo xtask bench worker [--engine URL] [--only RUN,...]
 //!                                 the external-task worker against a raw hyper loop; its
 //!                                 pacing on the contention model at 25 and 45 ms (or, by hand,
 //!                                 on a real engine at URL: no overhead runs then)
@@ -32,7 +32,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | \
                      bench [engine | handout | soak [CYCLES] | start | \
-                     worker [--engine URL] [--only NAME]] | \
+                     worker [--engine URL] [--only RUN,...]] | \
                      release <version> [--dry-run]>";
 
 fn main() -> ExitCode {

@@ -6,8 +6,9 @@
 //! `cargo xtask bench worker` runs it on the stand-in engine's contention model at 25 and 45 ms
 //! of work per instance (the raw loop then pauses the cost). With `--engine URL` (a real
 //! ProcessEngine 8.0.0, by hand only, never in CI) it runs there instead (the raw loop then
-//! pauses 20 ms, as the figures of the project were taken); `--only NAME` runs the runs whose
-//! name contains NAME (a fresh engine per run gives the cleanest figures).
+//! pauses 20 ms, as the figures of the project were taken); `--only raw,worker1,...` runs only
+//! the runs named (`raw`, `worker1`, `worker10`, `worker50`, `starts`, `burst`): on a real
+//! engine, a fresh engine per run gives the cleanest figures.
 //!
 //! Each run deploys a model and topic of its own and prepares 300 waiting instances, started
 //! far enough apart (30 ms, or twice the model's cost) that none collide; it counts an
@@ -281,7 +282,7 @@ async fn run(target: Target, only: Option<&str>) {
         run_id += 1;
         format!("pacing_{}_{what}_{run_id}", std::process::id())
     };
-    let wanted = |what: &str| only.is_none_or(|only| what.contains(only));
+    let wanted = |key: &str| only.is_none_or(|only| only.split(',').any(|o| o == key));
     let pause = target.pause();
     let mut raw_rate = None;
     let raw_name = format!("raw loop, {} ms pause", pause.as_millis());
@@ -297,7 +298,7 @@ async fn run(target: Target, only: Option<&str>) {
     }
     for max_tasks in [1, 10, 50] {
         let what = format!("worker max_tasks {max_tasks}");
-        if !wanted(&what) {
+        if !wanted(&format!("worker{max_tasks}")) {
             continue;
         }
         let engine = engine(&target).await;
@@ -312,7 +313,7 @@ async fn run(target: Target, only: Option<&str>) {
             );
         }
     }
-    let start_pause = target.start_gap() / 2;
+    let start_pause = pause;
     let mut raw_start_rate = None;
     let raw_starts_name = format!("raw starts, {} ms apart", start_pause.as_millis());
     if wanted("starts") {
