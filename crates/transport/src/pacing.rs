@@ -28,9 +28,10 @@ pub enum Pacing {
     /// engine needs on a loaded machine), shrinks by about 1.5 % per call while answers come
     /// at their base latency, widens by a few ms when two answers in a row came 4 ms late,
     /// and doubles on a stall (an answer 200 ms late, or a timeout: a collision holds the
-    /// engine's calls for SQLite's busy timeout of 1 s), after which it stays above the gap
-    /// that stalled for a few hundred calls. Calls that are not paced are not held back, but
-    /// their latency counts too (a fetch between two finishes waits for the engine as well).
+    /// engine's calls for SQLite's busy timeout of 1 s), to 250 ms at least, after which it
+    /// stays above the gap that stalled for a few hundred calls. Calls that are not paced are
+    /// not held back, but their latency counts too (a fetch between two finishes waits for the
+    /// engine as well; a long poll that waited long says nothing).
     /// See `docs/pacing.md` for the measurements behind it.
     #[default]
     Adaptive,

@@ -17,6 +17,8 @@ use tokio::time::Instant;
 use tower::{Layer, Service};
 
 use super::ResponseFuture;
+use process_engine_api_types::route::Retry;
+
 use crate::pacing::{Controller, Sample};
 use crate::{CallInfo, Error};
 
@@ -92,6 +94,7 @@ where
             // Not held back, but its latency is watched: a call between two paced ones (the
             // worker's fetch between two finishes) waits for the engine's work too.
             return PacedFuture::Watched {
+                long_poll: info.retry() == Retry::Never,
                 future: self.inner.call(request),
                 sent: Instant::now(),
                 route,
@@ -154,7 +157,13 @@ pin_project_lite::pin_project! {
     #[project = PacedProjection]
     pub(crate) enum PacedFuture<F> {
         Direct { #[pin] future: F },
-        Watched { #[pin] future: F, sent: Instant, route: &'static str, pacer: Arc<Pacer> },
+        Watched {
+            #[pin] future: F,
+            sent: Instant,
+            route: &'static str,
+            pacer: Arc<Pacer>,
+            long_poll: bool,
+        },
         Paced { future: ResponseFuture },
     }
 }
@@ -173,10 +182,17 @@ where
                 sent,
                 route,
                 pacer,
+                long_poll,
             } => {
                 let result = std::task::ready!(future.poll(cx));
                 if result.is_ok() {
-                    pacer.observe(route, Sample::Unpaced(sent.elapsed()));
+                    let latency = sent.elapsed();
+                    let sample = if *long_poll {
+                        Sample::LongPoll(latency)
+                    } else {
+                        Sample::Unpaced(latency)
+                    };
+                    pacer.observe(route, sample);
                 }
                 Poll::Ready(result)
             }

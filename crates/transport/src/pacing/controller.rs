@@ -10,7 +10,8 @@
 //!   ms of noise), so it steers, and the stall keeps the pacer safe.
 //! - **Stalls**: a continuation whose write collides with another one waits SQLite's busy
 //!   timeout (1 s in node-sqlite3) and then sequelize's retries (`100^(1.1^(n-1))` ms), and
-//!   calls wait with it. A stall doubles the gap at once and sets a floor of one and a half
+//!   calls wait with it. A stall doubles the gap at once (to 250 ms at least, so that the
+//!   collided work gets through its retries) and sets a floor of one and a half
 //!   times the gap that stalled, which the gap does not go under until the floor has decayed
 //!   (it halves in about 350 calls): the pacer does not probe into the same collision again
 //!   and again, which is how an engine jams.
@@ -23,6 +24,9 @@ use std::time::Duration;
 /// The gap the controller starts with, and the least it widens to after a stall: above the 25
 /// to 45 ms of its own work per instance a 8.0.0 engine needs on a 2-core machine.
 pub(crate) const INITIAL_GAP: Duration = Duration::from_millis(50);
+/// The least gap after a stall: a collision's continuations retry 1.1 s, 1.16 s, 1.26 s ...
+/// after it; new work arriving every few tens of ms would collide with those retries again.
+const STALL_GAP: Duration = Duration::from_millis(250);
 /// The widest gap: a stall doubles the gap up to here.
 const MAX_GAP: Duration = Duration::from_secs(2);
 /// Queueing delay the controller accepts: more than this, twice in a row, widens the gap.
@@ -48,9 +52,12 @@ pub(crate) enum Sample {
     /// No answer in time (the attempt or the call timed out): the engine is stalled.
     Stalled,
     /// A call that is not paced was answered after this long. It waits for the engine's work
-    /// as a paced one does (a `fetch_and_lock` between two finishes, say), but a long one
-    /// says nothing: a long poll waits on purpose.
+    /// as a paced one does.
     Unpaced(Duration),
+    /// A long poll (a `fetch_and_lock` between two finishes, say) was answered after this
+    /// long: a short answer is a sample like any other, a long one says nothing (it waits on
+    /// purpose).
+    LongPoll(Duration),
     /// Nothing was learned (the request never left, say).
     Nothing,
 }
@@ -158,8 +165,10 @@ impl Controller {
         let delay = match sample {
             Sample::Nothing => return gap,
             Sample::Stalled => STALL_DELAY,
-            Sample::Answered(latency) => latency.saturating_sub(self.base(route, latency)),
-            Sample::Unpaced(latency) => {
+            Sample::Answered(latency) | Sample::Unpaced(latency) => {
+                latency.saturating_sub(self.base(route, latency))
+            }
+            Sample::LongPoll(latency) => {
                 let delay = latency.saturating_sub(self.base(route, latency));
                 if delay >= STALL_DELAY {
                     return gap;
@@ -171,7 +180,7 @@ impl Controller {
             // Fast back-off: the engine collided; leaving a jam takes its retries.
             tracing::debug!(?delay, ?gap, "the engine stalled: pacing backs off");
             self.floor = (gap + gap / 2).max(self.floor).min(MAX_GAP);
-            (gap * 2).max(INITIAL_GAP)
+            (gap * 2).max(STALL_GAP)
         } else if delay.min(self.previous_delay) > TARGET_DELAY {
             self.floor -= self.floor / 512;
             if gap >= INITIAL_GAP {
@@ -319,16 +328,20 @@ mod tests {
     }
 
     #[test]
-    fn a_long_unpaced_call_says_nothing_and_late_ones_widen_the_gap() {
+    fn a_long_poll_that_waited_says_nothing_and_late_calls_widen_the_gap() {
         let mut controller = Controller::adaptive();
-        controller.observe("fetch", Sample::Unpaced(5 * MS));
+        controller.observe("fetch", Sample::LongPoll(5 * MS));
         let gap = controller.observe("finish", Sample::Answered(5 * MS));
         assert_eq!(
-            controller.observe("fetch", Sample::Unpaced(10 * MS * 1000)),
+            controller.observe("fetch", Sample::LongPoll(10 * MS * 1000)),
             gap
         );
-        controller.observe("fetch", Sample::Unpaced(15 * MS));
-        assert!(controller.observe("fetch", Sample::Unpaced(15 * MS)) > gap);
+        controller.observe("fetch", Sample::LongPoll(15 * MS));
+        let widened = controller.observe("fetch", Sample::LongPoll(15 * MS));
+        assert!(widened > gap);
+        // Any other call that is that late is a stall.
+        controller.observe("read", Sample::Unpaced(5 * MS));
+        assert!(controller.observe("read", Sample::Unpaced(1000 * MS)) >= STALL_GAP);
     }
 
     #[test]
