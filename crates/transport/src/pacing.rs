@@ -16,7 +16,9 @@ pub(crate) use controller::{Controller, Sample};
 /// in transactions on SQLite. Continuations that overlap collide on SQLite's lock; the engine
 /// then retries with a backoff that reaches seconds to minutes, idles, and answers no error:
 /// it jams. A paced call goes out only after the previous paced call was answered, plus a
-/// gap; calls that do not move an instance on are never held back.
+/// gap; calls that do not move an instance on are never held back. A paced call that waits on
+/// purpose (it overrides the attempt timeout, as a start that waits for its instance's end
+/// does) goes out in its turn but does not hold up the paced calls after it while it waits.
 ///
 /// [`Route::moves_instance`]: process_engine_api_types::route::Route::moves_instance
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -101,6 +101,11 @@ where
                 pacer: Arc::clone(pacer),
             };
         }
+        // A call that waits on purpose (it overrides the attempt timeout: a start that waits
+        // for its instance to end) goes out in its turn but does not hold the turn while it
+        // waits: the paced calls it waits for (the worker's finish) must get through, and its
+        // latency says nothing about the engine's pace.
+        let waits = info.attempt_timeout().is_some();
         let pacer = Arc::clone(pacer);
         // The ready service goes with the call, which calls it when its turn comes; the clone
         // stays for the next call (tower's pattern for services called later).
@@ -118,6 +123,10 @@ where
                 // Should the call be dropped unanswered (its deadline), the next one still leaves a
                 // gap after this one went out.
                 *turn = sent + pacer.gap();
+                if waits {
+                    drop(turn);
+                    return inner.call(request).await;
+                }
                 let result = inner.call(request).await;
                 let sample = match &result {
                     Ok(_) => Sample::Answered(sent.elapsed()),

@@ -82,3 +82,37 @@ async fn the_adaptive_pacer_starts_cautious_and_gives_a_fast_engine_no_gap() {
     let last = answered[calls - 1] - answered[calls - 2];
     assert!(last < Duration::from_millis(1), "{last:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_paced_call_that_waits_on_purpose_does_not_hold_up_the_next() {
+    // The first call waits a minute (a start waiting for its instance's end); the second (the
+    // finish that ends it) must not wait for it.
+    let server = Server::start([
+        Action::delayed(Duration::from_secs(60), Action::json(200, "{}")),
+        Action::delayed(ANSWER, Action::json(200, "{}")),
+    ])
+    .await;
+    let client = server
+        .client()
+        .pacing(Pacing::Fixed(Duration::from_millis(100)))
+        .build()
+        .unwrap();
+    let began = Instant::now();
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let call = Call::new(&routes::START_PROCESS_INSTANCE)
+                .param("model")
+                .attempt_timeout(Duration::from_secs(120));
+            client.send(call).await.unwrap();
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let finish = Call::new(&routes::FINISH_EXTERNAL_TASK).param("task");
+    client.send(finish).await.unwrap();
+    let finished = began.elapsed();
+    assert!(finished < Duration::from_secs(1), "{finished:?}");
+    // It still went out a gap after the waiting call.
+    assert!(finished >= Duration::from_millis(100), "{finished:?}");
+    waiting.await.unwrap();
+}
