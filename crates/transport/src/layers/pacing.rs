@@ -22,6 +22,11 @@ use process_engine_api_types::route::Retry;
 use crate::pacing::{Controller, Sample};
 use crate::{CallInfo, Error};
 
+/// How long a paced call holds the turn at most: a healthy engine answers a finish or a start
+/// in milliseconds; one that takes a second is stalled (SQLite's busy timeout is 1 s) or waits
+/// for something else.
+const HOLD_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The pacer a client's clones share.
 #[derive(Debug)]
 pub(crate) struct Pacer {
@@ -127,7 +132,16 @@ where
                     drop(turn);
                     return inner.call(request).await;
                 }
-                let result = inner.call(request).await;
+                let mut call = Box::pin(inner.call(request));
+                let Ok(result) = tokio::time::timeout(HOLD_LIMIT, call.as_mut()).await else {
+                    // Not answered in a second: a stall (SQLite's busy timeout), or a call that
+                    // waits for other paced calls (a start with callback type 2 or 3 sent
+                    // without an attempt timeout of its own). Either way the turn passes on,
+                    // after the stall's gap.
+                    *turn = Instant::now() + pacer.observe(route, Sample::Stalled);
+                    drop(turn);
+                    return call.await;
+                };
                 let sample = match &result {
                     Ok(_) => Sample::Answered(sent.elapsed()),
                     Err(error) if error.is_timeout() => Sample::Stalled,

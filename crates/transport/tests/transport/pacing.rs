@@ -116,3 +116,29 @@ async fn a_paced_call_that_waits_on_purpose_does_not_hold_up_the_next() {
     assert!(finished >= Duration::from_millis(100), "{finished:?}");
     waiting.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_paced_call_unanswered_for_a_second_passes_the_turn_on_as_a_stall() {
+    let server = Server::start([
+        Action::delayed(Duration::from_secs(20), Action::json(200, "{}")),
+        Action::delayed(ANSWER, Action::json(200, "{}")),
+    ])
+    .await;
+    let client = server.client().build().unwrap();
+    let began = Instant::now();
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let call = Call::new(&routes::START_PROCESS_INSTANCE).param("model");
+            client.send(call).await.unwrap();
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let finish = Call::new(&routes::FINISH_EXTERNAL_TASK).param("task");
+    client.send(finish).await.unwrap();
+    let finished = began.elapsed();
+    // Held for the second, then the stall's gap (250 ms at least), not the whole 20 s.
+    assert!(finished >= Duration::from_millis(1250), "{finished:?}");
+    assert!(finished < Duration::from_secs(2), "{finished:?}");
+    waiting.await.unwrap();
+}
