@@ -3,8 +3,13 @@
 
 use crate::workspace;
 
-/// Runs the benchmark; it ends with `start/raw ratio: R (client P ms, raw Q ms)`.
-pub(crate) fn run() -> anyhow::Result<()> {
+/// Runs the benchmark; its last lines are `start/raw ratio (engine): ...` and
+/// `start/raw ratio (canned): ...` (against a server that answers at once: the client's own
+/// cost).
+pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        anyhow::bail!("bench start takes no arguments");
+    }
     workspace::run(
         &workspace::cargo(),
         &[

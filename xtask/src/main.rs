@@ -7,8 +7,12 @@
 //!                                 replay api/recordings against an engine, print the differences
 //! cargo xtask bench [engine|handout|soak [CYCLES]]
 //!                                 run a benchmark of the stand-in engine and print its figures
-//! cargo xtask bench worker        the external-task worker against a raw hyper loop
-//! cargo xtask bench start         a start through the process-control client vs a raw loop
+//! cargo xtask bench worker [--engine URL] [--only RUN,...]
+//!                                 the external-task worker against a raw hyper loop; its
+//!                                 pacing on the contention model at 25 and 45 ms (or, by hand,
+//!                                 on a real engine at URL: no overhead runs then)
+//! cargo xtask bench start         a start through the process-control client vs a raw loop,
+//!                                 against the stand-in engine and against a canned answer
 //! cargo xtask release <version> [--dry-run]
 //!                                 bump all crates, check the changelog, package and verify
 //! ```
@@ -30,7 +34,9 @@ mod workspace;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | \
-                     conformance --engine URL [SCENARIO]... | bench [engine | handout | soak [CYCLES] | start | worker] | \
+                     conformance --engine URL [SCENARIO]... | \
+                     bench [engine | handout | soak [CYCLES] | start | \
+                     worker [--engine URL] [--only RUN,...]] | \
                      release <version> [--dry-run]>";
 
 fn main() -> ExitCode {
@@ -41,8 +47,8 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
         ["conformance", rest @ ..] => conformance::run(rest),
-        ["bench", "start"] => bench_start::run(),
-        ["bench", "worker"] => bench_worker::run(),
+        ["bench", "start", rest @ ..] => bench_start::run(rest),
+        ["bench", "worker", rest @ ..] => bench_worker::run(rest),
         ["bench", rest @ ..] => match bench::Bench::parse(rest) {
             Some(bench) => bench::run(&bench),
             None => {

@@ -68,6 +68,11 @@ impl DecodeError {
 /// Decodes `body` as `T`, naming the first field that does not fit. Trailing bytes after the
 /// value are as wrong as a missing field.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    // Tracking the path costs on every field; only a body that does not fit needs it, so it is
+    // read again with tracking then (the same input gives the same error).
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| DecodeError {

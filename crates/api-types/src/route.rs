@@ -68,6 +68,11 @@ pub struct Route {
     pub response_schema: Option<&'static str>,
     /// The name of the schema of the JSON request body, `None` for routes without one.
     pub request_schema: Option<&'static str>,
+    /// Whether the engine moves a process instance on after answering the call: starting an
+    /// instance, finishing a task of any kind, triggering a message or signal. The 8.0.0
+    /// engine answers these before it has done the work, and continuations that overlap
+    /// collide on its database; the transport paces these calls.
+    pub moves_instance: bool,
 }
 
 impl Route {
@@ -91,7 +96,15 @@ impl Route {
             success,
             response_schema,
             request_schema: None,
+            moves_instance: false,
         }
+    }
+
+    /// The same route, marked as one after whose answer the engine moves an instance on (see
+    /// [`moves_instance`](Self::moves_instance)).
+    pub const fn moving_instances(mut self) -> Self {
+        self.moves_instance = true;
+        self
     }
 
     /// The same route, taking a JSON body of the schema `name`.
@@ -208,7 +221,37 @@ mod tests {
         success: Success::NoContent,
         response_schema: None,
         request_schema: None,
+        moves_instance: true,
     };
+
+    #[test]
+    fn the_routes_that_move_instances_are_the_starts_finishes_and_triggers() {
+        let moving: Vec<&str> = crate::routes::ALL
+            .iter()
+            .filter(|route| route.moves_instance)
+            .map(|route| route.operation)
+            .collect();
+        assert_eq!(
+            moving,
+            [
+                "start_process_instance",
+                "trigger_message_event",
+                "trigger_signal_event",
+                "finish_user_task",
+                "finish_manual_task",
+                "finish_empty_activity",
+                "finish_external_task",
+                "handle_external_task_bpmn_error",
+                "handle_external_task_service_error",
+                "management_start_process_instance",
+                "management_finish_user_task",
+                "management_finish_manual_task",
+                "management_finish_empty_activity",
+                "management_trigger_message_event",
+                "management_trigger_signal_event",
+            ]
+        );
+    }
 
     #[test]
     fn matches_parameters_and_trailing_slash() {

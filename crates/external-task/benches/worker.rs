@@ -33,8 +33,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use process_engine_external_task::{Client, TaskOptions, Worker};
+use process_engine_external_task::{TaskOptions, Worker};
 use process_engine_testkit::TestEngine;
+use process_engine_transport::{Client, Pacing};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -164,8 +165,7 @@ async fn raw(base: String, max_tasks: usize, total: u64) -> u64 {
 
 /// The worker, with a handler that returns at once and no pacing, until `total` are completed.
 async fn worker(base: String, max_tasks: usize, total: u64) -> u64 {
-    let worker = Worker::builder(Client::builder(&base).build().unwrap())
-        .no_result_pacing()
+    let worker = Worker::builder(Client::builder(&base).pacing(Pacing::Off).build().unwrap())
         .subscribe(
             "bench",
             |_: Value| async { Ok::<_, Infallible>(json!({"done": true})) },

@@ -13,10 +13,6 @@ use crate::stats::{LoopState, StateCell};
 use crate::worker::Shared;
 use crate::{BuildError, ShutdownTimeoutAction, TaskOptions, Worker};
 
-/// The least time between two result deliveries by default: see
-/// [`WorkerBuilder::result_pacing`].
-pub const DEFAULT_RESULT_PACING: Duration = Duration::from_millis(25);
-
 /// Configures a [`Worker`]: every setting by value, checked by [`build`](Self::build).
 ///
 /// ```no_run
@@ -39,14 +35,15 @@ pub const DEFAULT_RESULT_PACING: Duration = Duration::from_millis(25);
 /// ```
 ///
 /// One worker has one worker id (a random UUID unless [set](Self::worker_id)) for all its
-/// topics; each topic has its own fetch loop, slots and options; deliveries of all topics share
-/// the worker's pacing.
+/// topics; each topic has its own fetch loop, slots and options. Result deliveries are paced by
+/// the transport [`Client`] (see [`Pacing`](process_engine_transport::Pacing)): one pacer for
+/// every client made from the same transport, so that the engine is not jammed by finishes that
+/// come back to back.
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct WorkerBuilder {
     client: Client,
     worker_id: String,
     subscriptions: Vec<Subscription>,
-    pacing: Duration,
     fetch_backoff: Backoff,
     delivery_backoff: Backoff,
     shutdown_timeout: Duration,
@@ -66,7 +63,6 @@ impl WorkerBuilder {
             client,
             worker_id: uuid::Uuid::new_v4().to_string(),
             subscriptions: Vec::new(),
-            pacing: DEFAULT_RESULT_PACING,
             fetch_backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
             delivery_backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(5)),
             shutdown_timeout: Duration::from_secs(30),
@@ -102,30 +98,6 @@ impl WorkerBuilder {
             handler: erase(handler),
         });
         self
-    }
-
-    /// The least time between the starts of two result deliveries (finish, BPMN error, service
-    /// error) of this worker, across its topics (default 25 ms, [`DEFAULT_RESULT_PACING`]).
-    ///
-    /// Why on by default: the 8.0.0 engine stores tasks in SQLite and jams when finishes reach
-    /// it back to back. Measured on a small machine, a worker finishing as fast as it can
-    /// brought it down to 0 to 1 instances per second and left instances stuck, while finishes
-    /// at least 20 ms apart kept it at its ceiling of about 35 tasks per second; every
-    /// published client jams it at `max_tasks` 10 or more. 25 ms leaves a margin over those
-    /// 20 ms and still allows 40 deliveries a second, more than that engine can take, so the
-    /// pacing costs nothing there.
-    ///
-    /// Results wait for their turn after their handler has finished; handlers are never held
-    /// back, and fetching goes on while results wait. Turn it off with
-    /// [`no_result_pacing`](Self::no_result_pacing) for engines that do not need it.
-    pub fn result_pacing(mut self, least_gap: Duration) -> Self {
-        self.pacing = least_gap;
-        self
-    }
-
-    /// Delivers results as soon as they are ready, without pacing.
-    pub fn no_result_pacing(self) -> Self {
-        self.result_pacing(Duration::ZERO)
     }
 
     /// How fetching backs off when it fails (default: from 200 ms, doubling, up to 10 s). Each
@@ -196,7 +168,6 @@ impl WorkerBuilder {
             crate::worker::Settings {
                 client: self.client,
                 worker_id: self.worker_id,
-                pacing: self.pacing,
                 fetch_backoff: self.fetch_backoff,
                 delivery_backoff: self.delivery_backoff,
                 shutdown_timeout: self.shutdown_timeout,
@@ -222,7 +193,6 @@ impl std::fmt::Debug for WorkerBuilder {
                     .map(|subscription| (&subscription.topic, &subscription.options))
                     .collect::<Vec<_>>(),
             )
-            .field("result_pacing", &self.pacing)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
     }

@@ -1,8 +1,7 @@
-//! When a result delivery may go out: the pacing between deliveries, and one shared backoff
-//! while the engine fails them.
+//! When a result delivery may go out: one shared backoff while the engine fails them. (The
+//! spacing of deliveries that keeps an 8.0.0 engine out of its jam is the transport's pacer.)
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -11,8 +10,7 @@ use crate::backoff::Backoff;
 
 /// The delivery gate of one client. Every delivery attempt (first or retry) takes a [`Turn`].
 ///
-/// - While deliveries succeed, turns are at least `pacing` apart (zero: no wait at all). A
-///   result waits for its turn after its handler has finished, so pacing never holds a handler.
+/// - While deliveries succeed, every attempt goes at once (the transport paces it).
 /// - After a delivery failed for a reason that says nothing about the task (engine unreachable,
 ///   5xx, timeout), the gate goes into backoff: one attempt at a time probes the engine, each
 ///   after a jittered, growing wait; everyone else waits for a probe to succeed. An engine that
@@ -20,7 +18,6 @@ use crate::backoff::Backoff;
 ///   result, and the results go out at once (paced) when it is back.
 #[derive(Debug)]
 pub(crate) struct Gate {
-    pacing: Duration,
     backoff: Backoff,
     state: Mutex<State>,
     changed: Notify,
@@ -28,7 +25,7 @@ pub(crate) struct Gate {
 
 #[derive(Debug)]
 struct State {
-    /// The earliest start of the next turn.
+    /// The earliest start of the next turn in backoff.
     next: Instant,
     /// Consecutive failed attempts; 0 when the last attempt succeeded.
     failures: u32,
@@ -37,15 +34,14 @@ struct State {
 }
 
 enum Step {
-    Go(Instant, bool),
+    Go(bool),
     WaitForProbe,
     WaitUntil(Instant),
 }
 
 impl Gate {
-    pub(crate) fn new(pacing: Duration, backoff: Backoff) -> Self {
+    pub(crate) fn new(backoff: Backoff) -> Self {
         Gate {
-            pacing,
             backoff,
             state: Mutex::new(State {
                 next: Instant::now(),
@@ -75,32 +71,23 @@ impl Gate {
                 let mut state = self.state();
                 let now = Instant::now();
                 if state.failures == 0 {
-                    let at = state.next.max(now);
-                    state.next = at + self.pacing;
-                    Step::Go(at, false)
+                    Step::Go(false)
                 } else if state.probing {
                     Step::WaitForProbe
                 } else if now >= state.next {
                     state.probing = true;
-                    Step::Go(now, true)
+                    Step::Go(true)
                 } else {
                     Step::WaitUntil(state.next)
                 }
             };
             match step {
-                Step::Go(at, probe) => {
-                    let turn = Turn {
+                Step::Go(probe) => {
+                    return Turn {
                         gate: self,
                         probe,
                         settled: false,
                     };
-                    // A turn dropped while waiting (its task aborted) releases the probe.
-                    // No timer when the turn is now: tokio's timers fire on millisecond ticks,
-                    // so even a sleep until now would cost up to a millisecond per delivery.
-                    if at > Instant::now() {
-                        tokio::time::sleep_until(at).await;
-                    }
-                    return turn;
                 }
                 Step::WaitForProbe => notified.await,
                 Step::WaitUntil(at) => {
@@ -124,8 +111,6 @@ impl Gate {
             state.next = state.next.max(retry_at);
         } else if state.failures > 0 {
             state.failures = 0;
-            // The engine is back: the waiting results go now, paced from here.
-            state.next = Instant::now();
         }
         drop(state);
         self.changed.notify_waiters();
@@ -170,6 +155,7 @@ impl Drop for Turn<'_> {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::Duration;
 
     use super::*;
 
@@ -178,23 +164,8 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn turns_are_paced() {
-        let gate = Gate::new(Duration::from_millis(25), backoff());
-        let start = Instant::now();
-        let mut starts = Vec::new();
-        for _ in 0..5 {
-            let turn = gate.turn().await;
-            starts.push(start.elapsed());
-            turn.success();
-        }
-        for pair in starts.windows(2) {
-            assert!(pair[1] - pair[0] >= Duration::from_millis(25), "{starts:?}");
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn without_pacing_turns_do_not_wait() {
-        let gate = Gate::new(Duration::ZERO, backoff());
+    async fn while_deliveries_succeed_turns_do_not_wait() {
+        let gate = Gate::new(backoff());
         let start = Instant::now();
         for _ in 0..100 {
             gate.turn().await.success();
@@ -204,7 +175,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn in_backoff_one_probe_at_a_time_and_all_go_when_it_succeeds() {
-        let gate = Arc::new(Gate::new(Duration::ZERO, backoff()));
+        let gate = Arc::new(Gate::new(backoff()));
         gate.turn().await.failure();
         let failed_at = Instant::now();
         // Ten results wait; the first probe fails again, the second succeeds.
@@ -257,7 +228,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_dropped_probe_lets_another_probe() {
-        let gate = Gate::new(Duration::ZERO, backoff());
+        let gate = Gate::new(backoff());
         gate.turn().await.failure();
         let probe = gate.turn().await;
         assert!(probe.probe);

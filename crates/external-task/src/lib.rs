@@ -57,9 +57,10 @@
 //!   send a finish again once it may have arrived (a repeat answers 410 although the first took
 //!   effect): the worker does, and counts a 410 after its own retry as delivered
 //!   ([`Stats::deliveries_confirmed_by_gone`]).
-//! - **Pacing**: deliveries of one worker are at least 25 ms apart by default, which keeps an
-//!   8.0.0 engine out of the jam it gets into when finishes arrive back to back; see
-//!   [`WorkerBuilder::result_pacing`].
+//! - **Pacing**: deliveries go through the transport's pacer (on by default, adaptive; see
+//!   [`Pacing`](process_engine_transport::Pacing)), which keeps an 8.0.0 engine out of the jam
+//!   it gets into when finishes arrive back to back. One pacer serves every client made from
+//!   the same transport client: workers, starts, user task finishes.
 //! - **Backoff**: a failing fetch (engine down, 5xx; the real engine answers 500 under
 //!   contention) waits with exponential backoff and full jitter above a floor, capped, reset on
 //!   success; an empty answer that came at once is followed by a pause too. Nothing spins.
@@ -101,7 +102,7 @@ mod task_run;
 mod worker;
 
 pub use build_error::{BuildError, TaskOptionsError};
-pub use builder::{DEFAULT_RESULT_PACING, WorkerBuilder};
+pub use builder::WorkerBuilder;
 pub use error::{BoxError, BpmnError, ServiceError, TaskError};
 pub use handle::WorkerHandle;
 pub use handler::{Handler, HandlerFuture};

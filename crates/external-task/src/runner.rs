@@ -104,7 +104,6 @@ impl std::fmt::Debug for Worker {
                     .map(|topic| (&topic.name, &topic.options))
                     .collect::<Vec<_>>(),
             )
-            .field("result_pacing", &self.settings.pacing)
             .field("shutdown_timeout", &self.settings.shutdown_timeout)
             .finish_non_exhaustive()
     }

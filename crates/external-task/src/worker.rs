@@ -50,7 +50,6 @@ impl Shared {
 pub(crate) struct Settings {
     pub(crate) client: Client,
     pub(crate) worker_id: String,
-    pub(crate) pacing: Duration,
     pub(crate) fetch_backoff: Backoff,
     pub(crate) delivery_backoff: Backoff,
     pub(crate) shutdown_timeout: Duration,
@@ -86,7 +85,7 @@ pub(crate) async fn run(
         client: settings.client,
         worker_id: settings.worker_id,
         shared: Arc::clone(&shared),
-        gate: Gate::new(settings.pacing, settings.delivery_backoff),
+        gate: Gate::new(settings.delivery_backoff),
         tracker: TaskTracker::new(),
         deadline: CancellationToken::new(),
         abort: CancellationToken::new(),

@@ -2,14 +2,20 @@
 //! loop sending the same requests on one kept-alive connection (and reading the answer into the
 //! same wire type), in the same run, against the stand-in engine in-process; plus the CPU time
 //! each side's thread spends per start. A third side, the bare transport executing the same
-//! operation, shows how the overhead splits between this crate and the layers under it.
+//! operation, shows how the overhead splits between this crate and the layers under it; a
+//! fourth, the transport with pacing off, what the pacer costs a paced call (a start is one).
+//!
+//! It runs twice: against the stand-in engine, and against a canned-answer server that answers
+//! every request at once with the same start answer, doing no engine work. On the canned run
+//! the latency is almost all the client's own, so its ratio measures the client's fixed cost
+//! (its stack, its timers, its allocations), not the engine's speed.
 //!
 //! `cargo bench -p process-engine-process-control --bench start` (or `cargo xtask bench start`).
 //! The engine runs on a runtime of its own threads; each side's loop runs alone on a
 //! single-threaded runtime on one thread, so that thread's CPU time is that side's cost (its
 //! connection's I/O included). The two sides take turns in rounds, so that drift of the machine
 //! or of the engine (its growing list of instances) falls on both alike. The last line is
-//! `start/raw ratio: R (client P ms, raw Q ms)`.
+//! `start/raw ratio (canned): R (client P ms, raw Q ms)`.
 
 #![allow(
     clippy::print_stdout,
@@ -23,6 +29,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
+use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use process_engine_api_types::models::{
     ProcessStartRequest, ProcessStartResponse, StartCallbackType, StartProcessInstanceQuery,
@@ -30,7 +37,7 @@ use process_engine_api_types::models::{
 use process_engine_api_types::operations::StartProcessInstance;
 use process_engine_process_control::ProcessControlClient;
 use process_engine_testkit::TestEngine;
-use process_engine_transport::{Client, RequestOptions};
+use process_engine_transport::{Client, Pacing, RequestOptions};
 use serde_json::json;
 
 const MODEL: &str = include_str!("../tests/models/pc_two_ends.bpmn");
@@ -128,6 +135,131 @@ impl Raw {
     }
 }
 
+/// A server that answers every request with `answer` at once: no engine behind it.
+async fn canned_server(answer: Bytes) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            stream.set_nodelay(true).unwrap();
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let answer = answer.clone();
+                    async move {
+                        // Read the request as a server must, then answer.
+                        let _ = request.into_body().collect().await;
+                        hyper::Response::builder()
+                            .header("content-type", "application/json; charset=utf-8")
+                            .body(Full::new(answer))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+/// Runs the three sides against `url`, where `model` is deployed, and prints their lines and
+/// the ratio, labelled `label`.
+fn run_against(label: &str, url: &str, model: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let [
+        mut client_sample,
+        mut transport_sample,
+        mut unpaced_sample,
+        mut raw_sample,
+    ] = runtime.block_on(async {
+        let client = ProcessControlClient::new(Client::builder(url).build().unwrap());
+        let input = json!({"path": "a"});
+        let mut client_start = async || {
+            client
+                .start_process_instance(model, "start")
+                .input(&input)
+                .send()
+                .await
+                .unwrap();
+        };
+        let transport = client.transport().clone();
+        let unpaced = Client::builder(url).pacing(Pacing::Off).build().unwrap();
+        let mut unpaced_start = async || {
+            let body = ProcessStartRequest::new()
+                .with_correlation_id(uuid::Uuid::new_v4().to_string())
+                .with_input_values(input.clone());
+            let query = StartProcessInstanceQuery::new()
+                .with_start_callback_type(StartCallbackType::OnProcessInstanceCreated)
+                .with_start_event_id("start");
+            let operation = StartProcessInstance::new(model, body).with_query(query);
+            unpaced
+                .execute(&operation, &RequestOptions::new())
+                .await
+                .unwrap();
+        };
+        let mut transport_start = async || {
+            let body = ProcessStartRequest::new()
+                .with_correlation_id(uuid::Uuid::new_v4().to_string())
+                .with_input_values(input.clone());
+            let query = StartProcessInstanceQuery::new()
+                .with_start_callback_type(StartCallbackType::OnProcessInstanceCreated)
+                .with_start_event_id("start");
+            let operation = StartProcessInstance::new(model, body).with_query(query);
+            transport
+                .execute(&operation, &RequestOptions::new())
+                .await
+                .unwrap();
+        };
+        let mut raw = Raw::connect(url, model).await;
+        let mut raw_start = async || raw.start().await;
+
+        // Warm up all: connections, the allocator, the engine's caches, the client's pacer
+        // (which learns that this engine needs no gap).
+        measure(&mut Sample::default(), WARM_UP, &mut client_start).await;
+        measure(&mut Sample::default(), WARM_UP, &mut transport_start).await;
+        measure(&mut Sample::default(), WARM_UP, &mut unpaced_start).await;
+        measure(&mut Sample::default(), WARM_UP, &mut raw_start).await;
+        let mut samples: [Sample; 4] = Default::default();
+        for _ in 0..ROUNDS {
+            measure(&mut samples[0], STARTS_PER_ROUND, &mut client_start).await;
+            measure(&mut samples[1], STARTS_PER_ROUND, &mut transport_start).await;
+            measure(&mut samples[2], STARTS_PER_ROUND, &mut unpaced_start).await;
+            measure(&mut samples[3], STARTS_PER_ROUND, &mut raw_start).await;
+        }
+        samples
+    });
+
+    let starts = ROUNDS * STARTS_PER_ROUND;
+    for (name, sample) in [
+        ("client", &mut client_sample),
+        ("transport", &mut transport_sample),
+        ("unpaced", &mut unpaced_sample),
+        ("raw", &mut raw_sample),
+    ] {
+        println!(
+            "{label:>6} {name:>9}: {starts} starts, median {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, CPU per start {:.3} ms",
+            sample.median_ms(),
+            sample.percentile_ms(90),
+            sample.percentile_ms(99),
+            sample.cpu_per_start_ms(),
+        );
+    }
+    let (client_ms, raw_ms) = (client_sample.median_ms(), raw_sample.median_ms());
+    println!(
+        "start/raw ratio ({label}): {:.3} (client {client_ms:.3} ms, raw {raw_ms:.3} ms; CPU per start client {:.3} ms, raw {:.3} ms)",
+        client_ms / raw_ms,
+        client_sample.cpu_per_start_ms(),
+        raw_sample.cpu_per_start_ms(),
+    );
+}
+
 fn main() {
     let engine_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -140,72 +272,15 @@ fn main() {
     let model = engine_runtime
         .block_on(engine.deploy_xml(&MODEL.replace("pc_two_ends", "bench_start")))
         .unwrap();
-    let url = engine.url().to_owned();
+    run_against("engine", engine.url(), &model);
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let [mut client_sample, mut transport_sample, mut raw_sample] = runtime.block_on(async {
-        let client = ProcessControlClient::new(Client::builder(&url).build().unwrap());
-        let input = json!({"path": "a"});
-        let mut client_start = async || {
-            client
-                .start_process_instance(&model, "start")
-                .input(&input)
-                .send()
-                .await
-                .unwrap();
-        };
-        let transport = client.transport().clone();
-        let mut transport_start = async || {
-            let body = ProcessStartRequest::new()
-                .with_correlation_id(uuid::Uuid::new_v4().to_string())
-                .with_input_values(input.clone());
-            let query = StartProcessInstanceQuery::new()
-                .with_start_callback_type(StartCallbackType::OnProcessInstanceCreated)
-                .with_start_event_id("start");
-            let operation = StartProcessInstance::new(&model, body).with_query(query);
-            transport
-                .execute(&operation, &RequestOptions::new())
-                .await
-                .unwrap();
-        };
-        let mut raw = Raw::connect(&url, &model).await;
-        let mut raw_start = async || raw.start().await;
-
-        // Warm up both: connections, the allocator, the engine's caches.
-        measure(&mut Sample::default(), WARM_UP, &mut client_start).await;
-        measure(&mut Sample::default(), WARM_UP, &mut transport_start).await;
-        measure(&mut Sample::default(), WARM_UP, &mut raw_start).await;
-        let mut samples: [Sample; 3] = Default::default();
-        for _ in 0..ROUNDS {
-            measure(&mut samples[0], STARTS_PER_ROUND, &mut client_start).await;
-            measure(&mut samples[1], STARTS_PER_ROUND, &mut transport_start).await;
-            measure(&mut samples[2], STARTS_PER_ROUND, &mut raw_start).await;
-        }
-        samples
+    let answer = json!({
+        "correlationId": "canned",
+        "processInstanceId": "00000000-0000-4000-8000-000000000000",
+        "endEventId": null,
+        "tokenPayload": null,
     });
-
-    let starts = ROUNDS * STARTS_PER_ROUND;
-    for (name, sample) in [
-        ("client", &mut client_sample),
-        ("transport", &mut transport_sample),
-        ("raw", &mut raw_sample),
-    ] {
-        println!(
-            "{name:>9}: {starts} starts, median {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, CPU per start {:.3} ms",
-            sample.median_ms(),
-            sample.percentile_ms(90),
-            sample.percentile_ms(99),
-            sample.cpu_per_start_ms(),
-        );
-    }
-    let (client_ms, raw_ms) = (client_sample.median_ms(), raw_sample.median_ms());
-    println!(
-        "start/raw ratio: {:.3} (client {client_ms:.3} ms, raw {raw_ms:.3} ms)",
-        client_ms / raw_ms
-    );
-    drop(runtime);
+    let canned = engine_runtime.block_on(canned_server(Bytes::from(answer.to_string())));
+    run_against("canned", &canned, &model);
     engine_runtime.block_on(engine.shutdown());
 }

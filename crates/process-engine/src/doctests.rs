@@ -31,6 +31,10 @@ struct ApiDescription;
 #[doc = include_str!("../../../docs/worker-semantics.md")]
 struct WorkerSemantics;
 
+/// `docs/pacing.md`.
+#[doc = include_str!("../../../docs/pacing.md")]
+struct Pacing;
+
 /// `docs/migration-from-python.md`.
 #[doc = include_str!("../../../docs/migration-from-python.md")]
 struct MigrationFromPython;

@@ -134,7 +134,7 @@ pub use process_engine_testkit as testkit;
 
 pub use process_engine_api_types::{EngineError, EngineErrorKind};
 pub use process_engine_transport::{
-    Client, ClientBuilder, ClientCredentials, Identity, RequestOptions,
+    Client, ClientBuilder, ClientCredentials, Identity, Pacing, RequestOptions,
 };
 
 #[cfg(feature = "process-control")]

@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::authority::{Authority, TestAuthority};
+use crate::contention::Contention;
 use crate::engine::{Engine, Retention};
 use crate::server::{self, Command, Limits, Shared};
 
@@ -61,6 +62,7 @@ pub struct TestEngineBuilder {
     limits: Limits,
     answer_unreached_end_events: bool,
     authority: Option<TestAuthority>,
+    contention: Option<Duration>,
 }
 
 impl TestEngineBuilder {
@@ -124,6 +126,22 @@ impl TestEngineBuilder {
         self
     }
 
+    /// Makes the engine contend as a ProcessEngine 8.0.0 on SQLite does, needing `cost` of
+    /// work to move an instance on (25 ms on an idle 2-core machine, 45 ms on a loaded one).
+    /// Off by default: the stand-in engine then moves instances on at once, however fast they
+    /// come.
+    ///
+    /// With it, a start, a finish or a trigger is answered at once and its instance moves on
+    /// `cost` later; continuations that overlap collide and retry with the runtime's backoff
+    /// (0.1 s, 0.16, 0.26, ... 52 s at the tenth retry; an instance whose 50 retries run out
+    /// stays where it was); calls that arrive while the engine works wait for part of that
+    /// work, and for busy waits of a second after a collision. A client that finishes tasks
+    /// back to back jams it, as it jams the real engine: tests of pacing need this.
+    pub fn contention(mut self, cost: Duration) -> Self {
+        self.contention = Some(cost);
+        self
+    }
+
     /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
     /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
     pub async fn start(self) -> Result<TestEngine, Error> {
@@ -134,12 +152,14 @@ impl TestEngineBuilder {
                 source,
             })?;
         let url = format!("http://{addr}");
+        let contention = self.contention.map(|cost| Arc::new(Contention::new(cost)));
         let shared = Arc::new(Shared {
-            engine: Engine::new(self.retention),
+            engine: Engine::new(self.retention).with_contention(contention.clone()),
             limits: self.limits,
             authority: self
                 .authority
                 .map(|authority| Authority::new(authority, &url)),
+            contention,
             ..Shared::default()
         });
         shared
@@ -182,6 +202,7 @@ impl TestEngine {
             limits: Limits::default(),
             answer_unreached_end_events: false,
             authority: None,
+            contention: None,
         }
     }
 

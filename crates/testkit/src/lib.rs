@@ -42,6 +42,7 @@ mod auth;
 mod authority;
 mod bpmn;
 mod clock;
+mod contention;
 mod engine;
 mod engine_handle;
 mod faults;

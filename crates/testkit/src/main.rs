@@ -3,7 +3,7 @@
 //! ```text
 //! process-engine-testkit [--host 127.0.0.1] [--port 56000] [--deploy FILE_OR_DIR]...
 //!                        [--keep-finished N] [--keep-finished-for SECONDS]
-//!                        [--request-timeout SECONDS]
+//!                        [--request-timeout SECONDS] [--contention-cost-ms MS]
 //!                        [--authority CLIENT_ID:SECRET]... [--token-lifetime SECONDS]
 //! ```
 //!
@@ -20,7 +20,7 @@ use process_engine_testkit::{TestAuthority, TestEngine};
 const USAGE: &str =
     "usage: process-engine-testkit [--host ADDR] [--port PORT] [--deploy FILE_OR_DIR]...
                               [--keep-finished N] [--keep-finished-for SECONDS]
-                              [--request-timeout SECONDS]
+                              [--request-timeout SECONDS] [--contention-cost-ms MS]
                               [--authority CLIENT_ID:SECRET]... [--token-lifetime SECONDS]
 
   --host ADDR                  address to listen on (default 127.0.0.1)
@@ -29,6 +29,8 @@ const USAGE: &str =
   --keep-finished N            keep at most N stopped process instances (default 10000)
   --keep-finished-for SECONDS  also forget stopped instances older than this
   --request-timeout SECONDS    time a client has to send a whole request (default 300)
+  --contention-cost-ms MS      contend as a ProcessEngine 8.0.0 on SQLite does, with MS of work
+                               per instance moved on (off by default; see the testkit's README)
   --authority ID:SECRET        serve an OAuth authority at /authority that grants tokens to
                                this client (repeatable); GET /security/authority names it
   --token-lifetime SECONDS     how long the authority's tokens live (default 3600)";
@@ -83,6 +85,15 @@ async fn main() -> ExitCode {
                         .token_lifetime(lifetime),
                 );
                 Ok(builder.clone())
+            }),
+            "--contention-cost-ms" => value("--contention-cost-ms").and_then(|v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms > 0)
+                    .map(|ms| builder.clone().contention(Duration::from_millis(ms)))
+                    .ok_or_else(|| {
+                        format!("--contention-cost-ms {v}: not a whole number of ms above 0")
+                    })
             }),
             "-h" | "--help" => {
                 eprintln!("{USAGE}");

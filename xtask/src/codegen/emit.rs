@@ -402,7 +402,7 @@ pub(super) fn routes(source: &str, operations: &[Operation]) -> String {
         let _ = writeln!(
             out,
             "pub const {constant}: Route = Route::new({:?}, Method::{}, {:?}, &[{}], Retry::{}, \
-             Success::{success}, {schema}){};\n",
+             Success::{success}, {schema}){}{};\n",
             op.id,
             op.method,
             op.path,
@@ -412,6 +412,11 @@ pub(super) fn routes(source: &str, operations: &[Operation]) -> String {
                 .as_ref()
                 .map(|body| format!(".with_request_schema({body:?})"))
                 .unwrap_or_default(),
+            if op.moves_instance {
+                ".moving_instances()"
+            } else {
+                ""
+            },
         );
     }
 

@@ -17,6 +17,9 @@ pub(super) struct Operation {
     pub(super) path_params: Vec<String>,
     /// The variant of `route::Retry`.
     pub(super) retry: &'static str,
+    /// `x-moves-instance`: the engine moves an instance on after answering (a start, a finish,
+    /// a trigger), so the transport paces the call.
+    pub(super) moves_instance: bool,
     pub(super) success: Success,
     pub(super) query: Option<Query>,
     /// The component schema of the JSON request body.
@@ -181,6 +184,12 @@ fn operation(
         (None, _) => bail!("a POST needs x-retry"),
     };
 
+    let moves_instance = match op.extensions.get("x-moves-instance") {
+        None => false,
+        Some(Value::Bool(moves)) => *moves,
+        Some(other) => bail!("x-moves-instance {other} is not a boolean"),
+    };
+
     let mut success = None;
     let mut errors = Vec::new();
     for (status, response) in &op.responses.responses {
@@ -217,6 +226,7 @@ fn operation(
         path: path.to_owned(),
         path_params: in_template,
         retry,
+        moves_instance,
         success,
         query,
         request_body,

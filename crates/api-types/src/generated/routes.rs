@@ -117,7 +117,8 @@ pub const START_PROCESS_INSTANCE: Route = Route::new(
     Success::Json,
     Some("ProcessStartResponse"),
 )
-.with_request_schema("ProcessStartRequest");
+.with_request_schema("ProcessStartRequest")
+.moving_instances();
 
 /// `GET /api/consumer/v1/correlations/{correlation_id}/process_models/{process_model_id}/results`
 ///
@@ -235,7 +236,8 @@ pub const TRIGGER_MESSAGE_EVENT: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("EventTriggerRequest");
+.with_request_schema("EventTriggerRequest")
+.moving_instances();
 
 /// `POST /api/consumer/v1/signal/{event_name}/trigger`
 ///
@@ -257,7 +259,8 @@ pub const TRIGGER_SIGNAL_EVENT: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("EventTriggerRequest");
+.with_request_schema("EventTriggerRequest")
+.moving_instances();
 
 /// `GET /api/consumer/v1/process_models/{process_model_id}/user_tasks`
 ///
@@ -366,7 +369,7 @@ pub const GET_OWN_USER_TASKS: Route = Route::new(
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting user task with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have a UserTask with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const FINISH_USER_TASK: Route = Route::new("finish_user_task", Method::Post, "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).with_request_schema("UserTaskResult");
+pub const FINISH_USER_TASK: Route = Route::new("finish_user_task", Method::Post, "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).with_request_schema("UserTaskResult").moving_instances();
 
 /// `GET /api/consumer/v1/process_models/{process_model_id}/manual_tasks`
 ///
@@ -473,19 +476,7 @@ pub const GET_OWN_MANUAL_TASKS: Route = Route::new(
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting manual task with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have a ManualTask with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const FINISH_MANUAL_TASK: Route = Route::new(
-    "finish_manual_task",
-    Method::Post,
-    "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/manual_tasks/{flow_node_instance_id}/finish",
-    &[
-        "process_instance_id",
-        "correlation_id",
-        "flow_node_instance_id",
-    ],
-    Retry::NotIdempotent,
-    Success::NoContent,
-    None,
-);
+pub const FINISH_MANUAL_TASK: Route = Route::new("finish_manual_task", Method::Post, "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/manual_tasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).moving_instances();
 
 /// `GET /api/consumer/v1/process_models/{process_model_id}/empty_activities`
 ///
@@ -592,19 +583,7 @@ pub const GET_OWN_EMPTY_ACTIVITIES: Route = Route::new(
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting empty activity with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have an EmptyActivity with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const FINISH_EMPTY_ACTIVITY: Route = Route::new(
-    "finish_empty_activity",
-    Method::Post,
-    "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/empty_activities/{flow_node_instance_id}/finish",
-    &[
-        "process_instance_id",
-        "correlation_id",
-        "flow_node_instance_id",
-    ],
-    Retry::NotIdempotent,
-    Success::NoContent,
-    None,
-);
+pub const FINISH_EMPTY_ACTIVITY: Route = Route::new("finish_empty_activity", Method::Post, "/api/consumer/v1/processes/{process_instance_id}/correlations/{correlation_id}/empty_activities/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).moving_instances();
 
 /// `POST /api/external_task/v1/fetch_and_lock`
 ///
@@ -676,7 +655,8 @@ pub const FINISH_EXTERNAL_TASK: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("FinishExternalTaskRequest");
+.with_request_schema("FinishExternalTaskRequest")
+.moving_instances();
 
 /// `POST /api/external_task/v1/task/{external_task_id}/handle_bpmn_error`
 ///
@@ -701,7 +681,8 @@ pub const HANDLE_EXTERNAL_TASK_BPMN_ERROR: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("HandleBpmnErrorRequest");
+.with_request_schema("HandleBpmnErrorRequest")
+.moving_instances();
 
 /// `POST /api/external_task/v1/task/{external_task_id}/handle_service_error`
 ///
@@ -726,7 +707,8 @@ pub const HANDLE_EXTERNAL_TASK_SERVICE_ERROR: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("HandleServiceErrorRequest");
+.with_request_schema("HandleServiceErrorRequest")
+.moving_instances();
 
 /// `POST /api/deployment/v1/import_process_model`
 ///
@@ -855,7 +837,8 @@ pub const MANAGEMENT_START_PROCESS_INSTANCE: Route = Route::new(
     Success::Json,
     Some("ProcessStartResponse"),
 )
-.with_request_schema("ProcessStartRequest");
+.with_request_schema("ProcessStartRequest")
+.moving_instances();
 
 /// `POST /api/management/v1/process_models/{process_model_name}/update`
 ///
@@ -1183,7 +1166,7 @@ pub const MANAGEMENT_GET_USER_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION: Route = Ro
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting user task with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have a UserTask with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const MANAGEMENT_FINISH_USER_TASK: Route = Route::new("management_finish_user_task", Method::Post, "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).with_request_schema("UserTaskResult");
+pub const MANAGEMENT_FINISH_USER_TASK: Route = Route::new("management_finish_user_task", Method::Post, "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/usertasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).with_request_schema("UserTaskResult").moving_instances();
 
 /// `GET /api/management/v1/process_models/{process_model_id}/manual_tasks`
 ///
@@ -1271,19 +1254,7 @@ pub const MANAGEMENT_GET_MANUAL_TASKS_FOR_PROCESS_MODEL_IN_CORRELATION: Route = 
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting manual task with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have a ManualTask with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const MANAGEMENT_FINISH_MANUAL_TASK: Route = Route::new(
-    "management_finish_manual_task",
-    Method::Post,
-    "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/manual_tasks/{flow_node_instance_id}/finish",
-    &[
-        "process_instance_id",
-        "correlation_id",
-        "flow_node_instance_id",
-    ],
-    Retry::NotIdempotent,
-    Success::NoContent,
-    None,
-);
+pub const MANAGEMENT_FINISH_MANUAL_TASK: Route = Route::new("management_finish_manual_task", Method::Post, "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/manual_tasks/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).moving_instances();
 
 /// `GET /api/management/v1/process_models/{process_model_id}/empty_activities`
 ///
@@ -1371,19 +1342,7 @@ pub const MANAGEMENT_GET_EMPTY_ACTIVITIES_FOR_PROCESS_MODEL_IN_CORRELATION: Rout
 /// - 401: No (or an empty) `Authorization` header. The body is the plain-text message `No auth token provided!`.
 /// - 404: No waiting empty activity with that flow node instance id in that process instance and correlation (unknown, already finished, or a mismatching instance or correlation). The body is the plain-text message `ProcessInstance '<process_instance_id>' in Correlation '<correlation_id>' does not have an EmptyActivity with id '<flow_node_instance_id>'`.
 /// - 500: The body is the message of the error: `Cannot read properties of null (reading 'sub')` when the bearer token is neither the dummy token nor a JWT; the JSON parser's message for a malformed body (e.g. `Unexpected end of JSON input`; the body is parsed before the token is checked); or the message of any other exception inside the engine.
-pub const MANAGEMENT_FINISH_EMPTY_ACTIVITY: Route = Route::new(
-    "management_finish_empty_activity",
-    Method::Post,
-    "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/empty_activities/{flow_node_instance_id}/finish",
-    &[
-        "process_instance_id",
-        "correlation_id",
-        "flow_node_instance_id",
-    ],
-    Retry::NotIdempotent,
-    Success::NoContent,
-    None,
-);
+pub const MANAGEMENT_FINISH_EMPTY_ACTIVITY: Route = Route::new("management_finish_empty_activity", Method::Post, "/api/management/v1/processes/{process_instance_id}/correlations/{correlation_id}/empty_activities/{flow_node_instance_id}/finish", &["process_instance_id", "correlation_id", "flow_node_instance_id"], Retry::NotIdempotent, Success::NoContent, None).moving_instances();
 
 /// `GET /api/management/v1/process_models/{process_model_id}/events/waiting`
 ///
@@ -1462,7 +1421,8 @@ pub const MANAGEMENT_TRIGGER_MESSAGE_EVENT: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("EventTriggerRequest");
+.with_request_schema("EventTriggerRequest")
+.moving_instances();
 
 /// `POST /api/management/v1/signal/{event_name}/trigger`
 ///
@@ -1484,7 +1444,8 @@ pub const MANAGEMENT_TRIGGER_SIGNAL_EVENT: Route = Route::new(
     Success::NoContent,
     None,
 )
-.with_request_schema("EventTriggerRequest");
+.with_request_schema("EventTriggerRequest")
+.moving_instances();
 
 /// Every route, in the order of the API description. Look a request up with [`Route::find`].
 pub const ALL: &[Route] = &[

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use process_engine_api_types::routes;
 use process_engine_external_task::{TaskOptions, Worker};
-use process_engine_transport::Client;
+use process_engine_transport::{Client, Pacing};
 use serde_json::{Value, json};
 
 use crate::support::{self, Recorder, wait_for};
@@ -15,7 +15,7 @@ use crate::{answering, run};
 const LIMIT: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
+async fn the_transports_pacing_keeps_deliveries_apart_without_holding_handlers() {
     const TASKS: u32 = 10;
     let pacing = Duration::from_millis(100);
     let engine = support::engine().await;
@@ -25,8 +25,12 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
     }
     let recorder = Recorder::default();
     let handled = Arc::new(Mutex::new(Vec::new()));
-    let worker =
-        Worker::builder(support::recorded_client(&engine, &recorder)).result_pacing(pacing);
+    let transport = Client::builder(engine.url())
+        .layer(recorder.clone())
+        .pacing(Pacing::Fixed(pacing))
+        .build()
+        .unwrap();
+    let worker = Worker::builder(transport);
     let record = Arc::clone(&handled);
     let worker = worker.subscribe(
         "work",
@@ -46,10 +50,11 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
     handle.shutdown();
     running.await.unwrap();
 
-    // The recorder stamps a call right after the worker's pacing let it go, in the same poll;
-    // a stamp can only be late (the thread preempted), which shortens the gap after it. The
-    // tolerance allows for that, far below what no pacing would give (a few ms for all).
-    let finishes = recorder.times("finish_external_task");
+    // The pacer sends a paced call a gap after the previous one was answered, so answers are
+    // at least the gap apart. The recorder stamps an answer when its task is polled; a stamp
+    // can only be late (the thread preempted), which shortens the gap after it. The tolerance
+    // allows for that, far below what no pacing would give (a few ms for all).
+    let finishes = recorder.answer_times("finish_external_task");
     assert_eq!(finishes.len(), TASKS as usize);
     let tolerance = Duration::from_millis(40);
     for (i, pair) in finishes.windows(2).enumerate() {
@@ -75,6 +80,7 @@ async fn pacing_keeps_deliveries_apart_without_holding_handlers() {
 fn impatient(engine: &process_engine_testkit::TestEngine, recorder: &Recorder) -> Client {
     Client::builder(engine.url())
         .attempt_timeout(Duration::from_millis(300))
+        .pacing(Pacing::Off)
         .layer(recorder.clone())
         .build()
         .unwrap()
@@ -86,7 +92,6 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let worker = Worker::builder(impatient(&engine, &recorder))
-        .no_result_pacing()
         .delivery_backoff(Duration::from_millis(50), Duration::from_millis(200));
     let worker = answering(worker, json!("mine"));
     // The engine finishes the task but answers after the worker stopped waiting.
@@ -125,7 +130,6 @@ async fn a_finish_answered_with_500_is_sent_again() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let worker = Worker::builder(support::client(&engine))
-        .no_result_pacing()
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
     let worker = answering(worker, json!("after 500s"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 2, 500);
@@ -147,7 +151,6 @@ async fn failing_fetches_back_off_and_recover() {
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let worker = Worker::builder(support::recorded_client(&engine, &recorder))
-        .no_result_pacing()
         .fetch_backoff(Duration::from_millis(40), Duration::from_millis(200));
     let worker = answering(worker, json!("fetched at last"));
     engine.fail_next(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS, 4, 500);
@@ -199,7 +202,7 @@ async fn a_delivery_the_engine_refuses_is_not_sent_again() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let worker = Worker::builder(support::recorded_client(&engine, &recorder)).no_result_pacing();
+    let worker = Worker::builder(support::recorded_client(&engine, &recorder));
     let worker = answering(worker, json!("refused"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 1, 400);
     let (handle, running) = run(worker);

@@ -59,7 +59,7 @@ async fn failed(
 async fn an_untyped_handler_of_the_payload_finishes_the_task() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = Worker::builder(support::client(&engine));
     let worker = worker.subscribe(
         "work",
         |payload: Value| async move { Ok::<_, Infallible>(json!({"echo": payload})) },
@@ -105,7 +105,7 @@ async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let worker = Worker::builder(support::client(&engine)).worker_id("packer-1");
-    let worker = worker.no_result_pacing();
+    let worker = worker;
     let worker = worker.subscribe("work", pack, quick());
     let (handle, running) = run(worker);
 
@@ -129,7 +129,7 @@ async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
 async fn a_bpmn_error_reaches_the_engine_and_the_boundary_event_takes_it() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = Worker::builder(support::client(&engine));
     let worker = worker.subscribe(
         "reserve",
         |_: Value| async { Err::<Value, _>(BpmnError::new("out_of_stock", "none left")) },
@@ -161,7 +161,7 @@ struct ReserveFailed(#[source] std::io::Error);
 async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_chain() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = Worker::builder(support::client(&engine));
     let worker = worker.subscribe(
         "work",
         |_: Value| async {
@@ -188,7 +188,7 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
 async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = Worker::builder(support::client(&engine));
     let worker = worker.subscribe(
         "work",
         |payload: Value| {
@@ -225,7 +225,7 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let calls = Arc::new(AtomicUsize::new(0));
-    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = Worker::builder(support::client(&engine));
     let counted = Arc::clone(&calls);
     let worker = worker.subscribe(
         "work",
@@ -263,8 +263,7 @@ async fn several_topics_on_one_worker_share_its_worker_id() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let worker = Worker::builder(support::client(&engine))
-        .worker_id("both")
-        .no_result_pacing();
+        .worker_id("both");
     let worker = worker
         .subscribe(
             "work",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use process_engine_external_task::{TaskOptions, Worker, WorkerBuilder};
 use process_engine_testkit::{TestAuthority, TestEngine};
-use process_engine_transport::{Client, ClientCredentials, RetryConfig};
+use process_engine_transport::{Client, ClientCredentials, Pacing, RetryConfig};
 use serde_json::{Value, json};
 
 use crate::support;
@@ -18,6 +18,7 @@ const SECRET: &str = "s3cr3t-of-the-worker";
 fn client_as(engine: &TestEngine, client_id: &str, margin: Duration) -> Client {
     Client::builder(engine.url())
         .client_credentials(ClientCredentials::new(client_id, SECRET).refresh_margin(margin))
+        .pacing(Pacing::Off)
         .retry(
             RetryConfig::default()
                 .initial_backoff(Duration::from_millis(5))
@@ -30,7 +31,6 @@ fn client_as(engine: &TestEngine, client_id: &str, margin: Duration) -> Client {
 /// A worker that answers at once, pacing nothing and backing off briefly.
 fn worker(client: Client) -> WorkerBuilder {
     let worker = Worker::builder(client)
-        .no_result_pacing()
         .fetch_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
     answering(worker, json!("done"))
@@ -157,7 +157,6 @@ async fn a_result_waits_out_an_authority_outage_and_is_delivered() {
     let test = support::client(&engine);
     let client = client_as(&engine, "worker", Duration::ZERO);
     let worker = Worker::builder(client)
-        .no_result_pacing()
         .fetch_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .subscribe(

@@ -31,7 +31,7 @@ async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let tally = Arc::new(Tally::default());
-    let worker = Worker::builder(support::client(&engine)).no_result_pacing();
+    let worker = Worker::builder(support::client(&engine));
     let seen = Arc::clone(&tally);
     let worker = worker.subscribe(
         "work",

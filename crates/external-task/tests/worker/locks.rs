@@ -27,7 +27,7 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
         .extend_lock_timeout(Duration::from_millis(250));
 
     let (started, mut started_rx) = mpsc::unbounded_channel();
-    let slow = Worker::builder(support::client(&engine)).no_result_pacing();
+    let slow = Worker::builder(support::client(&engine));
     let slow = slow.subscribe(
         "work",
         move |_: Value| {
@@ -48,7 +48,7 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
 
     // Another worker polls the topic for as long as the slow handler runs.
     let stolen = Arc::new(AtomicUsize::new(0));
-    let other = Worker::builder(support::client(&engine)).no_result_pacing();
+    let other = Worker::builder(support::client(&engine));
     let count = Arc::clone(&stolen);
     let other = other.subscribe(
         "work",
@@ -101,7 +101,7 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let (tasks, mut tasks_rx) = mpsc::unbounded_channel();
-    let worker = Worker::builder(support::recorded_client(&engine, &recorder)).no_result_pacing();
+    let worker = Worker::builder(support::recorded_client(&engine, &recorder));
     let worker = worker.subscribe(
         "work",
         move |_: Value, task: ExternalTask| {
@@ -150,7 +150,6 @@ async fn a_failed_extension_is_tried_again_before_the_lock_runs_out() {
     let engine = support::engine().await;
     let test = support::client(&engine);
     let worker = Worker::builder(support::client(&engine))
-        .no_result_pacing()
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(50));
     let worker = worker.subscribe(
         "work",

@@ -14,6 +14,7 @@ mod identity;
 mod load;
 mod locks;
 mod observability;
+mod pacing;
 mod shutdown;
 mod support;
 

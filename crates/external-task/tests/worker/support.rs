@@ -15,7 +15,7 @@ use process_engine_api_types::operations::{
     GetCorrelationById, GetProcessResultsForCorrelation, StartProcessInstance,
 };
 use process_engine_testkit::TestEngine;
-use process_engine_transport::{BoxedService, CallInfo, Client, Error, RequestOptions};
+use process_engine_transport::{BoxedService, CallInfo, Client, Error, Pacing, RequestOptions};
 use serde_json::Value;
 use tower::{Layer, Service};
 use tracing::Dispatch;
@@ -47,6 +47,7 @@ pub(crate) struct Recorded {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Recorder {
     calls: Arc<Mutex<Vec<Recorded>>>,
+    answers: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl Recorder {
@@ -57,6 +58,17 @@ impl Recorder {
     pub(crate) fn times(&self, operation: &str) -> Vec<Instant> {
         self.calls()
             .into_iter()
+            .filter(|call| call.operation == operation)
+            .map(|call| call.at)
+            .collect()
+    }
+
+    /// When the calls of `operation` were answered (or failed), in that order.
+    pub(crate) fn answer_times(&self, operation: &str) -> Vec<Instant> {
+        self.answers
+            .lock()
+            .unwrap()
+            .iter()
             .filter(|call| call.operation == operation)
             .map(|call| call.at)
             .collect()
@@ -78,6 +90,7 @@ impl Layer<BoxedService> for Recorder {
         Recording {
             inner,
             calls: Arc::clone(&self.calls),
+            answers: Arc::clone(&self.answers),
         }
     }
 }
@@ -86,6 +99,7 @@ impl Layer<BoxedService> for Recorder {
 pub(crate) struct Recording {
     inner: BoxedService,
     calls: Arc<Mutex<Vec<Recorded>>>,
+    answers: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl Service<Request<Bytes>> for Recording {
@@ -106,21 +120,36 @@ impl Service<Request<Bytes>> for Recording {
             operation,
             at: Instant::now(),
         });
-        self.inner.call(request)
+        let answer = self.inner.call(request);
+        let answers = Arc::clone(&self.answers);
+        Box::pin(async move {
+            let result = answer.await;
+            answers.lock().unwrap().push(Recorded {
+                operation,
+                at: Instant::now(),
+            });
+            result
+        })
     }
 }
 
-/// A transport client for the worker whose calls `recorder` sees.
+/// A transport client for the worker whose calls `recorder` sees, without pacing (the
+/// recorder sits outside the pacer: it would see paced calls before they wait).
 pub(crate) fn recorded_client(engine: &TestEngine, recorder: &Recorder) -> Client {
     Client::builder(engine.url())
         .layer(recorder.clone())
+        .pacing(Pacing::Off)
         .build()
         .unwrap()
 }
 
-/// A plain client for the test's own calls.
+/// A plain client without pacing: for the test's own calls, and for workers whose tests are
+/// not about pacing (the stand-in engine needs none).
 pub(crate) fn client(engine: &TestEngine) -> Client {
-    Client::builder(engine.url()).build().unwrap()
+    Client::builder(engine.url())
+        .pacing(Pacing::Off)
+        .build()
+        .unwrap()
 }
 
 /// Starts an instance of `model` in `correlation` with `input` (answers at once).

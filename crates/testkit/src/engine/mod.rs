@@ -35,6 +35,7 @@ use tokio::sync::oneshot;
 
 use crate::auth::Identity;
 use crate::clock;
+use crate::contention::Contention;
 pub(crate) use deployment::Deployment;
 pub(crate) use external_tasks::HandedOut;
 use external_tasks::{LockEnd, Tasks};
@@ -113,10 +114,13 @@ struct State {
 }
 
 /// The stand-in engine's state. Shared by the HTTP server's connections.
+#[derive(Clone)]
 pub(crate) struct Engine {
     state: Arc<Mutex<State>>,
     /// The clock timers run on.
     clock: Arc<crate::clock::Clock>,
+    /// With the opt-in model of 8.0.0's contention, instances move on through it.
+    contention: Option<Arc<Contention>>,
 }
 
 /// A start request after the HTTP layer read it.
@@ -170,7 +174,36 @@ impl Engine {
         Engine {
             state: Arc::new(Mutex::new(state)),
             clock,
+            contention: None,
         }
+    }
+
+    /// The same engine, moving instances on through `model` (see [`crate::contention`]).
+    pub(crate) fn with_contention(mut self, model: Option<Arc<Contention>>) -> Self {
+        self.contention = model;
+        self
+    }
+
+    /// Moves an instance on: `step` changes the state and returns what the engine must do
+    /// after; at once, or, with the contention model, once the model lets the continuation
+    /// through (maybe never: an instance stuck as on 8.0.0).
+    fn go_on(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        step: impl FnOnce(&mut State) -> Effects + Send + 'static,
+    ) {
+        let Some(model) = &self.contention else {
+            let fx = step(&mut state);
+            self.settle(state, fx);
+            return;
+        };
+        drop(state);
+        let engine = self.clone();
+        model.continue_with(move || {
+            let mut state = engine.lock();
+            let fx = step(&mut state);
+            engine.settle(state, fx);
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -426,7 +459,7 @@ impl Engine {
                 .push(Waiter { until, tx });
             rx
         });
-        self.settle(state, fx);
+        self.go_on(state, move |_| fx);
         Ok(Started {
             correlation_id,
             instance_id,
@@ -485,18 +518,17 @@ impl Engine {
         if instance.is_embedded() {
             return Err(no_correlation_for(instance_id));
         }
-        let mut fx = Effects::default();
-        match instance.resume(flow_node_instance_id, outcome, &mut fx) {
-            Ok(()) => {
-                self.settle(state, fx);
-                Ok(())
+        let (instance_id, fni) = (instance_id.to_owned(), flow_node_instance_id.to_owned());
+        self.go_on(state, move |state| {
+            let mut fx = Effects::default();
+            if let Some(instance) = state.instances.get_mut(&instance_id) {
+                // Found waiting above, under the same lock; with the contention model it may
+                // have moved on meanwhile, and then there is nothing left to finish.
+                let _ = instance.resume(&fni, outcome, &mut fx);
             }
-            // Found waiting just above, under the same lock.
-            Err(NotWaiting) => Err(Reject::new(
-                500,
-                "The flow node instance stopped waiting while it was finished.",
-            )),
-        }
+            fx
+        });
+        Ok(())
     }
 
     /// Delivers a message or signal to every catch event waiting for it, in any correlation.
@@ -506,7 +538,7 @@ impl Engine {
             published: vec![(wait.clone(), payload)],
             ..Effects::default()
         };
-        self.settle(state, fx);
+        self.go_on(state, move |_| fx);
     }
 
     /// Ends an instance from outside; unknown or ended instances are fine.
@@ -619,7 +651,9 @@ impl Engine {
         &self,
         task_id: &str,
         worker_id: &str,
-        complete: impl FnOnce(&mut Instance, &str, &mut Effects) -> Result<(), NotWaiting>,
+        complete: impl FnOnce(&mut Instance, &str, &mut Effects) -> Result<(), NotWaiting>
+        + Send
+        + 'static,
     ) -> Result<(), Reject> {
         let mut state = self.lock();
         let task = state.tasks.access(task_id, worker_id, clock::now_ms())?;
@@ -628,12 +662,14 @@ impl Engine {
             task.flow_node_instance_id.clone(),
         );
         state.tasks.finish(task_id);
-        let mut fx = Effects::default();
-        if let Some(instance) = state.instances.get_mut(&instance_id) {
-            // An instance that no longer waits (terminated) just keeps the task finished.
-            let _ = complete(instance, &fni, &mut fx);
-        }
-        self.settle(state, fx);
+        self.go_on(state, move |state| {
+            let mut fx = Effects::default();
+            if let Some(instance) = state.instances.get_mut(&instance_id) {
+                // An instance that no longer waits (terminated) just keeps the task finished.
+                let _ = complete(instance, &fni, &mut fx);
+            }
+            fx
+        });
         Ok(())
     }
 }

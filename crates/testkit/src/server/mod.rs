@@ -26,6 +26,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::authority::Authority;
+use crate::contention::Contention;
 use crate::engine::{Engine, Reject};
 use crate::faults::Faults;
 use reply::Reply;
@@ -68,6 +69,8 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     /// The OAuth authority served beside the API, if the test asked for one.
     pub(crate) authority: Option<Authority>,
+    /// The opt-in model of 8.0.0's contention: holds calls back as that engine would.
+    pub(crate) contention: Option<Arc<Contention>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -229,6 +232,9 @@ async fn answer(
         Ok(call) => call,
         Err(reply) => return reply,
     };
+    if let Some(model) = &shared.contention {
+        model.before_call(call.route).await;
+    }
     let injected = shared.faults.take(call.route);
     let reply = match (injected.failure, &shared.authority) {
         (Some(reject), _) => reject.into(),

@@ -69,11 +69,18 @@ impl BaseUri {
     /// The absolute URI of a request target (path and query). Whatever scheme and host the
     /// request carried are dropped: requests, and their credentials, only go to the base.
     fn join(&self, uri: &Uri) -> Result<Uri, Error> {
-        let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        Uri::builder()
+        let builder = Uri::builder()
             .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(format!("{}{target}", self.prefix))
+            .authority(self.authority.clone());
+        let builder = match uri.path_and_query() {
+            // Without a prefix the target is kept as it was parsed: no copy, no second parse.
+            Some(target) if self.prefix.is_empty() => builder.path_and_query(target.clone()),
+            target => {
+                let target = target.map_or("/", |pq| pq.as_str());
+                builder.path_and_query(format!("{}{target}", self.prefix))
+            }
+        };
+        builder
             .build()
             .map_err(|error| Error::request(RequestError::Build(error)))
     }

@@ -1,9 +1,10 @@
 //! The layers of the client's stack, one per module. Outermost first: trace, user, time_limit
-//! (the call's deadline), retry, time_limit (each attempt's), auth, base_uri (assembled in
+//! (the call's deadline), pacing, retry, time_limit (each attempt's), auth, base_uri (assembled in
 //! `ClientBuilder::build`).
 
 pub(crate) mod auth;
 pub(crate) mod base_uri;
+pub(crate) mod pacing;
 pub(crate) mod retry;
 pub(crate) mod time_limit;
 pub(crate) mod trace;

@@ -9,6 +9,7 @@ mod support;
 
 mod auth;
 mod failures;
+mod pacing;
 mod requests;
 mod retry;
 mod timeouts;
