@@ -132,6 +132,7 @@ impl TestEngineBuilder {
         shared
             .engine
             .answer_unreached_end_events(self.answer_unreached_end_events);
+        shared.sockets.listen_to(&shared.engine.hub());
         let (commands, receiver) = mpsc::channel(8);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         let engine = TestEngine {

@@ -39,6 +39,7 @@ mod clock;
 mod engine;
 mod engine_handle;
 mod faults;
+mod notify;
 mod server;
 
 pub use bpmn::{ParseError, XmlError};

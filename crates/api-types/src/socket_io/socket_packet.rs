@@ -76,6 +76,16 @@ impl SocketPacket {
         }
     }
 
+    /// The text of an event packet whose one argument is already JSON text, kept as it is
+    /// (with its key order): what a server sends for each notification.
+    pub fn event_text(namespace: &str, name: &str, argument_json: &str) -> String {
+        let name = Value::String(name.to_owned());
+        match namespace {
+            ROOT => format!("2[{name},{argument_json}]"),
+            namespace => format!("2{namespace},[{name},{argument_json}]"),
+        }
+    }
+
     /// The namespace the packet belongs to.
     pub fn namespace(&self) -> &str {
         match self {
@@ -223,6 +233,11 @@ mod tests {
             )
         );
         assert_eq!(packet.encode(), text);
+        assert_eq!(
+            SocketPacket::event_text("/consumer_api", "process_ended", r#"{"correlationId":"c"}"#),
+            text
+        );
+        assert_eq!(SocketPacket::event_text("/", "x", "1"), r#"2["x",1]"#);
         let with_id = SocketPacket::decode(r#"2/consumer_api,1["hello"]"#).unwrap();
         assert!(matches!(with_id, SocketPacket::Event { id: Some(1), .. }));
         let root = SocketPacket::decode(r#"2["x",1]"#).unwrap();

@@ -29,6 +29,7 @@ impl State {
         let mut children = 0_usize;
         let mut steps = 0_usize;
         while let Some(fx) = pending.pop() {
+            self.notify.emit(fx.notices);
             steps += fx.steps;
             timers.extend(fx.timers);
             for task in fx.new_tasks {

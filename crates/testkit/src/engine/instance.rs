@@ -21,6 +21,7 @@ pub(crate) use super::token::{Payload, Token};
 use crate::auth::Identity;
 use crate::bpmn::{FlowId, NodeId, Process};
 use crate::clock::{self, Clock};
+use crate::notify::Notice;
 
 /// Where an instance stands.
 #[derive(Debug, Clone)]
@@ -249,6 +250,13 @@ impl Instance {
         let waiting = self.take_waiting(fni, fx)?;
         let mut token = waiting.token;
         token.payload = payload;
+        fx.notices.extend(Notice::finished(
+            self,
+            waiting.node,
+            fni,
+            &token.payload,
+            &waiting.wait,
+        ));
         if waiting.wait != Wait::Script {
             self.record(waiting.node, fni, &token, TokenEventType::OnResume);
         }
@@ -453,6 +461,8 @@ impl Instance {
                 Next::Leave(token) => queue.extend(self.leave(node_id, &fni, token)),
                 Next::Follow(items) => queue.extend(items),
                 Next::Wait(token, wait) => {
+                    fx.notices
+                        .extend(Notice::waiting(self, node_id, &fni, &token.payload, &wait));
                     if wait != Wait::Script {
                         self.record(node_id, &fni, &token, TokenEventType::OnSuspend);
                     }

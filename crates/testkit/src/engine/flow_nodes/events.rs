@@ -14,6 +14,7 @@ use super::{Next, evaluate, timer_due, value_or_null};
 use crate::bpmn::js::Kind;
 use crate::bpmn::model::{EndKind, Timer};
 use crate::bpmn::{NodeId, Process};
+use crate::notify::Notice;
 
 fn empty() -> Arc<Value> {
     Arc::new(Value::Object(Map::new()))
@@ -83,11 +84,15 @@ pub(super) fn end(
             return Next::Stop;
         }
         EndKind::Terminate => {
+            fx.notices
+                .push(Notice::ended(instance, node, fni, &result, true));
             let message = format!("Process was terminated through TerminateEndEvent '{id}'!");
             instance.fail(Failure::engine(500, message), fx);
             return Next::Stop;
         }
     }
+    fx.notices
+        .push(Notice::ended(instance, node, fni, &result, false));
     fx.ended.push((instance.id.clone(), id, result));
     Next::Stop
 }
