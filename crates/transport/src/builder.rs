@@ -18,6 +18,7 @@ use crate::layers::retry;
 use crate::layers::time_limit::{Scope, TimeLimitLayer};
 use crate::layers::trace::TraceLayer;
 use crate::layers::user::{self, UserLayer};
+use crate::upgrade::Upgrader;
 use crate::{BoxError, BoxedService, Error, Identity, RetryConfig, TokenSource};
 
 /// Configures and builds a [`Client`].
@@ -246,11 +247,12 @@ impl ClientBuilder {
         }
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|error| Error::request(RequestError::UserAgent(error)))?;
-        let credentials = match self.credentials {
-            Credentials::Static(identity) => {
-                auth::Credentials::Header(auth::bearer(identity.token())?)
-            }
-            Credentials::Source(source) => auth::Credentials::Source(source),
+        let (credentials, identity): (_, Arc<dyn TokenSource>) = match self.credentials {
+            Credentials::Static(identity) => (
+                auth::Credentials::Header(auth::bearer(identity.token())?),
+                Arc::new(identity),
+            ),
+            Credentials::Source(source) => (auth::Credentials::Source(Arc::clone(&source)), source),
         };
         let http = HyperService::new(ConnectionSettings {
             connect_timeout: connect_limit(self.connect_timeout, self.attempt_timeout),
@@ -260,6 +262,11 @@ impl ClientBuilder {
             tls_config: self.tls_config,
         })?;
 
+        let upgrader = Upgrader {
+            client: http.client(),
+            base: base.clone(),
+            timeout: self.attempt_timeout,
+        };
         let core = ServiceBuilder::new()
             .layer(TimeLimitLayer::new(Scope::Call, self.deadline))
             .layer(retry::layer(self.retry))
@@ -279,6 +286,8 @@ impl ClientBuilder {
             Shared {
                 base_url: self.base_url,
                 user_agent,
+                identity,
+                upgrader,
             },
         ))
     }

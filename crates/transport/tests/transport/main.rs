@@ -14,3 +14,4 @@ mod retry;
 mod timeouts;
 #[cfg(feature = "rustls")]
 mod tls;
+mod upgrade;
