@@ -269,6 +269,13 @@ impl Notification {
         self
     }
 
+    /// The user id of the instance's owner (global events only).
+    pub fn owner_user_id(&self) -> Option<&str> {
+        self.process_instance_owner
+            .as_ref()
+            .map(|owner| owner.user_id.as_str())
+    }
+
     /// The token payload read as `T`, naming the failing field on a mismatch.
     pub fn current_token_as<T: serde::de::DeserializeOwned>(
         &self,

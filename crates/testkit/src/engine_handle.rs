@@ -286,6 +286,12 @@ impl TestEngine {
         self.shared.faults.delay(route, by);
     }
 
+    /// How many socket.io sessions (the connections of event streams) are open: a test of a
+    /// client's shutdown sees its connection go.
+    pub fn socket_sessions(&self) -> usize {
+        self.shared.sockets.count()
+    }
+
     /// Removes every injected fault.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();

@@ -11,10 +11,12 @@
 
 use std::future::Future;
 use std::mem;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use process_engine_api_types::notifications::Kind;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::Notice;
 
@@ -26,7 +28,13 @@ pub(crate) type Listener = Arc<dyn Fn(&[Arc<Notice>]) + Send + Sync>;
 #[derive(Clone, Default)]
 pub(crate) struct Hub {
     listeners: Arc<RwLock<Vec<Listener>>>,
+    /// Held notices on their way out, in the order their answers went: one task delivers them,
+    /// so that two requests' notices keep the order of their answers.
+    released: Arc<OnceLock<mpsc::UnboundedSender<Release>>>,
 }
+
+/// Notices held back, and when they go out.
+type Release = (Instant, Vec<Notice>);
 
 /// How long held notices wait after the answer's last byte was handed to the connection:
 /// the answer is flushed in the same step, so a millisecond puts it reliably first.
@@ -155,19 +163,35 @@ impl Held {
     /// Delivers what was held, shortly after the request's answer was handed to its connection.
     pub(crate) fn release(&self, hub: &Hub) {
         let notices = mem::take(&mut *self.notices.lock().unwrap_or_else(PoisonError::into_inner));
-        if notices.is_empty() {
-            return;
+        if !notices.is_empty() {
+            hub.release(notices);
         }
-        let hub = hub.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move {
-                    tokio::time::sleep(AFTER_ANSWER).await;
-                    hub.deliver(notices);
-                });
-            }
+    }
+}
+
+impl Hub {
+    /// Delivers `notices` [`AFTER_ANSWER`] from now, after those released before.
+    fn release(&self, notices: Vec<Notice>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // The engine's runtime is gone: nobody is left to hear them, but deliver anyway.
-            Err(_) => hub.deliver(notices),
+            return self.deliver(notices);
+        };
+        let queue = self.released.get_or_init(|| {
+            let (queue, mut batches) = mpsc::unbounded_channel::<Release>();
+            let hub = Hub {
+                listeners: Arc::clone(&self.listeners),
+                released: Arc::default(),
+            };
+            runtime.spawn(async move {
+                while let Some((due, notices)) = batches.recv().await {
+                    tokio::time::sleep_until(due).await;
+                    hub.deliver(notices);
+                }
+            });
+            queue
+        });
+        if let Err(unsent) = queue.send((Instant::now() + AFTER_ANSWER, notices)) {
+            self.deliver(unsent.0.1);
         }
     }
 }

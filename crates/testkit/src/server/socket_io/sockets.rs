@@ -111,6 +111,11 @@ impl Sockets {
         });
     }
 
+    /// How many sessions are open.
+    pub(crate) fn count(&self) -> usize {
+        self.registry().sessions.len()
+    }
+
     pub(super) fn get(&self, sid: &str) -> Option<Arc<Session>> {
         self.registry().sessions.get(sid).cloned()
     }
