@@ -7,7 +7,7 @@ use process_engine_api_types::operations::StartProcessInstance;
 use process_engine_events::{EngineEvent, EventFilter};
 use process_engine_transport::{Identity, RequestOptions};
 
-use crate::support::{Harness, Model, PATIENCE, unique};
+use crate::support::{Harness, Model, patience, unique};
 
 const BUFFER: usize = 8;
 const INSTANCES: u64 = 40;
@@ -40,7 +40,7 @@ async fn a_consumer_that_does_not_read_gets_the_buffer_then_one_count_of_the_res
     }
 
     let (mut delivered, mut dropped, mut before_first_gap, mut gaps) = (0, 0, None, 0);
-    tokio::time::timeout(PATIENCE, async {
+    tokio::time::timeout(patience(), async {
         while delivered + dropped < EVENTS {
             match stream.next().await.unwrap().unwrap() {
                 EngineEvent::Missed(missed) => {

@@ -9,7 +9,7 @@ use process_engine_transport::{BoxError, Client, Identity, TokenSource, async_tr
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::support::{Harness, Model, PATIENCE, next, start, unique};
+use crate::support::{Harness, Model, next, patience, start, unique};
 
 /// Answers the development identity and counts how often it was asked.
 #[derive(Debug, Default, Clone)]
@@ -47,7 +47,7 @@ async fn after_an_engine_restart_the_stream_yields_missed_and_events_flow_again(
 
     engine.stop_accepting().await.unwrap();
     // While the engine is down, a failed reconnect is an item (one per outage), not the end.
-    let failure = tokio::time::timeout(PATIENCE, stream.next())
+    let failure = tokio::time::timeout(patience(), stream.next())
         .await
         .unwrap()
         .unwrap()

@@ -6,11 +6,11 @@ use process_engine_events::EventFilter;
 use process_engine_testkit::TestEngine;
 use process_engine_transport::Identity;
 
-use crate::support::{Harness, PATIENCE};
+use crate::support::{Harness, patience};
 
-/// Waits until the engine has `open` socket sessions; fails after [`PATIENCE`].
+/// Waits until the engine has `open` socket sessions; fails after [`patience`](crate::support::patience).
 async fn sessions_become(engine: &TestEngine, open: usize) {
-    tokio::time::timeout(PATIENCE, async {
+    tokio::time::timeout(patience(), async {
         while engine.socket_sessions() != open {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
