@@ -53,14 +53,16 @@ pub(super) async fn get(
         session,
         answered: false,
     };
+    let mut waited = false;
     let answer_now = loop {
-        if let Some(answer) = session.poll_answer() {
+        if let Some(answer) = session.poll_answer(waited) {
             break answer;
         }
         tokio::select! {
             () = session.wait_queued() => {}
             _ = session.ended() => {}
         }
+        waited = true;
     };
     guard.answered = true;
     let packets = match answer_now {

@@ -228,15 +228,18 @@ impl Session {
         !std::mem::replace(&mut state.poll_held, true)
     }
 
-    /// What a waiting polling `GET` answers now, if anything.
-    pub(super) fn poll_answer(&self) -> Option<PollAnswer> {
+    /// What a polling `GET` answers now, if anything: everything queued when it came, but only
+    /// the first packet when it had to wait. engine.io writes to a waiting `GET` as soon as
+    /// one packet is sent, and buffers the packets sent with it for the next `GET`.
+    pub(super) fn poll_answer(&self, waited: bool) -> Option<PollAnswer> {
         let mut state = self.state();
         let answer = if self.is_ended() {
             PollAnswer::Closed
         } else if std::mem::take(&mut state.noop) {
             PollAnswer::Noop
         } else if !state.queue.is_empty() && state.carrier != Carrier::Websocket {
-            PollAnswer::Packets(state.queue.drain(..).collect())
+            let take = if waited { 1 } else { state.queue.len() };
+            PollAnswer::Packets(state.queue.drain(..take).collect())
         } else {
             return None;
         };
@@ -307,17 +310,25 @@ mod tests {
         let session = Session::new("s".into(), SocketAuth::Missing, Carrier::Polling);
         assert!(session.hold_poll());
         assert!(!session.hold_poll(), "a second GET overlaps");
-        assert_eq!(session.poll_answer(), None);
-        session.queue(["40".to_owned()]);
+        assert_eq!(session.poll_answer(false), None);
+        session.queue(["40".to_owned(), "3".to_owned()]);
         assert_eq!(
-            session.poll_answer(),
-            Some(PollAnswer::Packets(vec!["40".into()]))
+            session.poll_answer(true),
+            Some(PollAnswer::Packets(vec!["40".into()])),
+            "a GET that waited gets the first packet"
+        );
+        assert!(session.hold_poll());
+        session.queue(["6".to_owned()]);
+        assert_eq!(
+            session.poll_answer(false),
+            Some(PollAnswer::Packets(vec!["3".into(), "6".into()])),
+            "a GET that finds packets gets them all"
         );
         assert!(session.hold_poll());
         session.ask_noop();
-        assert_eq!(session.poll_answer(), Some(PollAnswer::Noop));
+        assert_eq!(session.poll_answer(true), Some(PollAnswer::Noop));
         session.end(End::Closed);
-        assert_eq!(session.poll_answer(), Some(PollAnswer::Closed));
+        assert_eq!(session.poll_answer(false), Some(PollAnswer::Closed));
         assert_eq!(session.ended().await, End::Closed);
     }
 }

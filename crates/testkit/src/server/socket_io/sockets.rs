@@ -354,6 +354,8 @@ fn millis(duration: std::time::Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use process_engine_api_types::notifications::Kind;
 
     use super::*;
@@ -464,6 +466,21 @@ mod tests {
         sockets.on_packet(&session, "hello");
         assert!(session.is_ended());
         assert!(sockets.get(&session.sid).is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_not_heard_from_for_30_seconds_is_dropped() {
+        let sockets = Arc::new(Sockets::default());
+        let session = connected(&sockets, user("u"), &["/consumer_api"]);
+        sockets.watch_heartbeat(&session);
+        tokio::time::sleep(Duration::from_secs(29)).await;
+        assert!(!session.is_ended());
+        sockets.on_packet(&session, "2");
+        tokio::time::sleep(Duration::from_secs(29)).await;
+        assert!(!session.is_ended(), "a ping restarts the timer");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(session.ended().await, End::Closed);
+        assert_eq!(sockets.count(), 0);
     }
 
     #[test]
