@@ -51,8 +51,12 @@ pub(crate) enum Kind {
     NoUserId,
     #[error("the token is not a valid header value")]
     InvalidToken,
-    #[error("the stream's task ended before it connected")]
+    #[error("the stream's task ended")]
     Stopped,
+    #[error("could not read the engine's state")]
+    Read(#[source] TransportError),
+    #[error("waited {after:?} for {what} in vain")]
+    WaitTimeout { what: String, after: Duration },
 }
 
 impl EventsError {
@@ -99,16 +103,21 @@ impl EventsError {
         ) || matches!(&self.inner.kind, Kind::Connect(error) if error.is_status() && !self.is_auth())
     }
 
+    /// A wait ([`Events::wait_for_end`](crate::Events::wait_for_end), ...) ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.inner.kind, Kind::WaitTimeout { .. })
+    }
+
     /// An event's payload did not fit its kind; the stream goes on.
     pub fn is_decode(&self) -> bool {
         matches!(self.inner.kind, Kind::Decode { .. })
     }
 
-    /// The transport's error, when the websocket could not be opened: its status and the
-    /// engine's message for a refused upgrade.
+    /// The transport's error, when the websocket could not be opened (its status and the
+    /// engine's message for a refused upgrade), or a wait's read failed.
     pub fn transport_error(&self) -> Option<&TransportError> {
         match &self.inner.kind {
-            Kind::Connect(error) | Kind::Identity(error) => Some(error),
+            Kind::Connect(error) | Kind::Identity(error) | Kind::Read(error) => Some(error),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ use crate::connection::Plan;
 use crate::error::Kind;
 use crate::outbox::Outbox;
 use crate::reconnect::{self, Waits};
+use crate::wait::WaitSettings;
 use crate::{EventFilter, EventStream, EventsError};
 
 /// The namespace of the engine generation that speaks Engine.IO 4.
@@ -28,6 +29,7 @@ pub struct Events {
     buffer: usize,
     waits: Waits,
     handshake_timeout: Duration,
+    wait_settings: WaitSettings,
 }
 
 impl Events {
@@ -43,6 +45,7 @@ impl Events {
                 max: Duration::from_secs(30),
             },
             handshake_timeout: Duration::from_secs(10),
+            wait_settings: WaitSettings::default(),
         }
     }
 
@@ -77,6 +80,25 @@ impl Events {
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.handshake_timeout = timeout;
         self
+    }
+
+    /// How long [`wait_for_user_task`](Self::wait_for_user_task) and
+    /// [`wait_for_end`](Self::wait_for_end) wait at most (default 300 s).
+    pub fn wait_timeout(mut self, timeout: Duration) -> Self {
+        self.wait_settings.timeout = timeout;
+        self
+    }
+
+    /// How often the waits read the state again over HTTP while no event comes (default 5 s):
+    /// the most an event that never comes (a failed instance) or was missed (a reconnect)
+    /// delays a wait.
+    pub fn reread_every(mut self, interval: Duration) -> Self {
+        self.wait_settings.reread_every = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    pub(crate) fn waits(&self) -> WaitSettings {
+        self.wait_settings
     }
 
     /// The URL of the engine's notification socket (`http://host:8000/socket.io/`).

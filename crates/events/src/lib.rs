@@ -74,6 +74,7 @@ mod outbox;
 mod reconnect;
 mod stream;
 mod user_id;
+mod wait;
 
 pub use error::EventsError;
 pub use event::{EngineEvent, Missed, UnknownEvent};

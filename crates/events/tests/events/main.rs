@@ -13,3 +13,4 @@ mod reconnect;
 mod shutdown;
 mod support;
 mod users;
+mod waits;

@@ -37,6 +37,8 @@ pub(crate) enum Model {
     AllKinds,
     /// start → terminate end event `stop_all` (named "Terminate").
     Terminate,
+    /// start → user task `approve` → end `end`.
+    Approve,
 }
 
 impl Model {
@@ -45,6 +47,7 @@ impl Model {
             Model::Hello => "ev_hello",
             Model::AllKinds => "ev_all_kinds",
             Model::Terminate => "ev_terminate",
+            Model::Approve => "ev_approve",
         }
     }
 
@@ -53,6 +56,7 @@ impl Model {
             Model::Hello => include_str!("../models/ev_hello.bpmn"),
             Model::AllKinds => include_str!("../models/ev_all_kinds.bpmn"),
             Model::Terminate => include_str!("../models/ev_terminate.bpmn"),
+            Model::Approve => include_str!("../models/ev_approve.bpmn"),
         }
     }
 }
