@@ -97,7 +97,12 @@ impl Events {
                     ));
                 }
                 item = stream.next() => match item {
-                    Some(Ok(EngineEvent::Missed(_)) | Ok(_)) => {}
+                    Some(Ok(EngineEvent::Missed(_)) | Ok(_)) => {
+                        if let Some(found) = self.settle(&read, deadline).await? {
+                            return Ok(found);
+                        }
+                        continue;
+                    }
                     // A failed reconnect: the re-reads go on over HTTP meanwhile.
                     Some(Err(error)) => {
                         tracing::debug!(%error, what, "waiting on re-reads while events are down");
@@ -113,6 +118,36 @@ impl Events {
         }
     }
 
+    /// Reads after an event until the state shows it: 8.0.0 publishes `process_ended` from the
+    /// end event's handler, before the instance's final state is stored, so the first read after
+    /// it may still see the instance running. A few reads at growing intervals, within the
+    /// regular re-read interval and the deadline.
+    async fn settle<T, F, R>(
+        &self,
+        read: &R,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<T>, EventsError>
+    where
+        R: Fn() -> F,
+        F: Future<Output = Result<Option<T>, EventsError>>,
+    {
+        let mut pause = SETTLE_FIRST;
+        let mut waited = Duration::ZERO;
+        loop {
+            if let Some(found) = read().await? {
+                return Ok(Some(found));
+            }
+            if waited + pause > self.waits().reread_every
+                || tokio::time::Instant::now() + pause > deadline
+            {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            waited += pause;
+            pause *= 2;
+        }
+    }
+
     async fn read<O: Operation>(&self, operation: &O) -> Result<O::Response, EventsError> {
         self.client()
             .execute(operation, &RequestOptions::new())
@@ -120,6 +155,9 @@ impl Events {
             .map_err(|error| EventsError::new(ErrorKind::Read(error), self.client().base_url()))
     }
 }
+
+/// The first pause between the reads that follow an event (see `Events::settle`).
+const SETTLE_FIRST: Duration = Duration::from_millis(25);
 
 /// How long the waits wait, and how often they re-read.
 #[derive(Debug, Clone, Copy)]

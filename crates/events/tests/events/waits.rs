@@ -7,7 +7,7 @@ use process_engine_api_types::operations::{FinishUserTask, TerminateProcessInsta
 use process_engine_transport::{Identity, RequestOptions};
 use serde_json::json;
 
-use crate::support::{Harness, Model, start, unique};
+use crate::support::{Harness, Model, patience, start, unique};
 
 #[tokio::test]
 async fn a_user_task_that_waits_before_or_after_the_call_is_found() {
@@ -36,7 +36,7 @@ async fn a_user_task_that_waits_before_or_after_the_call_is_found() {
     // Once the wait has subscribed, nothing can be missed; until then the first read covers it.
     tokio::time::sleep(Duration::from_millis(50)).await;
     let instance = start(&client, &model, &after, json!({})).await;
-    let task = tokio::time::timeout(Duration::from_secs(20), waiting)
+    let task = tokio::time::timeout(patience(), waiting)
         .await
         .unwrap()
         .unwrap()
@@ -69,7 +69,7 @@ async fn an_end_is_seen_by_its_event_and_a_termination_without_event_by_the_re_r
         UserTaskResult::new(serde_json::Map::new()),
     );
     client.execute(&finish, &options).await.unwrap();
-    let record = tokio::time::timeout(Duration::from_secs(20), ending)
+    let record = tokio::time::timeout(patience(), ending)
         .await
         .unwrap()
         .unwrap()
@@ -89,7 +89,7 @@ async fn an_end_is_seen_by_its_event_and_a_termination_without_event_by_the_re_r
     tokio::time::sleep(Duration::from_millis(50)).await;
     let terminate = TerminateProcessInstance::new(&instance);
     client.execute(&terminate, &options).await.unwrap();
-    let record = tokio::time::timeout(Duration::from_secs(20), ending)
+    let record = tokio::time::timeout(patience(), ending)
         .await
         .unwrap()
         .unwrap()

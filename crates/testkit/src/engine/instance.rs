@@ -21,7 +21,7 @@ pub(crate) use super::token::{Payload, Token};
 use crate::auth::Identity;
 use crate::bpmn::{FlowId, NodeId, Process};
 use crate::clock::{self, Clock};
-use crate::notify::Notice;
+use crate::notify::{Notice, Phase};
 
 /// Where an instance stands.
 #[derive(Debug, Clone)]
@@ -250,7 +250,8 @@ impl Instance {
         let waiting = self.take_waiting(fni, fx)?;
         let mut token = waiting.token;
         token.payload = payload;
-        fx.notices.extend(Notice::finished(
+        fx.notices.extend(Notice::task(
+            Phase::Finished,
             self,
             waiting.node,
             fni,
@@ -461,8 +462,9 @@ impl Instance {
                 Next::Leave(token) => queue.extend(self.leave(node_id, &fni, token)),
                 Next::Follow(items) => queue.extend(items),
                 Next::Wait(token, wait) => {
-                    fx.notices
-                        .extend(Notice::waiting(self, node_id, &fni, &token.payload, &wait));
+                    let waits =
+                        Notice::task(Phase::Waiting, self, node_id, &fni, &token.payload, &wait);
+                    fx.notices.extend(waits);
                     if wait != Wait::Script {
                         self.record(node_id, &fni, &token, TokenEventType::OnSuspend);
                     }

@@ -11,4 +11,4 @@ mod hub;
 mod notice;
 
 pub(crate) use hub::{Held, Hold, Hub};
-pub(crate) use notice::Notice;
+pub(crate) use notice::{Notice, Phase};

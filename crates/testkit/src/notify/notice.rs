@@ -92,38 +92,25 @@ impl Notice {
         notice
     }
 
-    /// A user task, manual task or empty activity starts waiting (`*_handler.js`,
-    /// `_send*ReachedNotification`); nothing for other waits.
-    pub(crate) fn waiting(
+    /// A user task, manual task or empty activity started waiting (`*_handler.js`,
+    /// `_send*ReachedNotification`), or was finished through the API, with the payload it goes
+    /// on with (`_send*FinishedNotification`); nothing for other waits (and a boundary event
+    /// that interrupts a task finishes nothing).
+    pub(crate) fn task(
+        phase: Phase,
         instance: &Instance,
         node: NodeId,
         fni: &str,
         token: &Payload,
         wait: &Wait,
     ) -> Option<Notice> {
-        let kind = match wait {
-            Wait::UserTask => Kind::UserTaskWaiting,
-            Wait::ManualTask => Kind::ManualTaskWaiting,
-            Wait::EmptyActivity => Kind::EmptyActivityWaiting,
-            _ => return None,
-        };
-        Some(Notice::new(kind, instance, node, fni, Arc::clone(token)))
-    }
-
-    /// A user task, manual task or empty activity was finished through the API, with the
-    /// payload it goes on with; nothing for other waits (a boundary event that interrupts a
-    /// task finishes nothing).
-    pub(crate) fn finished(
-        instance: &Instance,
-        node: NodeId,
-        fni: &str,
-        token: &Payload,
-        wait: &Wait,
-    ) -> Option<Notice> {
-        let kind = match wait {
-            Wait::UserTask => Kind::UserTaskFinished,
-            Wait::ManualTask => Kind::ManualTaskFinished,
-            Wait::EmptyActivity => Kind::EmptyActivityFinished,
+        let kind = match (wait, phase) {
+            (Wait::UserTask, Phase::Waiting) => Kind::UserTaskWaiting,
+            (Wait::UserTask, Phase::Finished) => Kind::UserTaskFinished,
+            (Wait::ManualTask, Phase::Waiting) => Kind::ManualTaskWaiting,
+            (Wait::ManualTask, Phase::Finished) => Kind::ManualTaskFinished,
+            (Wait::EmptyActivity, Phase::Waiting) => Kind::EmptyActivityWaiting,
+            (Wait::EmptyActivity, Phase::Finished) => Kind::EmptyActivityFinished,
             _ => return None,
         };
         Some(Notice::new(kind, instance, node, fni, Arc::clone(token)))
@@ -202,17 +189,21 @@ fn collect_terminations(
         return;
     }
     let empty: Payload = Arc::new(json!({}));
+    let entered = entered(instance);
+    // Branches share the handlers before they split: each announces once.
+    let mut announced = HashSet::new();
     for waiting in instance
         .waiting
         .iter()
         .filter(|w| w.wait.attached().is_none())
     {
-        for (node, fni) in path_to(instance, &waiting.flow_node_instance_id) {
+        let fni = &waiting.flow_node_instance_id;
+        for (node, passed) in path_to(instance, &entered, fni, &mut announced) {
             notices.push(Notice::new(
                 Kind::ProcessTerminated,
                 instance,
                 node,
-                &fni,
+                &passed,
                 Arc::clone(&empty),
             ));
         }
@@ -223,18 +214,17 @@ fn collect_terminations(
                 Kind::ProcessTerminated,
                 instance,
                 waiting.node,
-                &waiting.flow_node_instance_id,
+                fni,
                 error,
             ));
         }
     }
 }
 
-/// The interruptible flow nodes the token passed from its start event to the flow node
-/// instance `fni`, in path order, without `fni` itself: read backwards through the token
-/// history's `previous` links.
-fn path_to(instance: &Instance, fni: &str) -> Vec<(NodeId, String)> {
-    let mut entered: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
+/// Each flow node instance of the token history, with its node's id and the flow node
+/// instance the token came from.
+fn entered(instance: &Instance) -> HashMap<&str, (&str, Option<&str>)> {
+    let mut entered = HashMap::new();
     for (flow_node_id, entries) in &instance.history {
         for entry in entries {
             entered
@@ -242,11 +232,22 @@ fn path_to(instance: &Instance, fni: &str) -> Vec<(NodeId, String)> {
                 .or_insert((flow_node_id.as_str(), entry.previous.as_deref()));
         }
     }
+    entered
+}
+
+/// The interruptible flow nodes the token passed from its start event to the flow node
+/// instance `fni`, in path order, without `fni` itself and without those `announced` already:
+/// read backwards through the token history's `previous` links.
+fn path_to(
+    instance: &Instance,
+    entered: &HashMap<&str, (&str, Option<&str>)>,
+    fni: &str,
+    announced: &mut HashSet<String>,
+) -> Vec<(NodeId, String)> {
     let mut path = Vec::new();
-    let mut seen = HashSet::new();
     let mut next = entered.get(fni).and_then(|(_, previous)| *previous);
     while let Some(current) = next {
-        if !seen.insert(current) {
+        if !announced.insert(current.to_owned()) {
             break;
         }
         let Some((flow_node_id, previous)) = entered.get(current) else {
@@ -262,6 +263,13 @@ fn path_to(instance: &Instance, fni: &str) -> Vec<(NodeId, String)> {
     }
     path.reverse();
     path
+}
+
+/// Where a task is when it is announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Waiting,
+    Finished,
 }
 
 #[cfg(test)]
