@@ -58,6 +58,10 @@ mod client_credentials;
 #[path = "../blocking_client.rs"]
 mod blocking_client;
 
+#[allow(dead_code)]
+#[path = "../watch_events.rs"]
+mod watch_events;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -321,5 +325,30 @@ async fn client_credentials_calls_as_the_authoritys_client() {
     let authority = engine.authority().unwrap();
     // One token for the deployment, the worker and the start.
     assert_eq!((authority.grants(), authority.refused_calls()), (1, 0));
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn watch_events_prints_each_event_of_the_instance_as_it_runs() {
+    let engine = TestEngine::builder().start().await.unwrap();
+
+    let printed = watch_events::run(engine.url()).await.unwrap();
+
+    let kinds: Vec<&str> = printed
+        .iter()
+        .map(|line| line.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "process_started",
+            "user_task_waiting",
+            "user_task_finished",
+            "process_ended"
+        ],
+        "{printed:#?}"
+    );
+    assert!(printed[0].contains(r#"{"order":4711}"#), "{}", printed[0]);
+    assert!(printed[2].contains(r#""approved":true"#), "{}", printed[2]);
     engine.shutdown().await;
 }

@@ -10,6 +10,8 @@
 //! - [`operations`]: one typed [`Operation`] per route: its named path parameters, query, body
 //!   and the type its answer decodes to. A transport sends any of them.
 //! - [`EngineError`]: the engine's error answer (status, kind, message).
+//! - [`notifications`]: the events the engine pushes (names and payloads), and [`socket_io`],
+//!   the socket.io protocol they travel over.
 //!
 //! This crate only describes the wire; it does no I/O.
 //!
@@ -35,9 +37,11 @@
 
 pub mod error;
 mod identity;
+pub mod notifications;
 pub mod operation;
 pub mod payload;
 pub mod route;
+pub mod socket_io;
 
 #[path = "generated/models.rs"]
 pub mod models;

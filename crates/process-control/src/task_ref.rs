@@ -1,10 +1,12 @@
 //! What names one waiting task instance to finish it.
 
 use process_engine_api_types::models::{EmptyActivity, ManualTask, UserTask};
+use process_engine_api_types::notifications::Notification;
 
 /// The waiting task instance to finish: its process instance, correlation and flow node
 /// instance. Made from a listed task (`&UserTask`, `&ManualTask`, `&EmptyActivity` of
-/// [`models`](process_engine_api_types::models)) or from ids.
+/// [`models`](process_engine_api_types::models)), from the engine's notification that it waits
+/// (`&Notification`), or from ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TaskRef {
@@ -46,4 +48,5 @@ macro_rules! task_ref_from {
     )*};
 }
 
-task_ref_from!(UserTask, ManualTask, EmptyActivity);
+// A notification of a task waiting (the engine's events) names the task as the lists do.
+task_ref_from!(UserTask, ManualTask, EmptyActivity, Notification);

@@ -42,3 +42,8 @@ struct MigrationFromPython;
 /// `README.md`.
 #[doc = include_str!("../../../README.md")]
 struct Readme;
+
+/// `docs/events.md`.
+#[cfg(feature = "events")]
+#[doc = include_str!("../../../docs/events.md")]
+struct Events;

@@ -57,6 +57,7 @@
 //! | [`external_task`]: [`Worker`], [`BpmnError`], [`TaskOptions`], shutdown | `process-engine-external-task` | `external-task` (default) |
 //! | [`types`]: the engine's wire types, routes and error | `process-engine-api-types` | always |
 //! | [`transport`]: the HTTP client (a tower stack over hyper: tracing, deadline, retry, attempt timeout, auth) | `process-engine-transport` | always; `rustls` (default) for https |
+//! | [`events`]: the engine's notifications as a typed stream, waits for a task or an end | `process-engine-events` | `events` |
 //! | `testkit`: the stand-in engine, for your tests | `process-engine-testkit` | `testkit` |
 //!
 //! `blocking` adds `process_control::blocking::ProcessControlClient`, whose calls block the
@@ -124,6 +125,13 @@ pub use process_engine_process_control as process_control;
 #[cfg_attr(docsrs, doc(cfg(feature = "external-task")))]
 #[doc(inline)]
 pub use process_engine_external_task as external_task;
+
+/// The engine's notifications (instances started and ended, tasks waiting and finished) as a
+/// typed stream, and waits built on them (the crate `process-engine-events`; cargo feature
+/// `events`). Make the handle from the engine's transport:
+/// `Events::new(engine.transport().clone())`.
+#[cfg(feature = "events")]
+pub use process_engine_events as events;
 
 /// The stand-in engine, for testing your own workers and process code (the crate
 /// `process-engine-testkit`; cargo feature `testkit`).

@@ -165,6 +165,7 @@ impl TestEngineBuilder {
         shared
             .engine
             .answer_unreached_end_events(self.answer_unreached_end_events);
+        shared.sockets.listen_to(&shared.engine.hub());
         let (commands, receiver) = mpsc::channel(8);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         let engine = TestEngine {
@@ -324,6 +325,12 @@ impl TestEngine {
     /// ([`fail_next`](Self::fail_next)) are delayed too.
     pub fn delay(&self, route: &Route, by: Duration) {
         self.shared.faults.delay(route, by);
+    }
+
+    /// How many socket.io sessions (the connections of event streams) are open: a test of a
+    /// client's shutdown sees its connection go.
+    pub fn socket_sessions(&self) -> usize {
+        self.shared.sockets.count()
     }
 
     /// Removes every injected fault.

@@ -46,6 +46,7 @@ mod contention;
 mod engine;
 mod engine_handle;
 mod faults;
+mod notify;
 mod server;
 
 pub use authority::{Authority, ClientAuth, TestAuthority};

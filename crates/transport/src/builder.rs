@@ -23,6 +23,7 @@ use crate::layers::trace::TraceLayer;
 use crate::layers::user::{self, UserLayer};
 use crate::oauth::{ClientCredentials, ClientCredentialsSource, Exchange};
 use crate::pacing::Controller;
+use crate::upgrade::Upgrader;
 use crate::{BoxError, BoxedService, Error, Identity, Pacing, RetryConfig, TokenSource};
 
 /// Configures and builds a [`Client`].
@@ -293,11 +294,14 @@ impl ClientBuilder {
             #[cfg(feature = "rustls")]
             tls_config: self.tls_config,
         })?;
-        let credentials = match self.credentials {
-            Credentials::Static(identity) => {
-                auth::Credentials::Header(auth::bearer(identity.token())?)
-            }
-            Credentials::Source(source) => auth::Credentials::Source(source),
+        // The header for the calls, and the source that `Client::identity` asks (protocols
+        // beside the HTTP calls, such as the engine's events, send the same identity).
+        let (credentials, identity): (_, Arc<dyn TokenSource>) = match self.credentials {
+            Credentials::Static(identity) => (
+                auth::Credentials::Header(auth::bearer(identity.token())?),
+                Arc::new(identity),
+            ),
+            Credentials::Source(source) => (auth::Credentials::Source(Arc::clone(&source)), source),
             Credentials::ClientCredentials(credentials) => {
                 credentials
                     .validate()
@@ -312,12 +316,13 @@ impl ClientBuilder {
                 )
                 .parse()
                 .map_err(|error| Error::request(RequestError::Build(http::Error::from(error))))?;
-                auth::Credentials::Source(Arc::new(ClientCredentialsSource::new(
+                let source: Arc<dyn TokenSource> = Arc::new(ClientCredentialsSource::new(
                     credentials,
                     exchange,
                     engine_route,
                     self.retry.clone(),
-                )))
+                ));
+                (auth::Credentials::Source(Arc::clone(&source)), source)
             }
         };
 
@@ -325,6 +330,11 @@ impl ClientBuilder {
             Pacing::Adaptive => Some(Controller::adaptive()),
             Pacing::Fixed(gap) => Some(Controller::fixed(gap)),
             Pacing::Off => None,
+        };
+        let upgrader = Upgrader {
+            client: http.client(),
+            base: base.clone(),
+            timeout: self.attempt_timeout,
         };
         let core = ServiceBuilder::new()
             .layer(TimeLimitLayer::new(Scope::Call, self.deadline))
@@ -352,6 +362,8 @@ impl ClientBuilder {
             Shared {
                 base_url: self.base_url,
                 user_agent,
+                identity,
+                upgrader,
             },
         ))
     }

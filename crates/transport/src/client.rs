@@ -10,7 +10,9 @@ use process_engine_api_types::Operation;
 use process_engine_api_types::error::EngineError;
 use tower::ServiceExt;
 
-use crate::{BoxedService, Call, ClientBuilder, Error, RequestOptions};
+use crate::error::AuthError;
+use crate::upgrade::Upgrader;
+use crate::{BoxedService, Call, ClientBuilder, Error, Identity, RequestOptions, TokenSource};
 
 /// A client of one engine. Cheap to clone: clones share the connection pool, the retry budget
 /// and the configuration.
@@ -19,7 +21,7 @@ use crate::{BoxedService, Call, ClientBuilder, Error, RequestOptions};
 #[derive(Clone)]
 pub struct Client {
     service: BoxedService,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 /// What the clones of a client share besides the stack: only what a call needs outside it.
@@ -28,6 +30,9 @@ pub struct Client {
 pub(crate) struct Shared {
     pub(crate) base_url: String,
     pub(crate) user_agent: HeaderValue,
+    /// Who the client calls as when a call names no identity: what its auth layer asks too.
+    pub(crate) identity: Arc<dyn TokenSource>,
+    pub(crate) upgrader: Upgrader,
 }
 
 impl Client {
@@ -46,6 +51,21 @@ impl Client {
     /// The base URL the client was built with.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// The identity the client calls the engine as when a call names none: the configured one,
+    /// or what its [`TokenSource`] answers now (asked anew on every call of this method, as
+    /// before every attempt).
+    ///
+    /// For protocols beside the HTTP calls that carry the same identity in their own way (the
+    /// engine's notifications take the token without `Bearer `). Fails with an
+    /// [`Error::is_auth`] error when the token source fails.
+    pub async fn identity(&self) -> Result<Identity, Error> {
+        self.shared
+            .identity
+            .identity()
+            .await
+            .map_err(|error| Error::auth(AuthError::Source(error)))
     }
 
     /// Sends `operation` with `options` and decodes the answer to the operation's response type.

@@ -16,9 +16,9 @@ use crate::error::Kind;
 use crate::layers::ResponseFuture;
 
 #[cfg(feature = "rustls")]
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 #[cfg(not(feature = "rustls"))]
-type Connector = HttpConnector;
+pub(crate) type Connector = HttpConnector;
 
 /// The connection settings of the innermost service.
 ///
@@ -94,6 +94,13 @@ fn connector(
             .map_err(|error| Error::request(RequestError::Tls(error.into())))?,
     };
     Ok(builder.https_or_http().enable_http1().wrap_connector(http))
+}
+
+impl HyperService {
+    /// The pooled client itself, for requests that do not go through the stack (upgrades).
+    pub(crate) fn client(&self) -> HyperClient<Connector, Full<Bytes>> {
+        self.client.clone()
+    }
 }
 
 impl Service<Request<Bytes>> for HyperService {

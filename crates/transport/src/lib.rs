@@ -125,6 +125,7 @@ mod pacing;
 mod request_options;
 mod retry_config;
 mod token_source;
+mod upgrade;
 
 use bytes::Bytes;
 use tower::util::BoxCloneSyncService;
@@ -139,6 +140,7 @@ pub use process_engine_api_types::Identity;
 pub use request_options::RequestOptions;
 pub use retry_config::RetryConfig;
 pub use token_source::TokenSource;
+pub use upgrade::Upgraded;
 
 /// The attribute for implementing [`TokenSource`], re-exported so that implementors need no
 /// dependency of their own.

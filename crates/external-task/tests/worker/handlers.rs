@@ -262,8 +262,7 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
 async fn several_topics_on_one_worker_share_its_worker_id() {
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine))
-        .worker_id("both");
+    let worker = Worker::builder(support::client(&engine)).worker_id("both");
     let worker = worker
         .subscribe(
             "work",

@@ -15,8 +15,7 @@ async fn each_task_runs_in_a_span_naming_it() {
 
     let engine = support::engine().await;
     let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine))
-        .worker_id("traced");
+    let worker = Worker::builder(support::client(&engine)).worker_id("traced");
     let worker = answering(worker, json!("traced"));
     let (handle, running) = run(worker);
     let instance = support::start(&test, "work", "spans", json!({})).await;

@@ -23,6 +23,7 @@ impl State {
         budget.steps += fx.steps;
         let mut pending = vec![fx];
         while let Some(fx) = pending.pop() {
+            self.notify.emit(fx.notices);
             timers.extend(fx.timers);
             for task in fx.new_tasks {
                 let Some(instance) = self.instances.get(&task.instance_id) else {

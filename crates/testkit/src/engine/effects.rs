@@ -69,4 +69,6 @@ pub(crate) struct Effects {
     pub(crate) timers: Vec<NewTimer>,
     /// How many flow nodes the instances passed while collecting these effects.
     pub(crate) steps: usize,
+    /// What to announce to the engine's listeners, in order.
+    pub(crate) notices: Vec<crate::notify::Notice>,
 }

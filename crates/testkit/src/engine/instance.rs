@@ -26,6 +26,7 @@ pub(crate) use super::token::{Payload, Token};
 use crate::auth::Identity;
 use crate::bpmn::{FlowId, NodeId, NodeKind, Process};
 use crate::clock::{self, Clock};
+use crate::notify::{Notice, Phase};
 
 /// Where an instance stands.
 #[derive(Debug, Clone)]
@@ -318,6 +319,14 @@ impl Instance {
         let waiting = self.take_waiting(fni, fx)?;
         let mut token = waiting.token;
         token.payload = payload;
+        fx.notices.extend(Notice::task(
+            Phase::Finished,
+            self,
+            waiting.node,
+            fni,
+            &token.payload,
+            &waiting.wait,
+        ));
         if waiting.wait != Wait::Script {
             self.record(waiting.node, fni, &token, TokenEventType::OnResume);
         }
@@ -658,6 +667,9 @@ impl Instance {
                 }
                 Next::Follow(items) => queue.extend(items),
                 Next::Wait(token, wait) => {
+                    let waits =
+                        Notice::task(Phase::Waiting, self, node_id, &fni, &token.payload, &wait);
+                    fx.notices.extend(waits);
                     // A call activity suspends once its child starts (`suspend_for_child`).
                     let call = matches!(process.nodes[node_id].kind, NodeKind::CallActivity { .. });
                     if wait != Wait::Script && !call {

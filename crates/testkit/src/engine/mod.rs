@@ -39,6 +39,7 @@ use crate::contention::Contention;
 pub(crate) use deployment::Deployment;
 pub(crate) use external_tasks::HandedOut;
 use external_tasks::{LockEnd, Tasks};
+pub(crate) use flow_nodes::boundaries::interruptible as boundaries_interruptible;
 use instance::{Effects, Instance, NotWaiting, Outcome, Spawn, TaskError, Wait};
 pub(crate) use retention::Retention;
 use token::{Payload, Token};
@@ -111,6 +112,8 @@ struct State {
     answer_unreached: bool,
     /// The clock timers run on, shared with [`Engine`].
     clock: Arc<crate::clock::Clock>,
+    /// Where the notifications of every step go.
+    notify: crate::notify::Hub,
 }
 
 /// The stand-in engine's state. Shared by the HTTP server's connections.
@@ -215,6 +218,11 @@ impl Engine {
         let timers = state.apply(fx);
         drop(state);
         timers::schedule(&self.state, &self.clock, timers);
+    }
+
+    /// Where the engine's notifications go.
+    pub(crate) fn hub(&self) -> crate::notify::Hub {
+        self.lock().notify.clone()
     }
 
     /// Moves the engine's clock forward: timers that became due fire.
@@ -544,7 +552,10 @@ impl Engine {
     /// Ends an instance from outside; unknown or ended instances are fine.
     pub(crate) fn terminate(&self, instance_id: &str) {
         let mut state = self.lock();
-        let mut fx = Effects::default();
+        let mut fx = Effects {
+            notices: crate::notify::Notice::terminations(&state.instances, instance_id),
+            ..Effects::default()
+        };
         if let Some(instance) = state.instances.get_mut(instance_id) {
             instance.terminate(&mut fx);
         }

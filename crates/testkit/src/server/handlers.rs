@@ -17,6 +17,7 @@ use super::reply::Reply;
 use super::request::Call;
 use crate::engine::instance::{Outcome, Payload, TaskError, Wait};
 use crate::engine::{Deployment, Engine, FetchRequest, Reject, Scope, StartRequest};
+use crate::notify::Hold;
 
 /// The runtime's package information, as `GET /` answers it.
 const PACKAGE_INFO: &str = include_str!("package_info.json");
@@ -268,14 +269,39 @@ fn management_model(deployment: &Deployment) -> ManagementProcessModel {
     model
 }
 
-async fn start(engine: &Engine, call: &Call) -> Reply {
-    // `Number.parseInt(query.start_callback_type)`, and a falsy result (missing, NaN, 0) is the
-    // default, 1 (consumer_api_http 4.1.0, `consumer_api_controller.js`).
-    let callback = call
-        .query("start_callback_type")
+/// What a request holds back of the notifications it causes until its answer is out, as the
+/// real engine's order is: a start that waits for the end answers after the end's
+/// notifications, a finished task's `*_finished` precedes its `204`, and everything else
+/// happens after the answer.
+pub(crate) fn hold(call: &Call) -> Hold {
+    use OperationId as Op;
+    match call.operation {
+        Op::StartProcessInstance | Op::ManagementStartProcessInstance
+            if callback_type(call) != 1.0 =>
+        {
+            Hold::Nothing
+        }
+        Op::FinishUserTask
+        | Op::ManagementFinishUserTask
+        | Op::FinishManualTask
+        | Op::ManagementFinishManualTask
+        | Op::FinishEmptyActivity
+        | Op::ManagementFinishEmptyActivity => Hold::AllButFinished,
+        _ => Hold::Everything,
+    }
+}
+
+/// `Number.parseInt(query.start_callback_type)`, and a falsy result (missing, NaN, 0) is the
+/// default, 1 (consumer_api_http 4.1.0, `consumer_api_controller.js`).
+fn callback_type(call: &Call) -> f64 {
+    call.query("start_callback_type")
         .and_then(parse_int)
         .filter(|&c| c != 0.0)
-        .unwrap_or(1.0);
+        .unwrap_or(1.0)
+}
+
+async fn start(engine: &Engine, call: &Call) -> Reply {
+    let callback = callback_type(call);
     let input = match call.body.get("inputValues") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(value) => value.clone(),

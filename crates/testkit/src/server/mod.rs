@@ -1,12 +1,14 @@
 //! The HTTP server: accepts connections, runs each request through the engine's middleware and
 //! handlers, and obeys the test's controls (stop accepting and drop connections, resume, stop).
 
+mod answer_body;
 mod body;
 mod charset;
 mod handlers;
 mod json_errors;
 mod reply;
 mod request;
+mod socket_io;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -29,7 +31,10 @@ use crate::authority::Authority;
 use crate::contention::Contention;
 use crate::engine::{Engine, Reject};
 use crate::faults::Faults;
+use crate::notify::Held;
+use answer_body::AnswerBody;
 use reply::Reply;
+pub(crate) use socket_io::Sockets;
 
 /// How long the accept loop waits after a failed accept. The failures that persist (out of file
 /// descriptors) would otherwise have it spin.
@@ -71,6 +76,8 @@ pub(crate) struct Shared {
     pub(crate) authority: Option<Authority>,
     /// The opt-in model of 8.0.0's contention: holds calls back as that engine would.
     pub(crate) contention: Option<Arc<Contention>>,
+    /// The open socket.io sessions.
+    pub(crate) sockets: Arc<Sockets>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -120,17 +127,21 @@ pub(crate) async fn serve(
                 Some(Command::Pause(done)) => {
                     listener = None;
                     generation.send_modify(|g| *g += 1);
+                    // A restarted engine knows no session of before.
+                    shared.sockets.drop_all();
                     let _ = done.send(());
                 }
                 Some(Command::Resume(bound)) => listener = Some(bound),
                 Some(Command::Stop(done)) => {
                     drop(listener);
                     generation.send_modify(|g| *g += 1);
+                    shared.sockets.drop_all();
                     let _ = done.send(());
                     return;
                 }
                 None => {
                     generation.send_modify(|g| *g += 1);
+                    shared.sockets.drop_all();
                     return;
                 }
             },
@@ -158,7 +169,7 @@ async fn back_off_on_error<T>(accept: impl Future<Output = std::io::Result<T>>) 
 async fn connection(stream: TcpStream, shared: Arc<Shared>, mut closed: watch::Receiver<u64>) {
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, std::convert::Infallible>(handle(&shared, request).await) }
+        async move { handle(&shared, request).await }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -168,7 +179,8 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut closed: watch::R
         // raising hyper's count moves every request's header table to the heap, which costs a
         // third of the engine's throughput. More than 100 lines are answered 431.
         .header_read_timeout(HEADERS_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::select! {
         _ = connection => {}
         // Dropping the connection closes the socket, answered or not.
@@ -176,10 +188,31 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut closed: watch::R
     }
 }
 
+/// A websocket upgrade on a path engine.io does not serve: Node hands it to engine.io, which
+/// destroys the connection unanswered after a second (`destroyUpgradeTimeout`).
+#[derive(Debug, thiserror::Error)]
+#[error("a websocket upgrade outside /socket.io/ is not answered")]
+struct UnservedUpgrade;
+
+/// How long an unserved websocket upgrade is held before its connection is destroyed.
+const UNSERVED_UPGRADE: Duration = Duration::from_secs(1);
+
 async fn handle(
     shared: &Shared,
     request: hyper::Request<Incoming>,
-) -> hyper::Response<Full<Bytes>> {
+) -> Result<hyper::Response<AnswerBody>, UnservedUpgrade> {
+    if request
+        .uri()
+        .path()
+        .starts_with(process_engine_api_types::notifications::PATH)
+    {
+        let response = socket_io::handle(&shared.sockets, request, shared.limits.body).await;
+        return Ok(response.map(AnswerBody::from));
+    }
+    if socket_io::is_upgrade(&request) {
+        tokio::time::sleep(UNSERVED_UPGRADE).await;
+        return Err(UnservedUpgrade);
+    }
     // The head has arrived: Node's request timeout counts from its start, which is close.
     let deadline = tokio::time::Instant::now() + shared.limits.request_timeout;
     let (parts, body) = request.into_parts();
@@ -188,23 +221,32 @@ async fn handle(
         .as_ref()
         .filter(|authority| authority.serves(parts.uri.path()))
     {
-        return authority
+        let response = authority
             .answer(&parts, body, &shared.faults, deadline)
             .await;
+        return Ok(response.map(AnswerBody::from));
     }
-    let reply = answer(shared, &parts, body, deadline).await;
+    let (reply, held) = answer(shared, &parts, body, deadline).await;
     tracing::debug!(method = %parts.method, path = parts.uri.path(), status = reply.status(), "answered");
-    reply.into_response()
+    let response = reply.into_response();
+    Ok(match held.filter(|held| !held.is_empty()) {
+        Some(held) => {
+            let hub = shared.engine.hub();
+            response.map(|bytes| AnswerBody::releasing(bytes, held, hub))
+        }
+        None => response.map(AnswerBody::from),
+    })
 }
 
 /// Runs a request through the engine's middleware and handler, then holds the answer back for
-/// the route's injected delay: the engine has acted before the delay starts.
+/// the route's injected delay: the engine has acted before the delay starts. The notifications
+/// the request's rule holds back come with the answer, to go out after it.
 async fn answer(
     shared: &Shared,
     parts: &http::request::Parts,
     body: Incoming,
     deadline: tokio::time::Instant,
-) -> Reply {
+) -> (Reply, Option<Held>) {
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -213,40 +255,41 @@ async fn answer(
     // body-parser refuses a charset before it reads the body, so before the size limit too.
     if json {
         if let Err(message) = charset::of(content_type) {
-            return Reject::new(500, message).into();
+            return (Reject::new(500, message).into(), None);
         }
     }
     let read = tokio::time::timeout_at(deadline, read_body(body, json, shared.limits.body));
     let bytes = match read.await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(reject)) => return reject.into(),
-        Err(_elapsed) => return Reply::RequestTimeout,
+        Ok(Err(reject)) => return (reject.into(), None),
+        Err(_elapsed) => return (Reply::RequestTimeout, None),
     };
     // A guarding authority stands for the gateway in front of the engine.
     if let Some(authority) = &shared.authority {
         if let Err(reject) = authority.admit(parts.uri.path(), &parts.headers) {
-            return reject.into();
+            return (reject.into(), None);
         }
     }
     let call = match request::route(&parts.method, &parts.uri, &parts.headers, &bytes) {
         Ok(call) => call,
-        Err(reply) => return reply,
+        Err(reply) => return (reply, None),
     };
     if let Some(model) = &shared.contention {
         model.before_call(call.route).await;
     }
     let injected = shared.faults.take(call.route);
+    let held = Held::new(handlers::hold(&call));
     let reply = match (injected.failure, &shared.authority) {
         (Some(reject), _) => reject.into(),
         (None, Some(authority)) if call.operation == OperationId::GetAuthority => {
             Reply::json(&serde_json::json!({ "authority": authority.url() }))
         }
-        (None, _) => handlers::dispatch(&shared.engine, call).await,
+        (None, _) => held.scope(handlers::dispatch(&shared.engine, call)).await,
     };
     if let Some(delay) = injected.delay {
         tokio::time::sleep(delay).await;
     }
-    reply
+    (reply, Some(held))
 }
 
 /// Reads a body as body-parser does: a JSON one up to `limit` bytes, refused beyond (before
@@ -290,7 +333,7 @@ mod tests {
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
-    use http_body_util::Empty;
+    use http_body_util::{Empty, Full};
     use hyper::body::Frame;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::time::Instant;

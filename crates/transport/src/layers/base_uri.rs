@@ -68,7 +68,7 @@ impl BaseUri {
 
     /// The absolute URI of a request target (path and query). Whatever scheme and host the
     /// request carried are dropped: requests, and their credentials, only go to the base.
-    fn join(&self, uri: &Uri) -> Result<Uri, Error> {
+    pub(crate) fn join(&self, uri: &Uri) -> Result<Uri, Error> {
         let builder = Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone());

@@ -303,3 +303,30 @@ fn debug_output_never_shows_the_token() {
     }
     assert!(!format!("{:?}", Identity::dummy()).contains("ZHVtbXlfdG9rZW4="));
 }
+
+#[tokio::test]
+async fn the_identity_is_the_configured_one_or_the_sources_answer_now() {
+    let fixed = Client::builder("http://127.0.0.1:1")
+        .identity(Identity::new("t", "alice"))
+        .build()
+        .unwrap();
+    assert_eq!(fixed.identity().await.unwrap(), Identity::new("t", "alice"));
+
+    let rotating = Client::builder("http://127.0.0.1:1")
+        .token_source(Rotating::default())
+        .build()
+        .unwrap();
+    assert_eq!(rotating.identity().await.unwrap().token(), "token-1");
+    assert_eq!(rotating.identity().await.unwrap().token(), "token-2");
+
+    let broken = Client::builder("http://127.0.0.1:1")
+        .token_source(Broken)
+        .build()
+        .unwrap();
+    let error = broken.identity().await.unwrap_err();
+    assert!(error.is_auth(), "{error:?}");
+    assert_eq!(
+        error.source().map(ToString::to_string).as_deref(),
+        Some("the identity provider is down")
+    );
+}

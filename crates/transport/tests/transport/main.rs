@@ -15,3 +15,4 @@ mod retry;
 mod timeouts;
 #[cfg(feature = "rustls")]
 mod tls;
+mod upgrade;

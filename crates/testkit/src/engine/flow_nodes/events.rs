@@ -12,6 +12,7 @@ use super::{Next, evaluate, timer_due};
 use crate::bpmn::js::Kind;
 use crate::bpmn::model::{EndKind, Timer};
 use crate::bpmn::{NodeId, Process};
+use crate::notify::Notice;
 
 /// A timer catch event (or timer start event) suspends until its timer fires; the payload is
 /// unchanged.
@@ -84,6 +85,8 @@ pub(super) fn end(
             return Next::Stop;
         }
         EndKind::Terminate => {
+            fx.notices
+                .push(Notice::ended(instance, node, fni, &result, true));
             instance.terminated_by = Some((id.clone(), fni.to_owned(), result.clone()));
             if instance.interrupt_all(&result, fx) {
                 let message = format!("Process was terminated through TerminateEndEvent '{id}'!");
@@ -92,6 +95,8 @@ pub(super) fn end(
             return Next::Stop;
         }
     }
+    fx.notices
+        .push(Notice::ended(instance, node, fni, &result, false));
     if instance.ended.is_none() {
         instance.ended = Some((id.clone(), result.clone()));
     }

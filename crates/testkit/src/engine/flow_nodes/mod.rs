@@ -20,6 +20,7 @@ use super::instance::{Effects, ExitRecord, Instance, Moves, Token, Wait};
 use crate::bpmn::js::{self, Evaluated, JsError, Kind};
 use crate::bpmn::model::Timer;
 use crate::bpmn::{NodeId, NodeKind, Process};
+use crate::notify::Notice;
 
 /// What happens to a token after its flow node ran.
 pub(crate) enum Next {
@@ -45,6 +46,10 @@ pub(crate) fn enter(
     token: Token,
     fx: &mut Effects,
 ) -> Next {
+    if let NodeKind::StartEvent { .. } = process.nodes[node].kind {
+        fx.notices
+            .push(Notice::started(instance, node, fni, &token.payload));
+    }
     match &process.nodes[node].kind {
         NodeKind::StartEvent { timer: None }
         | NodeKind::EmptyIntermediateEvent
