@@ -685,6 +685,16 @@ impl Instance {
                         boundaries,
                         carried: None,
                     });
+                    if self.waiting.len() > MAX_WAITING {
+                        // Each message, signal or finish looks through the waiting tokens:
+                        // a model that multiplies its tokens at a catch event would make every
+                        // delivery cost the square of their number.
+                        let message = format!(
+                            "More than {MAX_WAITING} tokens wait in the process instance at once; it multiplies its tokens."
+                        );
+                        self.fail(Failure::engine(500, message), fx);
+                        return;
+                    }
                 }
                 Next::Stop => {}
                 // A caught error's path joins this queue, so that a boundary path leading back
@@ -913,6 +923,9 @@ static NEXT_ENTRY: AtomicU64 = AtomicU64::new(0);
 
 /// How many flow nodes one move of an instance may pass before it is taken for an endless loop.
 const MAX_STEPS: usize = 10_000;
+
+/// How many tokens may wait in one instance at once (at catch events, tasks, joins' inputs).
+const MAX_WAITING: usize = 1000;
 
 /// How deep a payload a parallel join may make: as deep as the engine reads a request's JSON.
 const MAX_PAYLOAD_NESTING: usize = 128;

@@ -162,6 +162,10 @@ fn models_that_once_held_the_engine_end_within_its_bounds() {
             "a parallel join in a loop, nesting its payload on every pass",
             include_str!("robustness_models/join_nesting_in_a_loop.bpmn"),
         ),
+        (
+            "a message catch event that doubles its waiting tokens on every message",
+            include_str!("robustness_models/message_catch_multiplying_its_tokens.bpmn"),
+        ),
     ] {
         let took = start_and_trigger(&Engine::default(), xml);
         assert!(
