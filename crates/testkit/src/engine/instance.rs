@@ -836,11 +836,12 @@ impl Instance {
             return Vec::new();
         };
         let branches = Value::Object(branches);
-        if nesting(&branches) > MAX_PAYLOAD_NESTING {
-            // A loop through a join nests the payload one level deeper on every pass; deep
-            // enough, copying or dropping it would overflow the stack.
+        if too_large(&branches) {
+            // A loop through a join nests the payload one level deeper on every pass, and
+            // doubles it when both branches carry the same payload; copying it would soon take
+            // all memory, and dropping a deep one would overflow the stack.
             let message = format!(
-                "The token payload at ParallelGateway {} is nested more than {MAX_PAYLOAD_NESTING} levels deep.",
+                "The token payload at ParallelGateway {} is nested more than {MAX_PAYLOAD_NESTING} levels deep or holds more than {MAX_PAYLOAD_VALUES} values.",
                 gateway.id
             );
             self.fail(Failure::engine(500, message), fx);
@@ -930,20 +931,28 @@ const MAX_WAITING: usize = 1000;
 /// How deep a payload a parallel join may make: as deep as the engine reads a request's JSON.
 const MAX_PAYLOAD_NESTING: usize = 128;
 
-/// How deep `value` nests arrays and objects (a scalar is 0), without recursion.
-fn nesting(value: &Value) -> usize {
-    let mut deepest = 0;
+/// How many JSON values (each member and element, nested or not) a join's payload may hold.
+const MAX_PAYLOAD_VALUES: usize = 100_000;
+
+/// Whether `value` nests deeper than [`MAX_PAYLOAD_NESTING`] or holds more than
+/// [`MAX_PAYLOAD_VALUES`] values; without recursion, and stopping as soon as it knows.
+fn too_large(value: &Value) -> bool {
     let mut stack = vec![(value, 0_usize)];
+    let mut values = 0_usize;
     while let Some((value, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(members) => Box::new(members.values()),
-            _ => continue,
-        };
-        deepest = deepest.max(depth + 1);
-        stack.extend(children.map(|child| (child, depth + 1)));
+        values += 1;
+        if values > MAX_PAYLOAD_VALUES || depth > MAX_PAYLOAD_NESTING {
+            return true;
+        }
+        match value {
+            Value::Array(items) => stack.extend(items.iter().map(|item| (item, depth + 1))),
+            Value::Object(members) => {
+                stack.extend(members.values().map(|member| (member, depth + 1)));
+            }
+            _ => {}
+        }
     }
-    deepest
+    false
 }
 
 /// A new engine id: a UUID v4, as the engine makes them.

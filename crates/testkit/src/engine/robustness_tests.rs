@@ -163,6 +163,10 @@ fn models_that_once_held_the_engine_end_within_its_bounds() {
             include_str!("robustness_models/join_nesting_in_a_loop.bpmn"),
         ),
         (
+            "a parallel join in a loop whose branches carry the same payload, doubling it",
+            include_str!("robustness_models/join_doubling_its_payload.bpmn"),
+        ),
+        (
             "a message catch event that doubles its waiting tokens on every message",
             include_str!("robustness_models/message_catch_multiplying_its_tokens.bpmn"),
         ),
