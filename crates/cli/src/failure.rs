@@ -263,12 +263,11 @@ fn exit_of(error: &process_engine::Error) -> Exit {
             _ => Exit::Failure,
         },
         process_engine::Error::WorkerBuild(_) => Exit::BadInput,
-        process_engine::Error::Testkit(error) => match error {
+        process_engine::Error::Testkit(
             process_engine::testkit::Error::Read { .. }
             | process_engine::testkit::Error::Bpmn(_)
-            | process_engine::testkit::Error::Refused { .. } => Exit::BadInput,
-            _ => Exit::Failure,
-        },
+            | process_engine::testkit::Error::Refused { .. },
+        ) => Exit::BadInput,
         error if error.is_not_found() => Exit::NotFound,
         error if error.is_unauthorized() || error.is_conflict() => Exit::Refused,
         error if error.is_connect() || error.is_timeout() || error.is_retryable() => {

@@ -1,9 +1,12 @@
 //! `pe instance`: process instances, their state and token history.
 
+use std::collections::HashMap;
+
 use clap::{Args, Subcommand};
 use process_engine::ProcessControlClient;
 use process_engine::types::models::{
-    CorrelationError, CorrelationProcessInstance, ProcessInstance, TokenHistoryEntry,
+    CorrelationError, CorrelationProcessInstance, ProcessInstance, TokenEventType,
+    TokenHistoryEntry,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -223,9 +226,7 @@ pub(crate) async fn run(
         }
         InstanceCommand::History(args) => {
             let history = control.token_history(&args.id).send().await?;
-            let mut tokens: Vec<Token> = history.into_values().flatten().map(Token::from).collect();
-            // ISO 8601 timestamps of one engine sort as text.
-            tokens.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+            let tokens = in_order(history.into_values().flatten().collect());
             if tokens.is_empty() {
                 // 8.0.0 answers an unknown instance with an empty history, not 404.
                 show(control, &args.id).await?;
@@ -240,6 +241,52 @@ pub(crate) async fn run(
         }
     }
     Ok(Exit::Success)
+}
+
+/// The tokens of a history in the order they were recorded. The engine stamps them in
+/// milliseconds, and many share one: among those, a flow node comes after the one it was
+/// reached from (its `previousFlowNodeInstanceId`), and one flow node's tokens go enter,
+/// suspend, resume, exit. ISO 8601 stamps of one engine sort as text.
+fn in_order(entries: Vec<TokenHistoryEntry>) -> Vec<Token> {
+    let previous: HashMap<String, Option<String>> = entries
+        .iter()
+        .map(|entry| {
+            (
+                entry.flow_node_instance_id.clone(),
+                entry.previous_flow_node_instance_id.clone(),
+            )
+        })
+        .collect();
+    let depth = |id: &str| {
+        let mut depth = 0;
+        let mut current = previous.get(id).cloned().flatten();
+        // A history is a tree of flow node instances; the bound only guards against a cycle.
+        while let Some(id) = current.filter(|_| depth <= previous.len()) {
+            depth += 1;
+            current = previous.get(&id).cloned().flatten();
+        }
+        depth
+    };
+    let mut keyed: Vec<((String, usize, u8), Token)> = entries
+        .into_iter()
+        .map(|entry| {
+            let rank = match entry.token_event_type {
+                TokenEventType::OnEnter => 0,
+                TokenEventType::OnSuspend => 1,
+                TokenEventType::OnResume => 2,
+                TokenEventType::OnExit => 3,
+                _ => 4,
+            };
+            let key = (
+                entry.created_at.clone(),
+                depth(&entry.flow_node_instance_id),
+                rank,
+            );
+            (key, Token::from(entry))
+        })
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    keyed.into_iter().map(|(_, token)| token).collect()
 }
 
 /// One instance as its correlation records it (the instance's own record does not name its

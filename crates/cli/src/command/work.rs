@@ -115,6 +115,10 @@ struct Worked {
     /// What went wrong, for the errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
+    /// A service error's details (the command, its exit code, the end of its stdout and
+    /// stderr), as the engine gets them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<Value>,
 }
 
 impl Worked {
@@ -128,6 +132,7 @@ impl Worked {
             result: None,
             code: None,
             message: None,
+            details: None,
         };
         match outcome {
             Ok(result) => worked.result = Some(result.clone()),
@@ -135,6 +140,11 @@ impl Worked {
                 worked.outcome = "bpmn_error";
                 worked.code = Some(error.code.clone());
                 worked.message = Some(error.message.clone());
+            }
+            Err(TaskError::Service(error)) => {
+                worked.outcome = "service_error";
+                worked.message = Some(error.message.clone());
+                worked.details = Some(error.details.clone());
             }
             Err(error) => {
                 worked.outcome = "service_error";
