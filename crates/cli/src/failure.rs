@@ -201,6 +201,11 @@ impl From<process_engine::Error> for Failure {
                 ),
                 None => "is the engine running? Check --url or PROCESS_ENGINE_URL".to_owned(),
             }),
+            Exit::Refused if is_auth(&error) => Some(
+                "no token could be had: check --client-id, --client-secret, --scope and \
+                 --authority (or their PROCESS_ENGINE_* variables)"
+                    .to_owned(),
+            ),
             Exit::Refused if error.is_unauthorized() => Some(
                 "the engine refused the identity: check --token or the client credentials"
                     .to_owned(),
@@ -250,6 +255,10 @@ impl From<EventsError> for Failure {
 /// The exit code of a failure of the library: the process-control client's kind where there
 /// is one, else the facade's predicates.
 fn exit_of(error: &process_engine::Error) -> Exit {
+    if is_auth(error) {
+        // The identity server refused the client (or could not be asked): no call was made.
+        return Exit::Refused;
+    }
     match error {
         process_engine::Error::ProcessControl(error) => match error.kind() {
             ErrorKind::ProcessModelNotFound | ErrorKind::NotFound => Exit::NotFound,
@@ -282,6 +291,13 @@ fn exit_of(error: &process_engine::Error) -> Exit {
         }
         _ => Exit::Failure,
     }
+}
+
+/// The token source failed: the client credentials were refused, or no token could be had.
+fn is_auth(error: &process_engine::Error) -> bool {
+    error
+        .transport_error()
+        .is_some_and(process_engine::transport::Error::is_auth)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use process_engine::external_task::{ShutdownTimeoutAction, Stats, TaskError};
-use process_engine::{Client, ExternalTask, TaskOptions, Worker};
+use process_engine::{Client, ExternalTask, ProcessControlClient, TaskOptions, Worker};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -263,7 +263,7 @@ pub(crate) async fn run(args: WorkArgs, client: Client, output: &Output) -> Resu
             }
         }
     };
-    let mut builder = Worker::builder(client)
+    let mut builder = Worker::builder(client.clone())
         .subscribe(&args.topic, handler, options)
         .shutdown_timeout(args.shutdown_timeout)
         .on_shutdown_timeout(match args.on_shutdown_timeout {
@@ -276,6 +276,7 @@ pub(crate) async fn run(args: WorkArgs, client: Client, output: &Output) -> Resu
     let worker = builder
         .build()
         .map_err(|error| Failure::from(process_engine::Error::from(error)))?;
+    probe(&client).await?;
     let stop = signal::installed().await;
     output.note(&format!(
         "working topic {} with `{}` as worker {}; Ctrl-C stops after the running tasks",
@@ -292,6 +293,18 @@ pub(crate) async fn run(args: WorkArgs, client: Client, output: &Output) -> Resu
     };
     output.item(&stopped)?;
     Ok(exit)
+}
+
+/// Checks that the engine answers before any task is fetched; the call carries the identity,
+/// so client credentials are tried too. The worker retries a failing engine for as long as it
+/// runs (it must outlive an engine restart), so without this a wrong URL or client secret would
+/// be an endless stream of warnings instead of one error and exit code 6 or 4.
+async fn probe(client: &Client) -> Result<(), Failure> {
+    ProcessControlClient::new(client.clone())
+        .server_info()
+        .send()
+        .await?;
+    Ok(())
 }
 
 /// Passes what the command wrote on stderr on to people, each line marked with its task.

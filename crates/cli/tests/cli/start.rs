@@ -1,6 +1,7 @@
 //! `pe start`: at once or waiting, input from an argument, a file or stdin.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -285,4 +286,41 @@ async fn bad_input_starts_nothing() {
         .run()
         .await
         .code(3);
+}
+
+#[tokio::test]
+async fn an_interrupted_wait_exits_130_and_names_the_correlation() {
+    let engine = Engine::start().await;
+    engine.deploy(&sample("user_task")).await;
+    let correlation = format!("interrupted-{}", unique());
+    let mut start = engine
+        .pe(["start", "user_task", "-c", &correlation, "--wait"])
+        .spawn();
+    // The instance exists (its user task waits) while `pe` still waits for its end.
+    let control = engine.control();
+    for _ in 0..600 {
+        if control.correlation(&correlation).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.terminate().await;
+    let ran = start.wait().await;
+    ran.code(130);
+    assert_eq!(ran.stdout, "");
+    assert!(
+        ran.stderr.contains(&format!(
+            "interrupted; the instance goes on in correlation {correlation}"
+        )),
+        "{}",
+        ran.stderr
+    );
+    // It does go on: its user task still waits.
+    let tasks = engine
+        .pe(["task", "list", "-c", &correlation, "-o", "json"])
+        .run()
+        .await
+        .success()
+        .json();
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }

@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use process_engine::testkit::{TestAuthority, TestEngine};
 use serde_json::{Value, json};
 
-use crate::support::{Engine, Models, unique};
+use crate::support::{Engine, Models, Pe, Ran, unique};
 
 /// A handler in plain sh: echoes the payload, the task id and the correlation from its
 /// environment; an order of 1000 needs an approval (a BPMN error), `"fail"` fails without a
@@ -299,4 +300,152 @@ async fn options_that_cannot_work_are_refused() {
     assert!(ran.stderr.contains("extend_lock_timeout"), "{}", ran.stderr);
     // No command.
     engine.pe(["work", "topic"]).run().await.code(2);
+}
+
+/// Starts an instance of `shell_task` in `correlation`; answers its process model id.
+async fn one_task(engine: &Engine, models: &Models, correlation: &str, amount: i64) -> String {
+    let model = models.id("shell_task");
+    engine
+        .control()
+        .start_process_instance(&model, "start")
+        .correlation_id(correlation)
+        .input(&json!({ "amount": amount }))
+        .send()
+        .await
+        .unwrap();
+    model
+}
+
+/// Runs `pe work` on the test's topic with a command that never finishes, with short locks and
+/// a short shutdown; waits until the command runs, then sends SIGTERM. Answers how `pe` ended.
+async fn stop_while_a_command_hangs(
+    engine: &Engine,
+    models: &Models,
+    on_timeout: &str,
+) -> Ran {
+    let topic = format!("check_order_{}", models.suffix);
+    let started = models.dir().join(format!("{on_timeout}.started"));
+    let handler = format!("touch '{}'; exec sleep 60", started.display());
+    let mut worker = engine
+        .pe([
+            "work",
+            &topic,
+            "--lock-duration",
+            "1s",
+            "--additional-lock-duration",
+            "1s",
+            "--extend-lock-every",
+            "300ms",
+            "--shutdown-timeout",
+            "300ms",
+            "--on-shutdown-timeout",
+            on_timeout,
+            "-o",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            &handler,
+        ])
+        .spawn();
+    for _ in 0..600 {
+        if started.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(started.exists(), "the command did not start");
+    worker.terminate().await;
+    worker.wait().await
+}
+
+#[tokio::test]
+async fn a_command_that_outlives_the_shutdown_leaves_its_task_to_the_engine() {
+    let engine = Engine::start().await;
+    let models = Models::new();
+    engine.deploy(&models.path("shell_task")).await;
+    let correlation = format!("abandon-{}", unique());
+    let model = one_task(&engine, &models, &correlation, 7).await;
+
+    // Abandoned: the command is killed, nothing is reported, and `pe` says so with exit 1.
+    let ran = stop_while_a_command_hangs(&engine, &models, "abandon").await;
+    ran.code(1);
+    let stopped = ran.json_lines().pop().unwrap();
+    assert_eq!(
+        (&stopped["fetched"], &stopped["abandoned"], &stopped["completed"]),
+        (&json!(1), &json!(1), &json!(0)),
+        "{stopped}"
+    );
+    // The task is the engine's again once its lock runs out: the next worker finishes it.
+    let topic = format!("check_order_{}", models.suffix);
+    let mut next = engine.pe(["work", &topic, "--", "cat"]).spawn();
+    let finished = results(&engine, &correlation, &model, 1).await;
+    assert_eq!(finished[0]["end"], "done");
+    assert_eq!(finished[0]["payload"]["amount"], 7);
+    next.terminate().await;
+    next.wait().await.success();
+
+    // Reported: the command is killed and a service error ends the task at once.
+    let correlation = format!("report-{}", unique());
+    one_task(&engine, &models, &correlation, 8).await;
+    let ran = stop_while_a_command_hangs(&engine, &models, "report").await;
+    ran.success();
+    let stopped = ran.json_lines().pop().unwrap();
+    assert_eq!(
+        (&stopped["service_errors"], &stopped["abandoned"]),
+        (&json!(1), &json!(0)),
+        "{stopped}"
+    );
+    let caught = results(&engine, &correlation, &model, 1).await;
+    assert_eq!(caught[0]["end"], "check_failed", "{caught:?}");
+}
+
+#[tokio::test]
+async fn an_engine_that_cannot_be_used_stops_the_worker_at_once() {
+    // The worker itself retries an engine that is down for as long as it runs; `pe work`
+    // checks it first, so that a wrong URL is one line and exit code 6, not a silent wait.
+    let began = std::time::Instant::now();
+    let ran = Pe::new(["work", "topic", "--", "cat"])
+        .env("PROCESS_ENGINE_URL", "http://127.0.0.1:1")
+        .run()
+        .await;
+    ran.code(6);
+    assert!(began.elapsed() < Duration::from_secs(20), "{ran:?}");
+    assert!(
+        ran.stderr
+            .starts_with("error: get_package_info at http://127.0.0.1:1: could not connect"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("working topic"), "{}", ran.stderr);
+
+    let authority = TestAuthority::new().client("cli", "secret").guard_engine();
+    let guarded = TestEngine::builder()
+        .authority(authority)
+        .start()
+        .await
+        .unwrap();
+    let ran = Pe::new([
+        "work",
+        "topic",
+        "--url",
+        guarded.url(),
+        "--client-id",
+        "cli",
+        "--client-secret",
+        "wrong",
+        "-o",
+        "json",
+        "--",
+        "cat",
+    ])
+    .run()
+    .await;
+    ran.code(4);
+    let error = ran.json_error();
+    assert_eq!(error["kind"], "refused");
+    assert!(
+        error["message"].as_str().unwrap().contains("invalid_client"),
+        "{error}"
+    );
 }
