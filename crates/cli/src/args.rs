@@ -77,7 +77,7 @@ impl ColorWhen {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use clap::CommandFactory;
 
     use super::*;
@@ -114,5 +114,22 @@ mod tests {
             missing.is_empty(),
             "commands without an example: {missing:?}"
         );
+    }
+
+    /// The manual, read where the workspace keeps it (the crate alone has no `docs/`).
+    pub(crate) fn manual() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    }
+
+    #[test]
+    fn every_command_has_a_section_in_the_manual() {
+        let manual = manual();
+        let missing: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|command| command.get_name().to_owned())
+            .filter(|name| name != "help" && !manual.contains(&format!("`pe {name}")))
+            .collect();
+        assert!(missing.is_empty(), "docs/cli.md says nothing of {missing:?}");
     }
 }

@@ -65,3 +65,31 @@ impl From<Exit> for ExitCode {
         ExitCode::from(exit.code())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_exit_code_is_documented_in_the_manual() {
+        let manual = crate::args::tests::manual();
+        let all = [
+            Exit::Success,
+            Exit::Failure,
+            Exit::BadInput,
+            Exit::NotFound,
+            Exit::Refused,
+            Exit::WaitLimitPassed,
+            Exit::Unreachable,
+            Exit::InstanceFailed,
+            Exit::Interrupted,
+        ];
+        for exit in all {
+            let row = match exit {
+                Exit::Success => "| 0 | |".to_owned(),
+                _ => format!("| {} | `{}` |", exit.code(), exit.name()),
+            };
+            assert!(manual.contains(&row), "docs/cli.md has no row `{row}`");
+        }
+    }
+}
