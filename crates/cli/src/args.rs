@@ -130,6 +130,9 @@ pub(crate) mod tests {
             .map(|command| command.get_name().to_owned())
             .filter(|name| name != "help" && !manual.contains(&format!("`pe {name}")))
             .collect();
-        assert!(missing.is_empty(), "docs/cli.md says nothing of {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "docs/cli.md says nothing of {missing:?}"
+        );
     }
 }

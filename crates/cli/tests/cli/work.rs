@@ -318,11 +318,7 @@ async fn one_task(engine: &Engine, models: &Models, correlation: &str, amount: i
 
 /// Runs `pe work` on the test's topic with a command that never finishes, with short locks and
 /// a short shutdown; waits until the command runs, then sends SIGTERM. Answers how `pe` ended.
-async fn stop_while_a_command_hangs(
-    engine: &Engine,
-    models: &Models,
-    on_timeout: &str,
-) -> Ran {
+async fn stop_while_a_command_hangs(engine: &Engine, models: &Models, on_timeout: &str) -> Ran {
     let topic = format!("check_order_{}", models.suffix);
     let started = models.dir().join(format!("{on_timeout}.started"));
     let handler = format!("touch '{}'; exec sleep 60", started.display());
@@ -372,7 +368,11 @@ async fn a_command_that_outlives_the_shutdown_leaves_its_task_to_the_engine() {
     ran.code(1);
     let stopped = ran.json_lines().pop().unwrap();
     assert_eq!(
-        (&stopped["fetched"], &stopped["abandoned"], &stopped["completed"]),
+        (
+            &stopped["fetched"],
+            &stopped["abandoned"],
+            &stopped["completed"]
+        ),
         (&json!(1), &json!(1), &json!(0)),
         "{stopped}"
     );
@@ -445,7 +445,10 @@ async fn an_engine_that_cannot_be_used_stops_the_worker_at_once() {
     let error = ran.json_error();
     assert_eq!(error["kind"], "refused");
     assert!(
-        error["message"].as_str().unwrap().contains("invalid_client"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_client"),
         "{error}"
     );
 }
