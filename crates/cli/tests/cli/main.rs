@@ -1,6 +1,6 @@
-//! End-to-end tests of `pe`: the built binary run against the stand-in engine, started in this
-//! process on 127.0.0.1:0 (or against `PROCESS_ENGINE_URL`'s engine when it is set), each
-//! command in both output modes, with the exit codes scripts rely on.
+//! End-to-end tests of `pe`: the built binary run against one stand-in engine that the tests
+//! share, started in this process on 127.0.0.1:0 (or against `PROCESS_ENGINE_URL`'s engine when
+//! it is set), each command in both output modes, with the exit codes scripts rely on.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

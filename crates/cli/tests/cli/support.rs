@@ -3,6 +3,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,27 +17,20 @@ use tokio::sync::mpsc;
 /// How long one run of `pe`, or one wait for its output, may take before the test fails.
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// The engine of one test: `PROCESS_ENGINE_URL`'s, or a stand-in engine started for it.
+/// The engine of the tests: `PROCESS_ENGINE_URL`'s, or one stand-in engine that every test of
+/// this binary shares. The tests are written for a shared engine (each names its models,
+/// topics and correlations with [`unique`]), so sharing one checks that too.
 pub(crate) struct Engine {
     url: String,
-    _stand_in: Option<TestEngine>,
 }
 
 impl Engine {
     pub(crate) async fn start() -> Engine {
-        match std::env::var("PROCESS_ENGINE_URL") {
-            Ok(url) => Engine {
-                url,
-                _stand_in: None,
-            },
-            Err(_) => {
-                let engine = TestEngine::builder().start().await.unwrap();
-                Engine {
-                    url: engine.url().to_owned(),
-                    _stand_in: Some(engine),
-                }
-            }
-        }
+        let url = match std::env::var("PROCESS_ENGINE_URL") {
+            Ok(url) => url,
+            Err(_) => shared_stand_in().to_owned(),
+        };
+        Engine { url }
     }
 
     /// `pe` with this engine's URL in its environment.
@@ -60,6 +54,31 @@ impl Engine {
             .await
             .success();
     }
+}
+
+/// The URL of the stand-in engine the tests share, started on first use. It runs on a thread
+/// and runtime of its own: each `#[tokio::test]` has a runtime that ends with the test.
+fn shared_stand_in() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let engine = TestEngine::builder().start().await.unwrap();
+                sender.send(engine.url().to_owned()).unwrap();
+                // Serves until the test binary exits.
+                std::future::pending::<()>().await;
+            });
+        });
+        receiver
+            .recv()
+            .expect("the shared stand-in engine did not start")
+    })
 }
 
 /// A fresh suffix for the names of one test (models, topics, correlations), unique across the
