@@ -172,6 +172,18 @@ async fn colour_only_when_asked_or_on_a_terminal() {
     );
     let never = engine.pe(["info", "--color", "never"]).run().await;
     assert!(!never.success().stdout.contains('\u{1b}'));
+    // JSON is never coloured.
+    let info = engine
+        .pe(["info", "--color", "always", "-o", "json"])
+        .run()
+        .await
+        .success()
+        .json();
+    assert_eq!(info["version"], "8.0.0");
+    assert!(
+        info["url"].as_str().unwrap().starts_with("http://"),
+        "{info}"
+    );
 }
 
 #[tokio::test]

@@ -282,6 +282,20 @@ async fn running_instances_are_listed_and_terminated() {
 
     let ran = engine.pe(["instance", "terminate", instance]).run().await;
     assert_eq!(ran.success().stdout, format!("terminating {instance}"));
+    let other = engine
+        .pe(["start", "user_task", "-o", "json"])
+        .run()
+        .await
+        .success()
+        .json();
+    let other = other["process_instance_id"].as_str().unwrap();
+    let terminated = engine
+        .pe(["instance", "terminate", other, "-o", "json"])
+        .run()
+        .await
+        .success()
+        .json();
+    assert_eq!(terminated, json!({ "terminated": other }));
     let mut state = Value::Null;
     for _ in 0..100 {
         let shown = engine

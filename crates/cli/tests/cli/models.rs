@@ -63,6 +63,14 @@ async fn models_are_listed_shown_and_removed() {
 
     let ran = engine.pe(["model", "remove", &id]).run().await;
     assert_eq!(ran.success().stdout, format!("removed {id}"));
+    engine.deploy(&models.path("chores")).await;
+    let removed = engine
+        .pe(["model", "rm", &id, "-o", "json"])
+        .run()
+        .await
+        .success()
+        .json();
+    assert_eq!(removed, json!({ "removed": id }));
     engine.pe(["model", "show", &id]).run().await.code(3);
     let ran = engine.pe(["model", "rm", &id, "-o", "json"]).run().await;
     ran.code(3);
