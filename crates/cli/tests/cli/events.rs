@@ -1,22 +1,8 @@
 //! `pe event`: what waits for a message or signal, and triggering them.
 
-use std::time::Duration;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{Engine, Models, sample, unique};
-
-/// Polls `pe` with `args` until it answers a non-empty JSON array.
-async fn until_listed(engine: &Engine, args: &[&str]) -> Value {
-    for _ in 0..100 {
-        let listed = engine.pe(args).run().await.success().json();
-        if listed.as_array().is_some_and(|list| !list.is_empty()) {
-            return listed;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("pe {args:?} listed nothing");
-}
 
 #[tokio::test]
 async fn a_waiting_signal_is_listed_and_triggered_with_a_payload() {
@@ -31,7 +17,9 @@ async fn a_waiting_signal_is_listed_and_triggered_with_a_payload() {
         .await
         .success();
     for task in ["sign_delivery", "checkpoint"] {
-        until_listed(&engine, &["task", "list", "-c", &correlation, "-o", "json"]).await;
+        engine
+            .until_listed(&["task", "list", "-c", &correlation, "-o", "json"])
+            .await;
         engine
             .pe(["task", "finish", task, "-c", &correlation])
             .run()
@@ -39,7 +27,9 @@ async fn a_waiting_signal_is_listed_and_triggered_with_a_payload() {
             .success();
     }
 
-    let waiting = until_listed(&engine, &["event", "list", "--model", &model, "-o", "json"]).await;
+    let waiting = engine
+        .until_listed(&["event", "list", "--model", &model, "-o", "json"])
+        .await;
     let signal = format!("go_{}", models.suffix);
     assert_eq!(
         waiting[0],
@@ -109,11 +99,9 @@ async fn a_message_carries_its_payload_from_stdin() {
         .run()
         .await
         .success();
-    let waiting = until_listed(
-        &engine,
-        &["event", "list", "-c", &correlation, "-o", "json"],
-    )
-    .await;
+    let waiting = engine
+        .until_listed(&["event", "list", "-c", &correlation, "-o", "json"])
+        .await;
     assert_eq!(waiting[0]["event_type"], "message");
     let name = waiting[0]["event_name"].as_str().unwrap().to_owned();
 

@@ -24,6 +24,7 @@ async fn finished_instance(engine: &Engine) -> (String, String) {
         .success()
         .json();
     let instance = started["process_instance_id"].as_str().unwrap().to_owned();
+    engine.until_a_task_waits(&correlation).await;
     engine
         .pe([
             "task",
@@ -255,18 +256,27 @@ async fn running_instances_are_listed_and_terminated() {
         .json();
     let instance = started["process_instance_id"].as_str().unwrap();
 
-    let own = engine
-        .pe(["instance", "list", "-o", "json"])
-        .run()
-        .await
-        .success()
-        .json();
-    let mine = own
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|listed| listed["process_instance_id"] == instance)
-        .unwrap();
+    // A real engine lists the instance a moment after the start has answered.
+    let mut mine = None;
+    for _ in 0..200 {
+        let own = engine
+            .pe(["instance", "list", "-o", "json"])
+            .run()
+            .await
+            .success()
+            .json();
+        mine = own
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|listed| listed["process_instance_id"] == instance)
+            .cloned();
+        if mine.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mine = mine.expect("the started instance is not among the caller's own");
     assert_eq!(mine["correlation_id"], correlation.as_str());
     assert_eq!(mine["process_model_id"], "user_task");
     assert_eq!(mine["state"], "running");

@@ -1,7 +1,6 @@
 //! `pe start`: at once or waiting, input from an argument, a file or stdin.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use serde_json::json;
 
@@ -93,6 +92,7 @@ async fn input_comes_from_an_argument_a_file_or_stdin() {
             pe = pe.stdin(stdin);
         }
         pe.run().await.success();
+        engine.until_a_task_waits(&correlation).await;
         let task = engine
             .pe([
                 "task",
@@ -296,14 +296,8 @@ async fn an_interrupted_wait_exits_130_and_names_the_correlation() {
     let mut start = engine
         .pe(["start", "user_task", "-c", &correlation, "--wait"])
         .spawn();
-    // The instance exists (its user task waits) while `pe` still waits for its end.
-    let control = engine.control();
-    for _ in 0..600 {
-        if control.correlation(&correlation).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The instance's user task waits while `pe` still waits for the instance's end.
+    engine.until_a_task_waits(&correlation).await;
     start.terminate().await;
     let ran = start.wait().await;
     ran.code(130);

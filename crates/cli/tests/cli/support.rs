@@ -47,6 +47,25 @@ impl Engine {
         ProcessControlClient::new(Client::builder(&self.url).build().unwrap())
     }
 
+    /// Runs `pe` with `args` until it answers a non-empty JSON array, and answers it. A real
+    /// engine moves an instance on after the start has answered: a task waits a moment later.
+    pub(crate) async fn until_listed(&self, args: &[&str]) -> Value {
+        for _ in 0..200 {
+            let listed = self.pe(args).run().await.success().json();
+            if listed.as_array().is_some_and(|list| !list.is_empty()) {
+                return listed;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("pe {args:?} listed nothing");
+    }
+
+    /// Waits until a task of the instances in `correlation` waits.
+    pub(crate) async fn until_a_task_waits(&self, correlation: &str) {
+        self.until_listed(&["task", "list", "-c", correlation, "-o", "json"])
+            .await;
+    }
+
     /// Deploys `path` with `pe`, checking that it worked.
     pub(crate) async fn deploy(&self, path: &Path) {
         self.pe(["deploy".as_ref(), path.as_os_str()])

@@ -16,6 +16,7 @@ async fn a_user_task_is_listed_shown_and_finished_with_typed_fields() {
         .success()
         .json();
     let instance = started["process_instance_id"].as_str().unwrap();
+    engine.until_a_task_waits(&correlation).await;
 
     for scope in [
         vec!["--correlation", &correlation],
@@ -172,13 +173,10 @@ async fn manual_tasks_and_empty_activities_are_finished_without_an_answer() {
         .success();
 
     let tasks = engine
-        .pe([
+        .until_listed(&[
             "task", "list", "--model", &model, "--kind", "manual", "-o", "json",
         ])
-        .run()
-        .await
-        .success()
-        .json();
+        .await;
     assert_eq!(tasks[0]["kind"], "manual_task");
     assert_eq!(tasks[0]["name"], "Sign the delivery note");
     let id = tasks[0]["flow_node_instance_id"].as_str().unwrap();
