@@ -206,6 +206,11 @@ impl From<process_engine::Error> for Failure {
                  --authority (or their PROCESS_ENGINE_* variables)"
                     .to_owned(),
             ),
+            Exit::Refused if is_unreadable_token(&error) => Some(
+                "the engine could not read the token (8.0.0 answers 500 for a token that is \
+                 neither its development token nor a JWT): check --token or PROCESS_ENGINE_TOKEN"
+                    .to_owned(),
+            ),
             Exit::Refused if error.is_unauthorized() => Some(
                 "the engine refused the identity: check --token or the client credentials"
                     .to_owned(),
@@ -255,8 +260,9 @@ impl From<EventsError> for Failure {
 /// The exit code of a failure of the library: the process-control client's kind where there
 /// is one, else the facade's predicates.
 fn exit_of(error: &process_engine::Error) -> Exit {
-    if is_auth(error) {
-        // The identity server refused the client (or could not be asked): no call was made.
+    if is_auth(error) || is_unreadable_token(error) {
+        // The identity server refused the client (or could not be asked), or the engine could
+        // not read the token: either way the identity is what to fix.
         return Exit::Refused;
     }
     match error {
@@ -298,6 +304,16 @@ fn is_auth(error: &process_engine::Error) -> bool {
     error
         .transport_error()
         .is_some_and(process_engine::transport::Error::is_auth)
+}
+
+/// The engine's answer to a bearer token it cannot decode: its identity middleware fails
+/// with a TypeError, so 8.0.0 answers 500 with this message rather than 401.
+const UNREADABLE_TOKEN: &str = "Cannot read properties of null (reading 'sub')";
+
+fn is_unreadable_token(error: &process_engine::Error) -> bool {
+    error
+        .engine_error()
+        .is_some_and(|answer| answer.status() == 500 && answer.message() == UNREADABLE_TOKEN)
 }
 
 #[cfg(test)]

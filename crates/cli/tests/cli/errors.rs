@@ -125,6 +125,20 @@ async fn identities_come_from_flags_or_the_environment() {
         "{}",
         ran.stderr
     );
+    // An engine without an identity server takes its development token and JWTs; it cannot
+    // read anything else and says so with a 500, which is the identity's fault all the same.
+    let ran = Engine::start()
+        .await
+        .pe(["model", "list", "--token", "neither-dummy-nor-jwt"])
+        .run()
+        .await;
+    ran.code(4);
+    assert!(
+        ran.stderr
+            .contains("hint: the engine could not read the token"),
+        "{}",
+        ran.stderr
+    );
     let ran = Pe::new(["model", "list", "--url", url, "--client-id", "cli"])
         .run()
         .await;
