@@ -154,10 +154,10 @@ impl Failure {
             }
             line.push_str(": ");
         }
-        line.push_str(&self.error.to_string());
+        line.push_str(&one_line(&self.error.to_string()));
         let mut source = self.error.source();
         while let Some(cause) = source {
-            let text = cause.to_string();
+            let text = one_line(&cause.to_string());
             // Some layers repeat their cause's text; once is enough.
             if !line.ends_with(&text) {
                 line.push_str(": ");
@@ -194,6 +194,22 @@ impl From<process_engine::Error> for Failure {
             status: error.status(),
         });
         let hint = match exit {
+            Exit::Unreachable if is_not_the_engine(&error) => Some(format!(
+                "the server at {} has no route of the engine's API: is --url (or \
+                 PROCESS_ENGINE_URL) the engine's base URL, such as http://localhost:56000?",
+                error.base_url().unwrap_or("the URL")
+            )),
+            Exit::Failure
+                if error
+                    .transport_error()
+                    .is_some_and(process_engine::transport::Error::is_decode) =>
+            {
+                Some(
+                    "the answer is not what ProcessEngine 8.0.0 sends: is --url (or \
+                     PROCESS_ENGINE_URL) the engine's base URL?"
+                        .to_owned(),
+                )
+            }
             Exit::Unreachable => Some(match error.base_url() {
                 Some(url) => format!(
                     "is the engine running at {url}? Check --url or PROCESS_ENGINE_URL, and \
@@ -257,9 +273,21 @@ impl From<EventsError> for Failure {
     }
 }
 
+/// `text` with each run of white space that holds a line break made one space: an answer's
+/// body (another server's HTML page) must not break the failure's one line.
+fn one_line(text: &str) -> String {
+    if !text.contains(['\n', '\r']) {
+        return text.to_owned();
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The exit code of a failure of the library: the process-control client's kind where there
 /// is one, else the facade's predicates.
 fn exit_of(error: &process_engine::Error) -> Exit {
+    if is_not_the_engine(error) {
+        return Exit::Unreachable;
+    }
     if is_auth(error) || is_unreadable_token(error) {
         // The identity server refused the client (or could not be asked), or the engine could
         // not read the token: either way the identity is what to fix.
@@ -304,6 +332,15 @@ fn is_auth(error: &process_engine::Error) -> bool {
     error
         .transport_error()
         .is_some_and(process_engine::transport::Error::is_auth)
+}
+
+/// A 404 that no engine sends for a missing model or task: its web framework's page for a
+/// route it does not have, or another server's HTML page. The URL does not lead to the API.
+fn is_not_the_engine(error: &process_engine::Error) -> bool {
+    error.engine_error().is_some_and(|answer| {
+        answer.status() == 404
+            && (answer.is_unknown_route() || answer.message().trim_start().starts_with('<'))
+    })
 }
 
 /// The engine's answer to a bearer token it cannot decode: its identity middleware fails

@@ -1,6 +1,7 @@
 //! What every command shares: the engine options, the exit codes, colour, help, completions.
 
 use process_engine::testkit::{TestAuthority, TestEngine};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{Engine, Pe};
 
@@ -58,6 +59,64 @@ async fn an_unreachable_engine_exits_6_with_a_hint() {
     assert_eq!(error["exit_code"], 6);
     assert_eq!(error["operation"], "get_process_model_by_id");
     assert_eq!(error["url"], "http://127.0.0.1:1");
+}
+
+/// A web server that is not the engine: it answers every request with an HTML page and 404.
+async fn another_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0_u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let page = "<!DOCTYPE html>\n<html>\n<body>Not here</body>\n</html>\n";
+                let answer = format!(
+                    "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_url_that_is_not_the_engine_exits_6_on_one_line() {
+    let engine = Engine::start().await;
+    // The engine's own server, under a path where the API is not.
+    let ran = Pe::new(["model", "list", "--url", &format!("{}/wrong", engine.url())])
+        .run()
+        .await;
+    ran.code(6);
+    assert!(
+        ran.stderr.contains("hint: the server at") && ran.stderr.contains("base URL"),
+        "{}",
+        ran.stderr
+    );
+    // Another server's HTML page: still one line of error, and the same code.
+    let url = another_server().await;
+    let ran = Pe::new(["start", "hello_world", "--url", &url]).run().await;
+    ran.code(6);
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", ran.stderr);
+    assert!(
+        lines[0].starts_with("error: get_process_model_by_id at "),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        lines[0].contains("<html> <body>Not here</body> </html>"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        lines[1].starts_with("hint: the server at"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[tokio::test]

@@ -33,6 +33,11 @@ impl Engine {
         Engine { url }
     }
 
+    /// The engine's base URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// `pe` with this engine's URL in its environment.
     pub(crate) fn pe<I, S>(&self, args: I) -> Pe
     where
