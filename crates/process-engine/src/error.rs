@@ -164,11 +164,15 @@ impl fmt::Debug for Error {
             let (variant, error) = self.layer();
             return f.debug_tuple(variant).field(error).finish();
         }
-        // `fn main() -> Result<(), Error>` prints this: say which call failed where, then why.
+        // `fn main() -> Result<(), Error>` prints this: say which call failed where, then why;
+        // the engine's URL once, where the message does not name it already.
+        let message = self.to_string();
         match (self.operation(), self.base_url()) {
-            (Some(operation), Some(url)) => write!(f, "{operation} at {url}: {self}")?,
-            (Some(operation), None) => write!(f, "{operation}: {self}")?,
-            _ => write!(f, "{self}")?,
+            (Some(operation), Some(url)) if !message.contains(url) => {
+                write!(f, "{operation} at {url}: {message}")?;
+            }
+            (Some(operation), _) => write!(f, "{operation}: {message}")?,
+            _ => f.write_str(&message)?,
         }
         let mut source = std::error::Error::source(self);
         if source.is_some() {

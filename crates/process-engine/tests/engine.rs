@@ -119,7 +119,7 @@ async fn a_failed_call_reports_its_operation_its_engine_and_its_causes() {
     let report = format!("{error:?}");
     assert!(
         report.starts_with(
-            "start_process_instance at http://127.0.0.1:1: could not connect to the engine\n\nCaused by:\n    "
+            "start_process_instance: could not connect to the engine at http://127.0.0.1:1\n\nCaused by:\n    "
         ),
         "{report}"
     );
