@@ -35,6 +35,11 @@ pub enum Error {
     #[cfg(feature = "external-task")]
     #[error(transparent)]
     WorkerBuild(#[from] process_engine_external_task::BuildError),
+    /// A worker's run ended on its own: the engine answered a fetch in a way that waiting
+    /// cannot change (no route at the base URL, the identity refused).
+    #[cfg(feature = "external-task")]
+    #[error(transparent)]
+    WorkerRun(#[from] process_engine_external_task::RunError),
     /// The stand-in engine could not start or deploy.
     #[cfg(feature = "testkit")]
     #[error(transparent)]
@@ -49,6 +54,8 @@ impl Error {
             Error::Transport(error) => Some(error),
             #[cfg(feature = "process-control")]
             Error::ProcessControl(error) => error.transport_error(),
+            #[cfg(feature = "external-task")]
+            Error::WorkerRun(error) => Some(error.transport_error()),
             #[allow(unreachable_patterns, reason = "reachable with some features only")]
             _ => None,
         }
@@ -152,6 +159,8 @@ impl Error {
             Error::ProcessControl(error) => ("ProcessControl", error),
             #[cfg(feature = "external-task")]
             Error::WorkerBuild(error) => ("WorkerBuild", error),
+            #[cfg(feature = "external-task")]
+            Error::WorkerRun(error) => ("WorkerRun", error),
             #[cfg(feature = "testkit")]
             Error::Testkit(error) => ("Testkit", error),
         }

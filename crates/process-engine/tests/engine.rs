@@ -65,7 +65,7 @@ async fn both_clients_call_through_one_transport() {
     let (stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
 
     assert_eq!(result.unwrap().token_payload, Some(json!({"echo": 1})));
-    assert_eq!(stats.completed, 1);
+    assert_eq!(stats.unwrap().completed, 1);
     // The start, and the worker's fetch and finish at least, went through the layer.
     assert!(calls.load(Ordering::SeqCst) >= after_control + 3);
     stand_in.shutdown().await;
