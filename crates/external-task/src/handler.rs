@@ -58,9 +58,10 @@ where
 {
     match output.await {
         Ok(result) => serde_json::to_value(result).map_err(|error| {
+            let message = "could not serialize the handler's result";
             TaskError::Service(ServiceError::new(
-                "could not serialize the handler's result",
-                Value::Array(vec![Value::String(error.to_string())]),
+                message,
+                serde_json::json!([message, error.to_string()]),
             ))
         }),
         Err(error) => Err(TaskError::classify(error.into())),

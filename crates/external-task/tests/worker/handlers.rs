@@ -139,7 +139,7 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
     let error = correlation.error.unwrap();
     assert_eq!(
         error.additional_information,
-        Some(json!(["stock service down"]))
+        Some(json!(["could not reserve the stock", "stock service down"]))
     );
 
     handle.shutdown();
@@ -176,7 +176,7 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
         json!({"explode": "early"}),
     )
     .await;
-    support::failed(&test, &bed.id("panics-early")).await;
+    let early = support::failed(&test, &bed.id("panics-early")).await;
     support::start(
         &test,
         &bed.work,
@@ -184,7 +184,14 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
         json!({"explode": "late"}),
     )
     .await;
-    support::failed(&test, &bed.id("panics-late")).await;
+    let late = support::failed(&test, &bed.id("panics-late")).await;
+    // The panic's message is in the details, the one part of a service error the engine keeps.
+    for (correlation, message) in [(early, "boom early"), (late, "boom late")] {
+        assert_eq!(
+            correlation.error.unwrap().additional_information,
+            Some(json!([format!("the handler panicked: {message}")]))
+        );
+    }
     support::start(&test, &bed.work, &bed.id("after-panic"), json!({})).await;
     let results = support::finished(&test, &bed.id("after-panic"), &bed.work).await;
     assert_eq!(results[0].token_payload, json!("fine"));
