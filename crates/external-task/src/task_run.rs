@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 use futures_util::FutureExt;
 use process_engine_api_types::models;
 use process_engine_transport::Error;
-use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
