@@ -29,6 +29,15 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> +
 /// field; the handler is not called.
 ///
 /// [`BpmnError`]: crate::BpmnError
+// What the compiler says when a function does not fit: the shapes that do, as axum does for its
+// handlers (the default, "the trait `Handler<_>` is not implemented for fn item", says nothing).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handler of external tasks",
+    label = "not an external task handler",
+    note = "a handler is `async fn(payload: P) -> Result<R, E>` or `async fn(payload: P, task: ExternalTask) -> Result<R, E>`, or a closure that returns such a future",
+    note = "P: `serde_json::Value` or any `DeserializeOwned`; R: any `Serialize`; E: an error that converts into `BoxError` (`BpmnError`, `ServiceError`, `Infallible`, ...)",
+    note = "a handler that cannot fail answers `Ok::<_, Infallible>(result)`"
+)]
 pub trait Handler<Args>: Send + Sync + 'static {
     /// Runs the handler on `task`.
     fn call(&self, task: ExternalTask) -> HandlerFuture;
