@@ -232,7 +232,10 @@ impl ClientBuilder {
     /// # fn run(private_ca: CertificateDer<'static>) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut roots = RootCertStore::empty();
     /// roots.add(private_ca)?;
-    /// let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    /// // rustls 0.23.48 deprecates ring's provider (no post-quantum key exchange).
+    /// #[allow(deprecated)]
+    /// let provider = Arc::new(ring::default_provider());
+    /// let config = ClientConfig::builder_with_provider(provider)
     ///     .with_safe_default_protocol_versions()?
     ///     .with_root_certificates(roots)
     ///     .with_no_client_auth(); // or `.with_client_auth_cert(chain, key)?`
