@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use process_engine::Client;
 use process_engine::prelude::*;
-use process_engine_testkit::TestEngine;
+use process_engine::testkit::TestEngine;
 use serde_json::{Value, json};
 use tower::util::MapRequestLayer;
 
