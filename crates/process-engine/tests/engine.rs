@@ -8,6 +8,11 @@
 //! PROCESS_ENGINE_URL=http://127.0.0.1:56000 cargo test -p process-engine --all-features --test engine
 //! ```
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap in a test helper is a failed test"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
