@@ -28,6 +28,10 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> +
 /// A payload that does not deserialize into `P` is reported as a service error naming the
 /// field; the handler is not called.
 ///
+/// A closure that only ever answers `Ok(..)` leaves its error type to be named (the compiler
+/// asks for it, E0282): `Ok::<_, Infallible>(result)`, or `Ok::<_, BpmnError>(result)` for
+/// one that may also fail.
+///
 /// [`BpmnError`]: crate::BpmnError
 // What the compiler says when a function does not fit: the shapes that do, as axum does for its
 // handlers (the default, "the trait `Handler<_>` is not implemented for fn item", says nothing).
