@@ -128,6 +128,11 @@ impl Failure {
         self.exit
     }
 
+    /// The engine's status, when the engine answered.
+    pub(crate) fn status(&self) -> Option<u16> {
+        self.call.as_ref().and_then(|call| call.status)
+    }
+
     /// The hint on what to check, if there is one.
     pub(crate) fn hint_text(&self) -> Option<&str> {
         self.hint.as_deref()

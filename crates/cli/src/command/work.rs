@@ -284,7 +284,12 @@ pub(crate) async fn run(args: WorkArgs, client: Client, output: &Output) -> Resu
         shell.describe(),
         worker.worker_id()
     ));
-    let stats = worker.run_until(stop).await;
+    // A run the engine ended (a wrong base URL, a refused identity) drained its running
+    // commands as a shutdown does: its counters are printed all the same.
+    let (stats, ended) = match worker.run_until(stop).await {
+        Ok(stats) => (stats, None),
+        Err(error) => (error.stats(), Some(error)),
+    };
     let stopped = Stopped::from(stats);
     let exit = if stopped.abandoned > 0 || stopped.deliveries_refused > 0 {
         Exit::Failure
@@ -292,18 +297,31 @@ pub(crate) async fn run(args: WorkArgs, client: Client, output: &Output) -> Resu
         Exit::Success
     };
     output.item(&stopped)?;
-    Ok(exit)
+    match ended {
+        Some(error) => Err(Failure::from(process_engine::Error::from(error))),
+        None => Ok(exit),
+    }
 }
 
 /// Checks that the engine answers before any task is fetched; the call carries the identity,
-/// so client credentials are tried too. The worker retries a failing engine for as long as it
-/// runs (it must outlive an engine restart), so without this a wrong URL or client secret would
-/// be an endless stream of warnings instead of one error and exit code 6 or 4.
+/// so client credentials are tried too. The worker retries an engine it cannot reach for as
+/// long as it runs (it must outlive an engine restart), so without this a wrong host or port
+/// would be an endless stream of warnings instead of one error and exit code 6.
+///
+/// The engine's info needs no identity, so a second call shows a token the engine refuses or
+/// cannot read (8.0.0 answers such a token's fetches with a 500, which the worker would retry).
+/// A 403 there only says that the identity may not read process models, which a worker need
+/// not: it is let through.
 async fn probe(client: &Client) -> Result<(), Failure> {
-    ProcessControlClient::new(client.clone())
-        .server_info()
-        .send()
-        .await?;
+    let control = ProcessControlClient::new(client.clone());
+    control.server_info().send().await?;
+    if let Err(error) = control.process_models().send().await {
+        let failure = Failure::from(error);
+        let refused_identity = failure.exit() == Exit::Refused && failure.status() != Some(403);
+        if refused_identity || failure.exit() == Exit::Unreachable {
+            return Err(failure);
+        }
+    }
     Ok(())
 }
 

@@ -427,6 +427,28 @@ async fn an_engine_that_cannot_be_used_stops_the_worker_at_once() {
     );
     assert!(!ran.stderr.contains("working topic"), "{}", ran.stderr);
 
+    // A token the engine cannot read: 8.0.0 answers a fetch with it with a 500, which the
+    // worker would retry for ever.
+    let ran = Engine::start()
+        .await
+        .pe([
+            "work",
+            "topic",
+            "--token",
+            "neither-dummy-nor-jwt",
+            "--",
+            "cat",
+        ])
+        .run()
+        .await;
+    ran.code(4);
+    assert!(
+        ran.stderr
+            .contains("hint: the engine could not read the token"),
+        "{}",
+        ran.stderr
+    );
+
     let authority = TestAuthority::new().client("cli", "secret").guard_engine();
     let guarded = TestEngine::builder()
         .authority(authority)
