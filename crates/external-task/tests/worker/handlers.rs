@@ -175,8 +175,8 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
     let correlation = failed(&test, "service").await;
     let error = correlation.error.unwrap();
     assert_eq!(
-        error.additional_information,
-        Some(json!(["stock service down"]))
+        error.additional_information(),
+        Some(&json!(["stock service down"]))
     );
 
     handle.shutdown();
@@ -245,7 +245,7 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
     )
     .await;
     let error = failed(&test, "shape").await.error.unwrap();
-    let details = error.additional_information.unwrap();
+    let details = error.additional_information().unwrap();
     assert_eq!(details["field"], json!("items[1]"), "{details}");
     assert!(
         details["expected"].as_str().unwrap().ends_with("Order"),
