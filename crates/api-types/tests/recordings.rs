@@ -163,7 +163,10 @@ fn json_files(folder: &str) -> Vec<std::path::PathBuf> {
     let dir = recordings().join(folder);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
+        .map(|entry| match entry {
+            Ok(entry) => entry.path(),
+            Err(e) => panic!("{}: {e}", dir.display()),
+        })
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
     files.sort();
