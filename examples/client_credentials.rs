@@ -32,6 +32,8 @@ const EXAMPLE_CLIENT: (&str, &str) = ("example-client", "example-secret");
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
+        // Logs go to stderr: stdout is the program's output.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -113,6 +115,7 @@ pub(crate) async fn run(
         worker_handle.shutdown();
         result
     };
-    let (_stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+    let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+    stats?;
     Ok(result?)
 }

@@ -28,6 +28,8 @@ async fn handler(payload: Value) -> Result<Value, Infallible> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt()
+        // Logs go to stderr: stdout is the program's output.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -48,5 +50,5 @@ pub(crate) async fn run(url: &str, stop: impl Future<Output = ()>) -> Result<Sta
             TaskOptions::default().max_tasks(5),
         )
         .build()?;
-    Ok(worker.run_until(stop).await)
+    Ok(worker.run_until(stop).await?)
 }

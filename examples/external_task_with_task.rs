@@ -28,6 +28,8 @@ async fn handler(payload: Value, task: ExternalTask) -> Result<Value, Infallible
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt()
+        // Logs go to stderr: stdout is the program's output.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -44,5 +46,5 @@ pub(crate) async fn run(url: &str, stop: impl Future<Output = ()>) -> Result<Sta
     let worker = Worker::builder(Client::builder(url).build()?)
         .subscribe("SampleExternalTask", handler, TaskOptions::default())
         .build()?;
-    Ok(worker.run_until(stop).await)
+    Ok(worker.run_until(stop).await?)
 }

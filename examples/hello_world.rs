@@ -31,6 +31,8 @@ async fn say_hello(payload: Value) -> Result<Value, BpmnError> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
+        // Logs go to stderr: stdout is the program's output.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -94,6 +96,7 @@ pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, process_engin
         result
     };
     // The worker runs until it is shut down (or Ctrl-C), then finishes what it holds.
-    let (_stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+    let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+    stats?;
     Ok(result?)
 }

@@ -40,7 +40,7 @@ async fn main() -> Result<(), Error> {
         std::env::var("PROCESS_ENGINE_URL").unwrap_or_else(|_| "http://localhost:56000".into());
     let stats = worker(&Client::builder(&url).build()?)?
         .run_until(shutdown_signal())
-        .await;
+        .await?;
     tracing::info!(?stats, "stopped");
     Ok(())
 }
@@ -84,7 +84,8 @@ mod tests {
             handle.shutdown();
             result
         };
-        let (_stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
+        let (stats, result) = tokio::join!(worker.run_until(std::future::pending()), start);
+        stats?;
         Ok(result?)
     }
 

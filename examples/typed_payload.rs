@@ -86,7 +86,8 @@ pub(crate) async fn run(url: &str, order: Order) -> Result<Checked, Error> {
         handle.shutdown();
         result
     };
-    let (_stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+    let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
+    stats?;
     // Reads the end event's payload as `Checked`; a mismatch is an error naming the field.
     Ok(result?.token_payload_as::<Checked>()?)
 }

@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --example watch_events                       # a stand-in engine in this process
-//! PROCESS_ENGINE_URL=http://localhost:8000 cargo run --example watch_events
+//! PROCESS_ENGINE_URL=http://localhost:56000 cargo run --example watch_events
 //! ```
 #![allow(clippy::print_stdout)] // An example talks to the person who runs it.
 

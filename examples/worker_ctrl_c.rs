@@ -23,6 +23,8 @@ async fn slow_work(payload: Value) -> Result<Value, std::io::Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing_subscriber::fmt()
+        // Logs go to stderr: stdout is the program's output.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -40,7 +42,7 @@ async fn main() -> Result<(), Error> {
                 "stopping: no more fetches, waiting for running handlers"
             );
         })
-        .await;
+        .await?;
     tracing::info!(
         completed = stats.completed,
         abandoned = stats.abandoned,

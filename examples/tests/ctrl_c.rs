@@ -61,6 +61,7 @@ async fn sigint_drains_the_worker() {
     let stats = tokio::time::timeout(Duration::from_secs(30), run)
         .await
         .expect("the worker stops after the signal")
+        .unwrap()
         .unwrap();
 
     assert_eq!(stats.completed, 1, "{stats:?}");

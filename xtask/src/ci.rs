@@ -7,9 +7,9 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::codegen;
 use crate::release::packages;
 use crate::workspace::{self, cargo};
+use crate::{codegen, newest};
 
 pub(crate) fn run() -> Result<()> {
     let cargo = cargo();
@@ -42,6 +42,7 @@ pub(crate) fn run() -> Result<()> {
     }
     let (passed, failed) = test(&cargo)?;
     docs(&cargo)?;
+    newest::run(&cargo)?;
     // The closing line CI reads.
     println!("tests: {passed} passed, {failed} failed");
     Ok(())

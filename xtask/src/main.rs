@@ -3,6 +3,8 @@
 //! ```text
 //! cargo xtask codegen [--check]   generate crates/api-types/src/generated/ from api/*.openapi.yaml
 //! cargo xtask ci                  run exactly what CI runs
+//! cargo xtask newest-dependencies check the workspace with the newest dependencies its
+//!                                 manifests allow, warnings denied (a step of `ci`)
 //! cargo xtask conformance --engine URL [--record DIR] [SCENARIO]...
 //!                                 replay api/recordings against an engine, print the differences
 //! cargo xtask bench [engine|handout|soak [CYCLES]]
@@ -28,12 +30,13 @@ mod bench_worker;
 mod ci;
 mod codegen;
 mod conformance;
+mod newest;
 mod release;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | \
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | ci | newest-dependencies | \
                      conformance --engine URL [SCENARIO]... | \
                      bench [engine | handout | soak [CYCLES] | start | \
                      worker [--engine URL] [--only RUN,...]] | \
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["ci"] => ci::run(),
+        ["newest-dependencies"] => newest::run(&workspace::cargo()),
         ["conformance", rest @ ..] => conformance::run(rest),
         ["bench", "start", rest @ ..] => bench_start::run(rest),
         ["bench", "worker", rest @ ..] => bench_worker::run(rest),

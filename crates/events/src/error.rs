@@ -69,7 +69,7 @@ impl EventsError {
         }
     }
 
-    /// The URL of the notification socket (`http://host:8000/socket.io/`).
+    /// The URL of the notification socket (`http://host:56000/socket.io/`).
     pub fn url(&self) -> &str {
         &self.inner.url
     }

@@ -101,7 +101,7 @@ impl Events {
         self.wait_settings
     }
 
-    /// The URL of the engine's notification socket (`http://host:8000/socket.io/`).
+    /// The URL of the engine's notification socket (`http://host:56000/socket.io/`).
     pub fn url(&self) -> String {
         format!("{}{PATH}", self.client.base_url().trim_end_matches('/'))
     }

@@ -12,7 +12,7 @@
 //! use process_engine_transport::Client;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder("http://localhost:8000").build()?;
+//! let client = Client::builder("http://localhost:56000").build()?;
 //! let events = Events::new(client);
 //! let mut stream = events
 //!     .subscribe(EventFilter::all().process_model("order_process").mine())

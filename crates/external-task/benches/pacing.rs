@@ -189,7 +189,9 @@ async fn worker(url: &str, id: &str, max_tasks: usize) -> (usize, f64) {
     }
     let outcome = until_ended(&unpaced(url), id, began).await;
     handle.shutdown();
-    let _ = running.await;
+    if let Ok(Err(error)) = running.await {
+        eprintln!("the worker stopped on an error: {error:?}");
+    }
     outcome
 }
 

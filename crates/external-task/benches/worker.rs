@@ -181,7 +181,7 @@ async fn worker(base: String, max_tasks: usize, total: u64) -> u64 {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     handle.shutdown();
-    running.await.unwrap().fetches
+    running.await.unwrap().unwrap().fetches
 }
 
 #[derive(Clone, Copy)]

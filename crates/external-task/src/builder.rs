@@ -24,11 +24,11 @@ use crate::{BuildError, ShutdownTimeoutAction, TaskOptions, Worker};
 /// }
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let worker = Worker::builder(Client::builder("http://localhost:8000").build()?)
+/// let worker = Worker::builder(Client::builder("http://localhost:56000").build()?)
 ///     .worker_id("billing-1")
 ///     .subscribe("SampleExternalTask", handler, TaskOptions::default().max_tasks(5))
 ///     .build()?;
-/// let stats = worker.run_until(shutdown_signal()).await;
+/// let stats = worker.run_until(shutdown_signal()).await?;
 /// # let _ = stats;
 /// # Ok(())
 /// # }

@@ -51,6 +51,10 @@ impl BpmnError {
 /// Handlers rarely need to build one: any error that is not a [`BpmnError`] becomes a service
 /// error with the error's message and its `source()` chain as details. Build one to choose the
 /// details yourself.
+///
+/// The 8.0.0 engine keeps only the details (the correlation's error shows them as
+/// `_additionalInformation`); the message goes nowhere but the worker's log. Details that should
+/// tell people what happened say it themselves.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct ServiceError {
@@ -69,16 +73,24 @@ impl ServiceError {
         }
     }
 
-    /// A service error made from any error: its message, and the messages of its `source()`
-    /// chain, outermost first, as details (`[]` when it has no source).
+    /// A service error made from any error: its message, and as details the same message
+    /// followed by the messages of its `source()` chain, outermost first (the engine keeps only
+    /// the details).
     pub fn from_error(error: &(dyn StdError + 'static)) -> Self {
-        let mut causes = Vec::new();
+        let mut causes = vec![Value::String(error.to_string())];
         let mut source = error.source();
         while let Some(cause) = source {
             causes.push(Value::String(cause.to_string()));
             source = cause.source();
         }
         ServiceError::new(error.to_string(), Value::Array(causes))
+    }
+
+    /// A service error the worker reports itself, its message also its details (`[message]`),
+    /// where the engine keeps it.
+    pub(crate) fn told(message: String) -> Self {
+        let details = Value::Array(vec![Value::String(message.clone())]);
+        ServiceError::new(message, details)
     }
 }
 
@@ -159,7 +171,10 @@ mod tests {
             panic!("not a service error");
         };
         assert_eq!(service.message, "could not reach the stock service");
-        assert_eq!(service.details, serde_json::json!(["connection refused"]));
+        assert_eq!(
+            service.details,
+            serde_json::json!(["could not reach the stock service", "connection refused"])
+        );
     }
 
     #[test]
@@ -182,6 +197,6 @@ mod tests {
             panic!("not a service error");
         };
         assert_eq!(from_str.message, "plain text");
-        assert_eq!(from_str.details, serde_json::json!([]));
+        assert_eq!(from_str.details, serde_json::json!(["plain text"]));
     }
 }

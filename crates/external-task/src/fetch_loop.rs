@@ -1,5 +1,6 @@
 //! One topic's loop: wait for a free slot, fetch and lock as many tasks as there are free slots,
-//! hand each to its own tokio task, back off when fetching fails.
+//! hand each to its own tokio task, back off when fetching fails, and stop the worker when a
+//! failure cannot pass by waiting.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,11 +8,12 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
-use tracing::{debug, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::engine_api::{self, Fetch};
 use crate::handler::ErasedHandler;
 use crate::options::millis;
+use crate::run_error::cannot_heal;
 use crate::stats::{LoopState, StateCell, bump};
 use crate::worker::Worker;
 use crate::{TaskOptions, task_run};
@@ -84,6 +86,9 @@ async fn fetch_until_stopped(worker: &Arc<Worker>, topic: &Arc<Topic>) {
         };
         let pause = match fetched {
             Ok(tasks) => {
+                if errors > 0 {
+                    info!(topic = %topic.name, failed_fetches = errors, "fetching works again");
+                }
                 errors = 0;
                 // With a zero long poll every answer comes at once.
                 let answered_at_once = options.long_polling_timeout.is_zero()
@@ -96,6 +101,16 @@ async fn fetch_until_stopped(worker: &Arc<Worker>, topic: &Arc<Topic>) {
                     start_tasks(worker, topic, slots, permits, tasks).await;
                     None
                 }
+            }
+            Err(error) if cannot_heal(&error) => {
+                bump(&worker.shared.counters.fetch_errors);
+                error!(
+                    topic = %topic.name,
+                    error = &error as &dyn std::error::Error,
+                    "fetch_and_lock cannot succeed by trying again: the worker stops"
+                );
+                worker.shared.fail(&topic.name, error);
+                return;
             }
             Err(error) => {
                 errors = errors.saturating_add(1);

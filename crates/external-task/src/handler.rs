@@ -28,7 +28,20 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> +
 /// A payload that does not deserialize into `P` is reported as a service error naming the
 /// field; the handler is not called.
 ///
+/// A closure that only ever answers `Ok(..)` leaves its error type to be named (the compiler
+/// asks for it, E0282): `Ok::<_, Infallible>(result)`, or `Ok::<_, BpmnError>(result)` for
+/// one that may also fail.
+///
 /// [`BpmnError`]: crate::BpmnError
+// What the compiler says when a function does not fit: the shapes that do, as axum does for its
+// handlers (the default, "the trait `Handler<_>` is not implemented for fn item", says nothing).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handler of external tasks",
+    label = "not an external task handler",
+    note = "a handler is `async fn(payload: P) -> Result<R, E>` or `async fn(payload: P, task: ExternalTask) -> Result<R, E>`, or a closure that returns such a future",
+    note = "P: `serde_json::Value` or any `DeserializeOwned`; R: any `Serialize`; E: an error that converts into `BoxError` (`BpmnError`, `ServiceError`, `Infallible`, ...)",
+    note = "a handler that cannot fail answers `Ok::<_, Infallible>(result)`"
+)]
 pub trait Handler<Args>: Send + Sync + 'static {
     /// Runs the handler on `task`.
     fn call(&self, task: ExternalTask) -> HandlerFuture;
@@ -58,9 +71,10 @@ where
 {
     match output.await {
         Ok(result) => serde_json::to_value(result).map_err(|error| {
+            let message = "could not serialize the handler's result";
             TaskError::Service(ServiceError::new(
-                "could not serialize the handler's result",
-                Value::Array(vec![Value::String(error.to_string())]),
+                message,
+                serde_json::json!([message, error.to_string()]),
             ))
         }),
         Err(error) => Err(TaskError::classify(error.into())),

@@ -27,11 +27,11 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // The transport holds the configuration; the worker is a handle made from it.
-//! let client = Client::builder("http://localhost:8000").build()?;
+//! let client = Client::builder("http://localhost:56000").build()?;
 //! let worker = Worker::builder(client)
 //!     .subscribe("CheckOrder", check_order, TaskOptions::default().max_tasks(5))
 //!     .build()?;
-//! worker.run_until(shutdown_signal()).await;
+//! worker.run_until(shutdown_signal()).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -94,6 +94,7 @@ mod gate;
 mod handle;
 mod handler;
 mod options;
+mod run_error;
 mod runner;
 mod shutdown;
 mod stats;
@@ -108,6 +109,7 @@ pub use handle::WorkerHandle;
 pub use handler::{Handler, HandlerFuture};
 pub use options::TaskOptions;
 pub use process_engine_transport::Client;
+pub use run_error::RunError;
 pub use runner::Worker;
 pub use shutdown::{ShutdownTimeoutAction, shutdown_signal};
 pub use stats::{LoopState, Stats};

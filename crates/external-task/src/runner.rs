@@ -7,7 +7,7 @@ use process_engine_transport::Client;
 
 use crate::fetch_loop::Topic;
 use crate::worker::{self, Settings, Shared};
-use crate::{Stats, WorkerBuilder, WorkerHandle};
+use crate::{RunError, Stats, WorkerBuilder, WorkerHandle};
 
 /// An external task worker: the Python client's `ExternalTaskClient`. Configure it with
 /// [`Worker::builder`], then [`run`](Self::run) it (or [`run_until`](Self::run_until) a
@@ -22,11 +22,11 @@ use crate::{Stats, WorkerBuilder, WorkerHandle};
 /// }
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let client = Client::builder("http://localhost:8000").build()?;
+/// let client = Client::builder("http://localhost:56000").build()?;
 /// let worker = Worker::builder(client)
 ///     .subscribe("SampleExternalTask", handler, TaskOptions::default().max_tasks(5))
 ///     .build()?;
-/// let stats = worker.run_until(shutdown_signal()).await;
+/// let stats = worker.run_until(shutdown_signal()).await?;
 /// println!("{} tasks done", stats.completed);
 /// # Ok(())
 /// # }
@@ -68,8 +68,11 @@ impl Worker {
     ///
     /// A worker that should stop on Ctrl-C or SIGTERM uses
     /// [`run_until`](Self::run_until)`(`[`shutdown_signal`](crate::shutdown_signal)`())`.
-    /// An engine that cannot be reached does not end it: fetching backs off and tries again.
-    pub async fn run(self) -> Stats {
+    /// An engine that cannot be reached, answers 5xx or times out does not end it: fetching backs
+    /// off, logs a warning and tries again. An engine that answers in a way only a change of
+    /// configuration can change (no route at the base URL, the identity refused) ends it with a
+    /// [`RunError`] that says what to check.
+    pub async fn run(self) -> Result<Stats, RunError> {
         self.run_until(std::future::pending()).await
     }
 
@@ -83,10 +86,14 @@ impl Worker {
     /// 3. what is still running then is dealt with as
     ///    [`on_shutdown_timeout`](WorkerBuilder::on_shutdown_timeout) says.
     ///
+    /// It ends without a signal too, with a [`RunError`], at the first fetch that waiting
+    /// cannot mend (see [`run`](Self::run)); it stops the same way then, running handlers
+    /// drained.
+    ///
     /// Dropping the returned future before it ends stops the worker abruptly: fetching stops and
     /// running handlers are abandoned at once (their tokens fire, nothing is reported, their
     /// tasks return to the engine when the locks run out).
-    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Stats {
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<Stats, RunError> {
         worker::run(self.settings, self.shared, self.topics, signal).await
     }
 }

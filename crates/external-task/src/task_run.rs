@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 use futures_util::FutureExt;
 use process_engine_api_types::models;
 use process_engine_transport::Error;
-use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -99,18 +98,17 @@ async fn work(
         // Abandoning at the deadline is the abort in `run`; reporting is done here.
         () = report_at_deadline(worker) => {
             cancellation.cancel();
-            Err(TaskError::Service(ServiceError::new(
-                "the worker shut down before the handler finished",
-                Value::Array(Vec::new()),
+            Err(TaskError::Service(ServiceError::told(
+                "the worker shut down before the handler finished".to_owned(),
             )))
         }
         output = handler => output.unwrap_or_else(|panic| {
             let message = panic_message(panic.as_ref());
             error!(panic = %message, "the handler panicked");
-            Err(TaskError::Service(ServiceError::new(
-                format!("the handler panicked: {message}"),
-                Value::Array(Vec::new()),
-            )))
+            // In the details: the engine keeps nothing else of a service error.
+            Err(TaskError::Service(ServiceError::told(format!(
+                "the handler panicked: {message}"
+            ))))
         }),
     };
     let report = match outcome {

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use process_engine_transport::Client;
+use process_engine_transport::{Client, Error};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
@@ -13,7 +13,7 @@ use crate::backoff::Backoff;
 use crate::fetch_loop::{self, Topic};
 use crate::gate::Gate;
 use crate::stats::{Counters, LoopState, StateCell};
-use crate::{ShutdownTimeoutAction, Stats};
+use crate::{RunError, ShutdownTimeoutAction, Stats};
 
 /// What the client and its handles share: counters, states, and the stop signal.
 #[derive(Debug)]
@@ -22,6 +22,9 @@ pub(crate) struct Shared {
     pub(crate) stop: CancellationToken,
     pub(crate) phase: StateCell,
     pub(crate) topics: Mutex<Vec<(String, Arc<StateCell>)>>,
+    /// The first fetch answered in a way that waiting cannot change, with its topic: it ends
+    /// the run.
+    failure: Mutex<Option<(String, Error)>>,
 }
 
 impl Shared {
@@ -31,7 +34,30 @@ impl Shared {
             stop: CancellationToken::new(),
             phase: StateCell::new(LoopState::NotStarted),
             topics: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
         }
+    }
+
+    /// Ends the run because of `error`, which a fetch of `topic` got and which waiting cannot
+    /// change; the first such error is the one the run answers.
+    pub(crate) fn fail(&self, topic: &str, error: Error) {
+        // Only ever set once, never half-written: a poisoned lock holds a whole value.
+        let mut failure = self
+            .failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failure.is_none() {
+            *failure = Some((topic.to_owned(), error));
+        }
+        drop(failure);
+        self.stop.cancel();
+    }
+
+    fn take_failure(&self) -> Option<(String, Error)> {
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     pub(crate) fn topics(&self) -> std::sync::MutexGuard<'_, Vec<(String, Arc<StateCell>)>> {
@@ -74,13 +100,14 @@ pub(crate) struct Worker {
     pub(crate) extend_backoff: Backoff,
 }
 
-/// Runs the topics until `signal` resolves or the stop token fires, then drains.
+/// Runs the topics until `signal` resolves or the stop token fires, then drains. Answers the
+/// counters, or the error that stopped a fetch loop.
 pub(crate) async fn run(
     settings: Settings,
     shared: Arc<Shared>,
     topics: Vec<Arc<Topic>>,
     signal: impl Future<Output = ()>,
-) -> Stats {
+) -> Result<Stats, RunError> {
     let worker = Arc::new(Worker {
         client: settings.client,
         worker_id: settings.worker_id,
@@ -150,7 +177,11 @@ pub(crate) async fn run(
     shared.phase.set(LoopState::Stopped);
     let stats = shared.stats();
     info!(?stats, "the external task worker stopped");
-    stats
+    // The fetch loop that failed has logged why, when it happened.
+    match shared.take_failure() {
+        None => Ok(stats),
+        Some((topic, cause)) => Err(RunError::new(topic, cause, stats)),
+    }
 }
 
 /// Stops a worker whose run's future is dropped before the run ends (its task aborted, a

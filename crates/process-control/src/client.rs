@@ -30,7 +30,7 @@ pub const DEFAULT_WAIT_LIMIT: Duration = Duration::from_secs(300);
 /// use process_engine_process_control::{Client, ProcessControlClient};
 ///
 /// # async fn run() -> Result<(), process_engine_process_control::Error> {
-/// let transport = Client::builder("http://localhost:8000").build()?;
+/// let transport = Client::builder("http://localhost:56000").build()?;
 /// let client = ProcessControlClient::new(transport);
 /// let models = client.process_models().send().await?;
 /// # let _ = models;

@@ -73,12 +73,16 @@ pub(crate) enum Repr {
     #[error(transparent)]
     Call(process_engine_transport::Error),
     #[error(
-        "the wait for the instance of `{process_model_id}` in correlation `{correlation_id}` ran out after {limit:?}; it may still be running"
+        "the wait for the instance of `{process_model_id}` in correlation `{correlation_id}` ran out after {limit:?}; {}",
+        waiting(waiting_at)
     )]
     WaitLimit {
         process_model_id: String,
         correlation_id: String,
         limit: Duration,
+        /// Where the instance waits, each flow node described, as the engine showed it when
+        /// the limit passed; empty when it did not say.
+        waiting_at: Vec<String>,
     },
     #[error(
         "the instance {process_instance_id} of `{process_model_id}` in correlation `{correlation_id}` failed{}{}",
@@ -130,6 +134,15 @@ pub(crate) enum Repr {
     #[cfg(feature = "blocking")]
     #[error("could not start the blocking client's runtime")]
     Runtime(#[source] std::io::Error),
+}
+
+/// The end of a wait limit's message: where the instance is still waiting, if the engine said.
+fn waiting(waiting_at: &[String]) -> String {
+    match waiting_at {
+        [] => "it may still be running".to_owned(),
+        [only] => format!("it is waiting at {only}"),
+        [first @ .., last] => format!("it is waiting at {} and {last}", first.join(", ")),
+    }
 }
 
 impl Error {
@@ -390,6 +403,7 @@ mod tests {
             process_model_id: "m".into(),
             correlation_id: "order-1".into(),
             limit: Duration::from_secs(2),
+            waiting_at: Vec::new(),
         });
         assert_eq!(error.kind(), ErrorKind::WaitLimitPassed);
         assert!(error.is_wait_limit_passed() && !error.is_timeout());
@@ -399,6 +413,33 @@ mod tests {
             "the wait for the instance of `m` in correlation `order-1` ran out after 2s; it may still be running"
         );
         assert!(error.source().is_none());
+    }
+
+    #[test]
+    fn a_wait_limit_says_where_the_instance_waits() {
+        let waiting = |at: &[&str]| {
+            Error::new(Repr::WaitLimit {
+                process_model_id: "m".into(),
+                correlation_id: "c".into(),
+                limit: Duration::from_secs(1),
+                waiting_at: at.iter().map(|s| (*s).to_owned()).collect(),
+            })
+            .to_string()
+        };
+        assert_eq!(
+            waiting(&["the user task `a`"]),
+            "the wait for the instance of `m` in correlation `c` ran out after 1s; it is waiting at the user task `a`"
+        );
+        assert!(
+            waiting(&[
+                "the user task `a`",
+                "the user task `b`",
+                "the timer event `t`"
+            ])
+            .ends_with(
+                "it is waiting at the user task `a`, the user task `b` and the timer event `t`"
+            )
+        );
     }
 
     #[test]

@@ -112,6 +112,7 @@ mod start;
 mod task_ref;
 mod user_tasks;
 mod wait;
+mod waiting_at;
 mod waiting_tasks;
 
 pub use client::{DEFAULT_WAIT_LIMIT, ProcessControlClient};

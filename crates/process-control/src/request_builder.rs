@@ -17,7 +17,7 @@ use crate::Error;
 /// use process_engine_process_control::{Client, ProcessControlClient, TaskRef};
 ///
 /// # fn run() -> Result<(), process_engine_process_control::Error> {
-/// let client = ProcessControlClient::new(Client::builder("http://localhost:8000").build()?);
+/// let client = ProcessControlClient::new(Client::builder("http://localhost:56000").build()?);
 /// let finish = client
 ///     .finish_user_task(TaskRef::new("instance", "correlation", "task"))
 ///     .field("approved", &true);

@@ -11,7 +11,7 @@ use process_engine_transport::RequestOptions;
 use serde::Serialize;
 
 use crate::error::Repr;
-use crate::{Error, ProcessControlClient, RequestBuilder, wait};
+use crate::{Error, ProcessControlClient, RequestBuilder, wait, waiting_at};
 
 /// How much longer than the wait limit the transport may take, so that the wait limit, with its
 /// clearer error, is what ends a blocking start.
@@ -49,6 +49,7 @@ impl ProcessControlClient {
         StartProcessInstanceBuilder {
             request: self.request(operation),
             correlation_generated: true,
+            callback_chosen: false,
             wait_limit: self.wait_limit(),
         }
     }
@@ -66,21 +67,31 @@ pub struct StartProcessInstanceBuilder {
     /// The correlation id is the client's, not the caller's: its instance may share it with no
     /// other.
     correlation_generated: bool,
+    /// [`callback`](Self::callback) was called: naming an end event no longer chooses it.
+    callback_chosen: bool,
     wait_limit: Duration,
 }
 
 impl StartProcessInstanceBuilder {
-    /// The end event to wait for: required with [`StartCallbackType::OnEndEventReached`],
-    /// ignored otherwise.
+    /// The end event to wait for. Naming one makes the start wait until the instance reaches
+    /// it ([`StartCallbackType::OnEndEventReached`]), unless [`callback`](Self::callback) chooses
+    /// another callback type, which ignores it.
     pub fn end_event(mut self, end_event_id: impl Into<String>) -> Self {
-        self.request.operation_mut().query.end_event_id = Some(end_event_id.into());
+        let query = &mut self.request.operation_mut().query;
+        query.end_event_id = Some(end_event_id.into());
+        if !self.callback_chosen {
+            query.start_callback_type = Some(StartCallbackType::OnEndEventReached);
+        }
         self
     }
 
     /// When the start answers; see [`StartCallbackType`]. Callback types 2 and 3 wait for the
-    /// instance, at most the [`wait_limit`](Self::wait_limit).
+    /// instance, at most the [`wait_limit`](Self::wait_limit). Without it, the start answers
+    /// once the instance exists, or, with an [`end_event`](Self::end_event), once the instance
+    /// reaches it.
     pub fn callback(mut self, callback: StartCallbackType) -> Self {
         self.request.operation_mut().query.start_callback_type = Some(callback);
+        self.callback_chosen = true;
         self
     }
 
@@ -193,11 +204,21 @@ impl StartProcessInstanceBuilder {
                 Err(why.unwrap_or_else(Error::from))
             }
             Ok(Err(error)) => Err(error.into()),
-            Err(_elapsed) => Err(Error::new(Repr::WaitLimit {
-                process_model_id: operation.process_model_id,
-                correlation_id,
-                limit,
-            })),
+            Err(_elapsed) => {
+                let waiting_at = waiting_at::waiting_at(
+                    &transport,
+                    &operation.process_model_id,
+                    &correlation_id,
+                    &options,
+                )
+                .await;
+                Err(Error::new(Repr::WaitLimit {
+                    process_model_id: operation.process_model_id,
+                    correlation_id,
+                    limit,
+                    waiting_at,
+                }))
+            }
         }
     }
 }
@@ -262,6 +283,27 @@ mod tests {
             start.operation().query.start_callback_type,
             Some(StartCallbackType::OnProcessInstanceCreated)
         );
+    }
+
+    #[test]
+    fn naming_an_end_event_waits_for_it_unless_a_callback_says_otherwise() {
+        let callback = |start: StartProcessInstanceBuilder| {
+            start.operation().query.start_callback_type.clone()
+        };
+        let start = || client().start_process_instance("order", "start");
+        assert_eq!(
+            callback(start().end_event("end")),
+            Some(StartCallbackType::OnEndEventReached)
+        );
+        for chosen in [
+            StartCallbackType::OnProcessInstanceCreated,
+            StartCallbackType::OnProcessInstanceFinished,
+        ] {
+            let chosen_first = start().callback(chosen.clone()).end_event("end");
+            assert_eq!(callback(chosen_first), Some(chosen.clone()));
+            let chosen_last = start().end_event("end").callback(chosen.clone());
+            assert_eq!(callback(chosen_last), Some(chosen));
+        }
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use process_engine_api_types::operations::{GetCorrelationById, GetProcessResults
 use process_engine_transport::{Client, RequestOptions};
 
 use crate::error::Repr;
-use crate::{Error, ProcessControlClient};
+use crate::{Error, ProcessControlClient, waiting_at};
 
 /// The first pause between polls; it doubles up to [`MAX_POLL_DELAY`].
 const FIRST_POLL_DELAY: Duration = Duration::from_millis(20);
@@ -188,11 +188,21 @@ impl WaitForResultBuilder {
         // The limit covers the polls themselves too: one that hangs must not outlast it.
         match tokio::time::timeout(self.limit, poll(&self)).await {
             Ok(answer) => answer,
-            Err(_elapsed) => Err(Error::new(Repr::WaitLimit {
-                process_model_id: self.process_model_id,
-                correlation_id: self.correlation_id,
-                limit: self.limit,
-            })),
+            Err(_elapsed) => {
+                let waiting_at = waiting_at::waiting_at(
+                    &self.transport,
+                    &self.process_model_id,
+                    &self.correlation_id,
+                    &self.options,
+                )
+                .await;
+                Err(Error::new(Repr::WaitLimit {
+                    process_model_id: self.process_model_id,
+                    correlation_id: self.correlation_id,
+                    limit: self.limit,
+                    waiting_at,
+                }))
+            }
         }
     }
 }

@@ -15,7 +15,9 @@ struct ErrorsAndRetries;
 #[doc = include_str!("../../../docs/auth.md")]
 struct Auth;
 
-/// `docs/testing-with-the-testkit.md`.
+/// `docs/testing-with-the-testkit.md`: through the facade's `testkit` feature only, as a user
+/// has it (the facade's tests do not depend on the testkit crate by its own name).
+#[cfg(feature = "testkit")]
 #[doc = include_str!("../../../docs/testing-with-the-testkit.md")]
 struct TestingWithTheTestkit;
 

@@ -35,6 +35,11 @@ pub enum Error {
     #[cfg(feature = "external-task")]
     #[error(transparent)]
     WorkerBuild(#[from] process_engine_external_task::BuildError),
+    /// A worker's run ended on its own: the engine answered a fetch in a way that waiting
+    /// cannot change (no route at the base URL, the identity refused).
+    #[cfg(feature = "external-task")]
+    #[error(transparent)]
+    WorkerRun(#[from] process_engine_external_task::RunError),
     /// The stand-in engine could not start or deploy.
     #[cfg(feature = "testkit")]
     #[error(transparent)]
@@ -54,6 +59,8 @@ impl Error {
             Error::Transport(error) => Some(error),
             #[cfg(feature = "process-control")]
             Error::ProcessControl(error) => error.transport_error(),
+            #[cfg(feature = "external-task")]
+            Error::WorkerRun(error) => Some(error.transport_error()),
             #[cfg(feature = "events")]
             Error::Events(error) => error.transport_error(),
             #[allow(unreachable_patterns, reason = "reachable with some features only")]
@@ -173,6 +180,8 @@ impl Error {
             Error::ProcessControl(error) => ("ProcessControl", error),
             #[cfg(feature = "external-task")]
             Error::WorkerBuild(error) => ("WorkerBuild", error),
+            #[cfg(feature = "external-task")]
+            Error::WorkerRun(error) => ("WorkerRun", error),
             #[cfg(feature = "testkit")]
             Error::Testkit(error) => ("Testkit", error),
             #[cfg(feature = "events")]
@@ -187,11 +196,15 @@ impl fmt::Debug for Error {
             let (variant, error) = self.layer();
             return f.debug_tuple(variant).field(error).finish();
         }
-        // `fn main() -> Result<(), Error>` prints this: say which call failed where, then why.
+        // `fn main() -> Result<(), Error>` prints this: say which call failed where, then why;
+        // the engine's URL once, where the message does not name it already.
+        let message = self.to_string();
         match (self.operation(), self.base_url()) {
-            (Some(operation), Some(url)) => write!(f, "{operation} at {url}: {self}")?,
-            (Some(operation), None) => write!(f, "{operation}: {self}")?,
-            _ => write!(f, "{self}")?,
+            (Some(operation), Some(url)) if !message.contains(url) => {
+                write!(f, "{operation} at {url}: {message}")?;
+            }
+            (Some(operation), _) => write!(f, "{operation}: {message}")?,
+            _ => f.write_str(&message)?,
         }
         let mut source = std::error::Error::source(self);
         if source.is_some() {

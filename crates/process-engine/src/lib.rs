@@ -39,7 +39,7 @@
 //!         result
 //!     };
 //!     let (stats, result) = tokio::join!(worker.run_until(shutdown_signal()), start);
-//!     println!("{:?} ({} tasks done)", result?.token_payload, stats.completed);
+//!     println!("{:?} ({} tasks done)", result?.token_payload, stats?.completed);
 //!     Ok(())
 //! }
 //! ```

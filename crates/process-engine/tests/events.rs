@@ -1,11 +1,34 @@
 //! The facade's error for the events layer: `?` lifts it, and it answers the same questions
 //! as the other layers' errors.
+//!
+//! Against the stand-in engine, or with `PROCESS_ENGINE_URL` set, against that engine:
+//!
+//! ```sh
+//! PROCESS_ENGINE_URL=http://127.0.0.1:56000 cargo test -p process-engine --all-features --test events
+//! ```
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap in a test helper is a failed test"
+)]
 
 use std::time::Duration;
 
 use process_engine::Client;
 use process_engine::events::{EventFilter, Events};
-use process_engine_testkit::TestEngine;
+use process_engine::testkit::TestEngine;
+
+/// The engine the tests run against: the one at `PROCESS_ENGINE_URL`, else a stand-in engine
+/// started here, which lives as long as the handle returned with its URL.
+async fn engine() -> (String, Option<TestEngine>) {
+    match std::env::var("PROCESS_ENGINE_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let stand_in = TestEngine::builder().start().await.unwrap();
+            (stand_in.url().to_owned(), Some(stand_in))
+        }
+    }
+}
 
 #[tokio::test]
 async fn a_socket_that_cannot_be_opened_is_a_connect_error_worth_retrying() {
@@ -33,8 +56,8 @@ async fn a_socket_that_cannot_be_opened_is_a_connect_error_worth_retrying() {
 
 #[tokio::test]
 async fn a_wait_that_runs_out_is_the_layers_timeout_not_the_transports() {
-    let stand_in = TestEngine::builder().start().await.unwrap();
-    let events = Events::new(Client::builder(stand_in.url()).build().unwrap())
+    let (url, stand_in) = engine().await;
+    let events = Events::new(Client::builder(&url).build().unwrap())
         .wait_timeout(Duration::from_millis(300))
         .reread_every(Duration::from_millis(100));
 
@@ -53,5 +76,7 @@ async fn a_wait_that_runs_out_is_the_layers_timeout_not_the_transports() {
     assert!(!error.is_timeout() && !error.is_retryable() && !error.is_not_found());
     assert!(!error.is_connect() && error.status().is_none());
     assert!(error.to_string().contains("nobody_waits_here"), "{error}");
-    stand_in.shutdown().await;
+    if let Some(stand_in) = stand_in {
+        stand_in.shutdown().await;
+    }
 }

@@ -47,6 +47,16 @@ pub enum Error {
         /// The engine's message.
         message: String,
     },
+    /// A BPMN file could not be deployed: the source says why ([`Error::Bpmn`] or
+    /// [`Error::Refused`]).
+    #[error("could not deploy {}", path.display())]
+    Deploy {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<Error>,
+    },
     /// The engine was stopped.
     #[error("the engine has stopped")]
     Stopped,
@@ -244,7 +254,8 @@ impl TestEngine {
         Ok(name)
     }
 
-    /// Deploys a BPMN file; returns its process id.
+    /// Deploys a BPMN file; returns its process id. A model that cannot be deployed is an
+    /// [`Error::Deploy`] naming the file.
     pub async fn deploy_file(&self, path: impl AsRef<Path>) -> Result<String, Error> {
         let path = path.as_ref();
         let xml = tokio::fs::read_to_string(path)
@@ -253,7 +264,10 @@ impl TestEngine {
                 path: path.to_owned(),
                 source,
             })?;
-        self.deploy_xml(&xml).await
+        self.deploy_xml(&xml).await.map_err(|error| Error::Deploy {
+            path: path.to_owned(),
+            source: Box::new(error),
+        })
     }
 
     /// Deploys a file, or every `.bpmn` file of a folder (in name order).

@@ -224,3 +224,44 @@ fn sigterm_right_after_the_listening_line_stops_the_program_cleanly() {
         assert!(status.success(), "{status}");
     }
 }
+
+/// `--deploy DIR` with one model among good ones that cannot be deployed: the program says which
+/// file, and why, and does not start.
+#[test]
+fn the_program_names_the_file_it_cannot_deploy() {
+    let dir = std::env::temp_dir().join(format!("testkit-deploy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a_good.bpmn"),
+        include_str!("models/external.bpmn"),
+    )
+    .unwrap();
+    let broken = dir.join("b_broken.bpmn");
+    std::fs::write(
+        &broken,
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+  <bpmn:process id="broken" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="nowhere" />
+  </bpmn:process>
+</bpmn:definitions>"#,
+    )
+    .unwrap();
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_process-engine-testkit"))
+        .args(["--port", "0", "--deploy"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        format!(
+            "error: could not deploy {}: the BPMN cannot be deployed: the element `f` is \
+             invalid: the sequence flow's `targetRef` `nowhere` names no flow node of the process",
+            broken.display()
+        )
+    );
+}

@@ -232,7 +232,10 @@ impl ClientBuilder {
     /// # fn run(private_ca: CertificateDer<'static>) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut roots = RootCertStore::empty();
     /// roots.add(private_ca)?;
-    /// let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    /// // rustls 0.23.48 deprecates ring's provider (no post-quantum key exchange).
+    /// #[allow(deprecated)]
+    /// let provider = Arc::new(ring::default_provider());
+    /// let config = ClientConfig::builder_with_provider(provider)
     ///     .with_safe_default_protocol_versions()?
     ///     .with_root_certificates(roots)
     ///     .with_no_client_auth(); // or `.with_client_auth_cert(chain, key)?`
@@ -281,7 +284,9 @@ impl ClientBuilder {
         self.retry
             .validate()
             .map_err(|reason| Error::request(RequestError::RetryConfig(reason)))?;
-        let base = BaseUri::parse(&self.base_url)?;
+        check_port(&self.base_url).map_err(|error| error.with_base_url(&self.base_url))?;
+        let base =
+            BaseUri::parse(&self.base_url).map_err(|error| error.with_base_url(&self.base_url))?;
         if base.is_https() && !cfg!(feature = "rustls") {
             return Err(Error::request(RequestError::HttpsDisabled));
         }
@@ -369,6 +374,37 @@ impl ClientBuilder {
     }
 }
 
+/// Refuses a base URL whose port is not one a connection can be made to.
+///
+/// The `http` crate reads a port that does not fit in 16 bits as no port at all, and the
+/// requests would go to the scheme's default port instead (`http://host:99999` to port 80). Port
+/// 0 cannot be connected to either. A URL that does not parse is left to [`BaseUri::parse`],
+/// which says what is wrong with it.
+fn check_port(url: &str) -> Result<(), Error> {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Ok(());
+    };
+    let Some(authority) = uri.authority() else {
+        return Ok(());
+    };
+    let authority = authority.as_str();
+    // The port follows the last colon after the host, which may be an IPv6 literal in brackets.
+    let host_end = authority.rfind(']').unwrap_or(0);
+    let Some(colon) = authority[host_end..].rfind(':') else {
+        return Ok(());
+    };
+    let port = &authority[host_end + colon + 1..];
+    match port.parse::<u16>() {
+        Ok(1..) => Ok(()),
+        // `host:` names no port: the scheme's default, as the `http` crate reads it.
+        _ if port.is_empty() => Ok(()),
+        _ => Err(Error::request(RequestError::BaseUrl {
+            reason: "its port is not a number from 1 to 65535",
+            source: None,
+        })),
+    }
+}
+
 /// The connector's time limit: `connect`, but never more than nine tenths of `attempt`, so that
 /// the connector gives up (a connect error: the request never left) before the attempt does.
 fn connect_limit(connect: Duration, attempt: Duration) -> Duration {
@@ -411,6 +447,46 @@ impl fmt::Debug for ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_no_connection_can_be_made_to_is_refused() {
+        for url in [
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:65536/engine",
+            "http://localhost:0",
+            "http://[::1]:70000",
+            "https://engine:8a",
+        ] {
+            let error = Client::builder(url).build().unwrap_err();
+            assert!(error.is_request(), "{url}: {error:?}");
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "the base URL `{url}` is not valid: its port is not a number from 1 to 65535"
+                )
+            );
+            assert_eq!(error.base_url(), Some(url));
+        }
+        for url in [
+            "http://127.0.0.1:65535",
+            "http://127.0.0.1:1/engine",
+            "http://[::1]:8000",
+            "http://[::1]",
+            "http://localhost",
+            "http://localhost:",
+        ] {
+            assert!(Client::builder(url).build().is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_base_url_is_named_in_the_error() {
+        let error = Client::builder("ftp://engine").build().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the base URL `ftp://engine` is not valid: the scheme is neither http nor https"
+        );
+    }
 
     #[test]
     fn the_connect_timeout_gives_up_before_the_attempt() {

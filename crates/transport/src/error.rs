@@ -396,11 +396,39 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base_url = self.inner.base_url.as_deref();
         match (&self.inner.kind, self.inner.operation) {
             // A wrong field means little without the operation whose answer it is in.
             (Kind::Decode { path, .. }, Some(operation)) => {
                 write!(f, "could not decode the answer of {operation} at `{path}`")
             }
+            // Where it tried is what the reader checks first: a wrong host or port, an engine
+            // that is not running there.
+            (Kind::Connect(_), _) => match base_url {
+                Some(url) => write!(f, "could not connect to the engine at {url}"),
+                None => f.write_str("could not connect to the engine"),
+            },
+            // The engine's web framework has no such route: no model or task is missing, the
+            // base URL is wrong (a path prefix said twice, say) or the engine is of another
+            // version.
+            (Kind::Status(error, _), _) if error.is_unknown_route() => {
+                write!(
+                    f,
+                    "{error}: the engine has no such route; check the base URL"
+                )?;
+                match base_url {
+                    // The routes start with `/api/`: a base URL holding it says it twice.
+                    Some(url) if url.contains("/api/") => {
+                        write!(f, " {url} (the engine's root, without `/api/...`)")
+                    }
+                    Some(url) => write!(f, " {url}"),
+                    None => Ok(()),
+                }
+            }
+            (Kind::Request(RequestError::BaseUrl { reason, .. }), _) => match base_url {
+                Some(url) => write!(f, "the base URL `{url}` is not valid: {reason}"),
+                None => fmt::Display::fmt(&self.inner.kind, f),
+            },
             (kind, _) => fmt::Display::fmt(kind, f),
         }
     }
@@ -474,6 +502,34 @@ mod tests {
             Some("refused!")
         );
         assert!(error.is_connect() && error.is_retryable());
+    }
+
+    #[test]
+    fn a_connect_error_names_the_engine_it_tried() {
+        let error = Error::connect(std::io::Error::other("refused")).with_base_url("http://x:1");
+        assert_eq!(
+            error.to_string(),
+            "could not connect to the engine at http://x:1"
+        );
+    }
+
+    #[test]
+    fn an_unknown_route_says_to_check_the_base_url() {
+        let page =
+            b"<!DOCTYPE html>\n<html><body><pre>Cannot POST /engine/api/x</pre></body></html>";
+        let error = Error::from_engine_error(EngineError::from_response(404, page));
+        assert_eq!(
+            error.to_string(),
+            "the engine answered 404: Cannot POST /engine/api/x: the engine has no such route; \
+             check the base URL"
+        );
+        let error = error.with_base_url("http://host/engine");
+        assert_eq!(
+            error.to_string(),
+            "the engine answered 404: Cannot POST /engine/api/x: the engine has no such route; \
+             check the base URL http://host/engine"
+        );
+        assert!(error.is_not_found() && error.source().is_none());
     }
 
     #[test]

@@ -89,8 +89,15 @@ fn connector(
         }
         // The provider is passed explicitly: a library must not install the process-wide
         // default, and relying on it would panic if another crate enabled a second provider.
+        // rustls 0.23.48 deprecates ring's provider for its lack of post-quantum key exchange;
+        // ring stays the choice (aws-lc-rs needs a C toolchain and CMake to build), and a
+        // user who wants post-quantum passes a config of their own (`tls_config`). Allowed
+        // here, or every build of a user's project would warn.
         None => builder
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .with_provider_and_webpki_roots({
+                #[allow(deprecated)]
+                rustls::crypto::ring::default_provider()
+            })
             .map_err(|error| Error::request(RequestError::Tls(error.into())))?,
     };
     Ok(builder.https_or_http().enable_http1().wrap_connector(http))

@@ -18,7 +18,14 @@ const LIMIT: Duration = Duration::from_secs(15);
 async fn the_transports_pacing_keeps_deliveries_apart_without_holding_handlers() {
     const TASKS: u32 = 10;
     let pacing = Duration::from_millis(100);
-    let engine = support::engine().await;
+    // Ten tasks waiting before the worker's first fetch: a real engine stores a started
+    // instance's task a while after it answers the start.
+    let Some(engine) =
+        support::engine("every task waiting when its start is answered, as the stand-in has it")
+            .await
+    else {
+        return;
+    };
     let test = support::client(&engine);
     for n in 0..TASKS {
         support::start(&test, "work", "paced", json!({"n": n})).await;
@@ -88,12 +95,14 @@ fn impatient(engine: &process_engine_testkit::TestEngine, recorder: &Recorder) -
 
 #[tokio::test]
 async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delivered() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: a finish answered late").await else {
+        return;
+    };
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let worker = Worker::builder(impatient(&engine, &recorder))
         .delivery_backoff(Duration::from_millis(50), Duration::from_millis(200));
-    let worker = answering(worker, json!("mine"));
+    let worker = answering(worker, "work", json!("mine"));
     // The engine finishes the task but answers after the worker stopped waiting.
     engine.delay(&routes::FINISH_EXTERNAL_TASK, Duration::from_millis(800));
     let (handle, running) = run(worker);
@@ -127,11 +136,13 @@ async fn a_finish_whose_answer_was_lost_is_sent_again_and_a_410_counts_as_delive
 
 #[tokio::test]
 async fn a_finish_answered_with_500_is_sent_again() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: finishes answered 500").await else {
+        return;
+    };
     let test = support::client(&engine);
     let worker = Worker::builder(support::client(&engine))
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(100));
-    let worker = answering(worker, json!("after 500s"));
+    let worker = answering(worker, "work", json!("after 500s"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 2, 500);
     let (handle, running) = run(worker);
     support::start(&test, "work", "500s", json!({})).await;
@@ -147,12 +158,14 @@ async fn a_finish_answered_with_500_is_sent_again() {
 
 #[tokio::test]
 async fn failing_fetches_back_off_and_recover() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: fetches answered 500").await else {
+        return;
+    };
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let worker = Worker::builder(support::recorded_client(&engine, &recorder))
+    let worker = Worker::builder(support::recorded_client(engine.url(), &recorder))
         .fetch_backoff(Duration::from_millis(40), Duration::from_millis(200));
-    let worker = answering(worker, json!("fetched at last"));
+    let worker = answering(worker, "work", json!("fetched at last"));
     engine.fail_next(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS, 4, 500);
     support::start(&test, "work", "fetch-500s", json!({})).await;
     let (handle, running) = run(worker);
@@ -172,11 +185,11 @@ async fn failing_fetches_back_off_and_recover() {
 
 #[tokio::test]
 async fn an_engine_answering_empty_at_once_is_not_polled_in_a_tight_loop() {
-    let engine = support::engine().await;
+    let bed = support::Bed::start().await;
     let recorder = Recorder::default();
-    let worker = Worker::builder(support::recorded_client(&engine, &recorder));
+    let worker = Worker::builder(support::recorded_client(bed.url(), &recorder));
     let worker = worker.subscribe(
-        "work",
+        &bed.work,
         |_: Value| async { Ok::<_, Infallible>(Value::Null) },
         // Zero: the engine answers `[]` at once.
         TaskOptions::default().long_polling_timeout(Duration::ZERO),
@@ -199,11 +212,13 @@ async fn an_engine_answering_empty_at_once_is_not_polled_in_a_tight_loop() {
 
 #[tokio::test]
 async fn a_delivery_the_engine_refuses_is_not_sent_again() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: a finish answered 400").await else {
+        return;
+    };
     let test = support::client(&engine);
     let recorder = Recorder::default();
-    let worker = Worker::builder(support::recorded_client(&engine, &recorder));
-    let worker = answering(worker, json!("refused"));
+    let worker = Worker::builder(support::recorded_client(engine.url(), &recorder));
+    let worker = answering(worker, "work", json!("refused"));
     engine.fail_next(&routes::FINISH_EXTERNAL_TASK, 1, 400);
     let (handle, running) = run(worker);
     support::start(&test, "work", "refused", json!({})).await;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use process_engine_api_types::models::CorrelationState;
 use process_engine_external_task::{
     BpmnError, BuildError, ExternalTask, TaskOptions, TaskOptionsError, Worker,
 };
@@ -15,60 +14,24 @@ use serde_json::{Value, json};
 use crate::run;
 use crate::support;
 
-const LIMIT: Duration = Duration::from_secs(15);
-
 fn quick() -> TaskOptions {
     TaskOptions::default().long_polling_timeout(Duration::from_secs(2))
 }
 
-async fn finished(
-    client: &process_engine_transport::Client,
-    correlation: &str,
-    model: &str,
-) -> Vec<process_engine_api_types::models::CorrelationResult> {
-    let began = std::time::Instant::now();
-    loop {
-        let found = support::results(client, correlation, model).await;
-        if !found.is_empty() {
-            return found;
-        }
-        assert!(began.elapsed() < LIMIT, "{correlation} did not finish");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn failed(
-    client: &process_engine_transport::Client,
-    correlation: &str,
-) -> process_engine_api_types::models::Correlation {
-    let began = std::time::Instant::now();
-    loop {
-        let seen = support::correlation(client, correlation).await;
-        if seen.state == CorrelationState::Error {
-            return seen;
-        }
-        assert!(
-            began.elapsed() < LIMIT,
-            "{correlation} did not fail: {seen:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn an_untyped_handler_of_the_payload_finishes_the_task() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine));
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client());
     let worker = worker.subscribe(
-        "work",
+        &bed.work,
         |payload: Value| async move { Ok::<_, Infallible>(json!({"echo": payload})) },
         quick(),
     );
     let (handle, running) = run(worker);
 
-    support::start(&test, "work", "untyped", json!({"order": 4711})).await;
-    let results = finished(&test, "untyped", "work").await;
+    support::start(&test, &bed.work, &bed.id("untyped"), json!({"order": 4711})).await;
+    let results = support::finished(&test, &bed.id("untyped"), &bed.work).await;
     assert_eq!(results[0].token_payload, json!({"echo": {"order": 4711}}));
     assert_eq!(results[0].end_event_id, "done");
 
@@ -102,24 +65,24 @@ async fn pack(order: Order, task: ExternalTask) -> Result<Packed, BpmnError> {
 
 #[tokio::test]
 async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).worker_id("packer-1");
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client()).worker_id("packer-1");
     let worker = worker;
-    let worker = worker.subscribe("work", pack, quick());
+    let worker = worker.subscribe(&bed.work, pack, quick());
     let (handle, running) = run(worker);
 
     let instance = support::start(
         &test,
-        "work",
-        "typed",
+        &bed.work,
+        &bed.id("typed"),
         json!({"order": 7, "items": ["a", "b"]}),
     )
     .await;
-    let results = finished(&test, "typed", "work").await;
+    let results = support::finished(&test, &bed.id("typed"), &bed.work).await;
     assert_eq!(
         results[0].token_payload,
-        json!({"order": 7, "parcels": 2, "topic": "work", "instance": instance})
+        json!({"order": 7, "parcels": 2, "topic": bed.work, "instance": instance})
     );
     handle.shutdown();
     running.await.unwrap();
@@ -127,18 +90,18 @@ async fn a_typed_handler_of_the_payload_and_the_task_finishes_the_task() {
 
 #[tokio::test]
 async fn a_bpmn_error_reaches_the_engine_and_the_boundary_event_takes_it() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine));
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client());
     let worker = worker.subscribe(
-        "reserve",
+        &bed.reserve,
         |_: Value| async { Err::<Value, _>(BpmnError::new("out_of_stock", "none left")) },
         quick(),
     );
     let (handle, running) = run(worker);
 
-    support::start(&test, "reserve", "bpmn", json!({})).await;
-    let results = finished(&test, "bpmn", "reserve").await;
+    support::start(&test, &bed.reserve, &bed.id("bpmn"), json!({})).await;
+    let results = support::finished(&test, &bed.id("bpmn"), &bed.reserve).await;
     assert_eq!(results[0].end_event_id, "backorder");
     // The 8.0.0 core rejects the task with a generic error, and a caught error becomes the
     // token's payload as its JSON (external_service_task_handler.js,
@@ -159,11 +122,11 @@ struct ReserveFailed(#[source] std::io::Error);
 
 #[tokio::test]
 async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_chain() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine));
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client());
     let worker = worker.subscribe(
-        "work",
+        &bed.work,
         |_: Value| async {
             Err::<Value, _>(ReserveFailed(std::io::Error::other("stock service down")))
         },
@@ -171,12 +134,15 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
     );
     let (handle, running) = run(worker);
 
-    support::start(&test, "work", "service", json!({})).await;
-    let correlation = failed(&test, "service").await;
+    support::start(&test, &bed.work, &bed.id("service"), json!({})).await;
+    let correlation = support::failed(&test, &bed.id("service")).await;
     let error = correlation.error.unwrap();
     assert_eq!(
         error.additional_information(),
-        Some(&json!(["stock service down"]))
+        Some(&json!([
+            "could not reserve the stock",
+            "stock service down"
+        ]))
     );
 
     handle.shutdown();
@@ -186,11 +152,11 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
 
 #[tokio::test]
 async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine));
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client());
     let worker = worker.subscribe(
-        "work",
+        &bed.work,
         |payload: Value| {
             // Before the handler's future exists, and inside it.
             assert!(payload["explode"] != json!("early"), "boom early");
@@ -206,12 +172,31 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
     );
     let (handle, running) = run(worker);
 
-    support::start(&test, "work", "panics-early", json!({"explode": "early"})).await;
-    failed(&test, "panics-early").await;
-    support::start(&test, "work", "panics-late", json!({"explode": "late"})).await;
-    failed(&test, "panics-late").await;
-    support::start(&test, "work", "after-panic", json!({})).await;
-    let results = finished(&test, "after-panic", "work").await;
+    support::start(
+        &test,
+        &bed.work,
+        &bed.id("panics-early"),
+        json!({"explode": "early"}),
+    )
+    .await;
+    let early = support::failed(&test, &bed.id("panics-early")).await;
+    support::start(
+        &test,
+        &bed.work,
+        &bed.id("panics-late"),
+        json!({"explode": "late"}),
+    )
+    .await;
+    let late = support::failed(&test, &bed.id("panics-late")).await;
+    // The panic's message is in the details, the one part of a service error the engine keeps.
+    for (correlation, message) in [(early, "boom early"), (late, "boom late")] {
+        assert_eq!(
+            correlation.error.unwrap().additional_information(),
+            Some(&json!([format!("the handler panicked: {message}")]))
+        );
+    }
+    support::start(&test, &bed.work, &bed.id("after-panic"), json!({})).await;
+    let results = support::finished(&test, &bed.id("after-panic"), &bed.work).await;
     assert_eq!(results[0].token_payload, json!("fine"));
 
     handle.shutdown();
@@ -222,13 +207,13 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
 
 #[tokio::test]
 async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
+    let bed = support::Bed::start().await;
+    let test = bed.client();
     let calls = Arc::new(AtomicUsize::new(0));
-    let worker = Worker::builder(support::client(&engine));
+    let worker = Worker::builder(bed.client());
     let counted = Arc::clone(&calls);
     let worker = worker.subscribe(
-        "work",
+        &bed.work,
         move |order: Order| {
             counted.fetch_add(1, Ordering::SeqCst);
             async move { Ok::<_, Infallible>(order.order) }
@@ -239,12 +224,15 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
 
     support::start(
         &test,
-        "work",
-        "shape",
+        &bed.work,
+        &bed.id("shape"),
         json!({"order": 1, "items": ["a", 2]}),
     )
     .await;
-    let error = failed(&test, "shape").await.error.unwrap();
+    let error = support::failed(&test, &bed.id("shape"))
+        .await
+        .error
+        .unwrap();
     let details = error.additional_information().unwrap();
     assert_eq!(details["field"], json!("items[1]"), "{details}");
     assert!(
@@ -260,19 +248,19 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
 
 #[tokio::test]
 async fn several_topics_on_one_worker_share_its_worker_id() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).worker_id("both");
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client()).worker_id("both");
     let worker = worker
         .subscribe(
-            "work",
+            &bed.work,
             |_: Value, task: ExternalTask| async move {
                 Ok::<_, Infallible>(json!({"work": task.worker_id()}))
             },
             quick(),
         )
         .subscribe(
-            "other",
+            &bed.other,
             |_: Value, task: ExternalTask| async move {
                 Ok::<_, Infallible>(json!({"other": task.worker_id()}))
             },
@@ -280,14 +268,14 @@ async fn several_topics_on_one_worker_share_its_worker_id() {
         );
     let (handle, running) = run(worker);
 
-    support::start(&test, "work", "topics", json!({})).await;
-    support::start(&test, "other", "topics", json!({})).await;
+    support::start(&test, &bed.work, &bed.id("topics"), json!({})).await;
+    support::start(&test, &bed.other, &bed.id("topics"), json!({})).await;
     assert_eq!(
-        finished(&test, "topics", "work").await[0].token_payload,
+        support::finished(&test, &bed.id("topics"), &bed.work).await[0].token_payload,
         json!({"work": "both"})
     );
     assert_eq!(
-        finished(&test, "topics", "other").await[0].token_payload,
+        support::finished(&test, &bed.id("topics"), &bed.other).await[0].token_payload,
         json!({"other": "both"})
     );
     handle.shutdown();

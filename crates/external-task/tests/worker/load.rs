@@ -28,7 +28,9 @@ struct Tally {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_at_max_tasks_50_are_each_completed_exactly_once() {
     const TASKS: u64 = 1_000;
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("a thousand instances started 16 at a time, which jam a real 8.0.0; `cargo xtask bench worker --engine URL` measures a worker on one").await else {
+        return;
+    };
     let test = support::client(&engine);
     let tally = Arc::new(Tally::default());
     let worker = Worker::builder(support::client(&engine));

@@ -17,8 +17,8 @@ const LIMIT: Duration = Duration::from_secs(15);
 
 #[tokio::test]
 async fn a_handler_running_three_lock_durations_keeps_its_task() {
-    let engine = support::engine().await;
-    let test = support::client(&engine);
+    let bed = support::Bed::start().await;
+    let test = bed.client();
     let lock = Duration::from_secs(1);
     let options = TaskOptions::default()
         .long_polling_timeout(Duration::from_secs(1))
@@ -27,9 +27,9 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
         .extend_lock_timeout(Duration::from_millis(250));
 
     let (started, mut started_rx) = mpsc::unbounded_channel();
-    let slow = Worker::builder(support::client(&engine));
+    let slow = Worker::builder(bed.client());
     let slow = slow.subscribe(
-        "work",
+        &bed.work,
         move |_: Value| {
             let started = started.clone();
             async move {
@@ -41,17 +41,17 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
         options.clone(),
     );
     let (slow_handle, slow_run) = run(slow);
-    support::start(&test, "work", "three-locks", json!({})).await;
+    support::start(&test, &bed.work, &bed.id("three-locks"), json!({})).await;
     tokio::time::timeout(LIMIT, started_rx.recv())
         .await
         .unwrap();
 
     // Another worker polls the topic for as long as the slow handler runs.
     let stolen = Arc::new(AtomicUsize::new(0));
-    let other = Worker::builder(support::client(&engine));
+    let other = Worker::builder(bed.client());
     let count = Arc::clone(&stolen);
     let other = other.subscribe(
-        "work",
+        &bed.work,
         move |_: Value| {
             count.fetch_add(1, Ordering::SeqCst);
             async { Ok::<_, Infallible>(json!("other")) }
@@ -60,16 +60,17 @@ async fn a_handler_running_three_lock_durations_keeps_its_task() {
     );
     let (other_handle, other_run) = run(other);
 
+    let correlation = bed.id("three-locks");
     wait_for("the slow handler's result", LIMIT, || {
-        let test = test.clone();
+        let (test, correlation, work) = (test.clone(), correlation.clone(), bed.work.clone());
         async move {
-            !support::results(&test, "three-locks", "work")
+            !support::results(&test, &correlation, &work)
                 .await
                 .is_empty()
         }
     })
     .await;
-    let results = support::results(&test, "three-locks", "work").await;
+    let results = support::results(&test, &correlation, &bed.work).await;
     assert_eq!(results[0].token_payload, json!("slow"));
     slow_handle.shutdown();
     other_handle.shutdown();
@@ -97,11 +98,13 @@ impl Drop for OnDrop {
 
 #[tokio::test]
 async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: an extension answered 423").await else {
+        return;
+    };
     let test = support::client(&engine);
     let recorder = Recorder::default();
     let (tasks, mut tasks_rx) = mpsc::unbounded_channel();
-    let worker = Worker::builder(support::recorded_client(&engine, &recorder));
+    let worker = Worker::builder(support::recorded_client(engine.url(), &recorder));
     let worker = worker.subscribe(
         "work",
         move |_: Value, task: ExternalTask| {
@@ -147,7 +150,9 @@ async fn a_lost_lock_cancels_the_handler_and_its_result_is_not_reported() {
 
 #[tokio::test]
 async fn a_failed_extension_is_tried_again_before_the_lock_runs_out() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: extensions answered 500").await else {
+        return;
+    };
     let test = support::client(&engine);
     let worker = Worker::builder(support::client(&engine))
         .delivery_backoff(Duration::from_millis(20), Duration::from_millis(50));

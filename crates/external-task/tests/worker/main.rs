@@ -1,4 +1,13 @@
-//! The worker against the in-process stand-in engine.
+//! The worker against a real HTTP engine: the stand-in engine in-process, or the engine at
+//! `PROCESS_ENGINE_URL` (one test at a time, each on models, topics and correlations of its
+//! own). Against a real engine, a test that needs what only the stand-in engine has (fault
+//! injection, an identity server, the contention model) says on the terminal that it is
+//! skipped, and why:
+//!
+//! ```sh
+//! cargo test -p process-engine-external-task --test worker
+//! PROCESS_ENGINE_URL=http://127.0.0.1:56000 cargo test -p process-engine-external-task --test worker
+//! ```
 
 #![allow(
     clippy::unwrap_used,
@@ -9,6 +18,7 @@
 
 mod chaos;
 mod delivery;
+mod failing_fast;
 mod handlers;
 mod identity;
 mod load;
@@ -25,11 +35,11 @@ use process_engine_external_task::{Stats, TaskOptions, WorkerBuilder, WorkerHand
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
-/// Subscribes `worker` to the topic `work` with a handler that answers `result` at once, and
-/// long polls of 1 s.
-fn answering(worker: WorkerBuilder, result: Value) -> WorkerBuilder {
+/// Subscribes `worker` to `topic` with a handler that answers `result` at once, and long polls
+/// of 1 s.
+fn answering(worker: WorkerBuilder, topic: &str, result: Value) -> WorkerBuilder {
     worker.subscribe(
-        "work",
+        topic,
         move |_: Value| {
             let result = result.clone();
             async move { Ok::<_, Infallible>(result) }
@@ -38,10 +48,16 @@ fn answering(worker: WorkerBuilder, result: Value) -> WorkerBuilder {
     )
 }
 
-/// Builds `worker` and runs it on its own tokio task; returns its handle and the run.
+/// Builds `worker` and runs it on its own tokio task; returns its handle and the run, which
+/// panics if the worker stops on an error.
 fn run(worker: WorkerBuilder) -> (WorkerHandle, JoinHandle<Stats>) {
     let worker = worker.build().unwrap();
     let handle = worker.handle();
-    let run = tokio::spawn(worker.run());
+    let run = tokio::spawn(async move {
+        match worker.run().await {
+            Ok(stats) => stats,
+            Err(error) => panic!("the worker stopped on an error: {error:?}"),
+        }
+    });
     (handle, run)
 }

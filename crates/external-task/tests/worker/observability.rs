@@ -13,12 +13,12 @@ use crate::{answering, run};
 async fn each_task_runs_in_a_span_naming_it() {
     let logs = support::capture_logs();
 
-    let engine = support::engine().await;
-    let test = support::client(&engine);
-    let worker = Worker::builder(support::client(&engine)).worker_id("traced");
-    let worker = answering(worker, json!("traced"));
+    let bed = support::Bed::start().await;
+    let test = bed.client();
+    let worker = Worker::builder(bed.client()).worker_id("traced");
+    let worker = answering(worker, &bed.work, json!("traced"));
     let (handle, running) = run(worker);
-    let instance = support::start(&test, "work", "spans", json!({})).await;
+    let instance = support::start(&test, &bed.work, &bed.id("spans"), json!({})).await;
     support::until("the delivery", || handle.stats().completed == 1).await;
     handle.shutdown();
     running.await.unwrap();
@@ -30,7 +30,7 @@ async fn each_task_runs_in_a_span_naming_it() {
         .unwrap_or_else(|| panic!("no delivery in the log:\n{log}"));
     for field in [
         "external_task{".to_owned(),
-        "topic=work".to_owned(),
+        format!("topic={}", bed.work),
         format!("process_instance_id={instance}"),
         "correlation_id=spans".to_owned(),
         "worker_id=traced".to_owned(),
@@ -45,10 +45,12 @@ async fn each_task_runs_in_a_span_naming_it() {
 
 #[tokio::test]
 async fn the_loop_state_says_when_fetching_backs_off() {
-    let engine = support::engine().await;
+    let Some(engine) = support::engine("fault injection: a fetch answered 500").await else {
+        return;
+    };
     let worker = Worker::builder(support::client(&engine))
         .fetch_backoff(Duration::from_secs(5), Duration::from_secs(10));
-    let worker = answering(worker, Value::Null).build().unwrap();
+    let worker = answering(worker, "work", Value::Null).build().unwrap();
     assert_eq!(
         worker.handle().topic_state("work"),
         Some(LoopState::NotStarted)
@@ -68,6 +70,6 @@ async fn the_loop_state_says_when_fetching_backs_off() {
     assert_eq!(handle.state(), LoopState::Polling);
     assert_eq!(handle.stats().fetch_errors, 1);
     handle.shutdown();
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     assert_eq!(handle.state(), LoopState::Stopped);
 }

@@ -46,6 +46,9 @@ async fn waiting_tasks(client: &Client) -> usize {
 
 #[tokio::test(start_paused = true)]
 async fn the_worker_with_default_pacing_ends_every_instance_near_the_engines_pace() {
+    if support::skipped("the stand-in engine's contention model and its paused clock") {
+        return;
+    }
     for cost in COSTS {
         for (max_tasks, pacing) in [
             (1, Pacing::Adaptive),
@@ -90,7 +93,7 @@ async fn the_worker_with_default_pacing_ends_every_instance_near_the_engines_pac
             }
             let rate = ended as f64 / began.elapsed().as_secs_f64();
             handle.shutdown();
-            running.await.unwrap();
+            running.await.unwrap().unwrap();
             let pace = 1.0 / cost.as_secs_f64();
             if pacing == Pacing::Off {
                 // Without pacing the engine jams: what the pacer is for.
@@ -115,6 +118,9 @@ async fn the_worker_with_default_pacing_ends_every_instance_near_the_engines_pac
 
 #[tokio::test(start_paused = true)]
 async fn a_burst_of_starts_through_one_client_leaves_none_stuck_and_one_without_pacing_does() {
+    if support::skipped("the stand-in engine's contention model and its paused clock") {
+        return;
+    }
     for cost in COSTS {
         for (pacing, none_stuck) in [(Pacing::Adaptive, true), (Pacing::Off, false)] {
             let engine = contending(cost).await;

@@ -1,8 +1,11 @@
-//! The stand-in engine with the test models, a transport client that records every call the
-//! worker makes, and the calls a test needs to start instances and read their outcome.
+//! The engine the tests run against, with the test models: the stand-in engine in-process, or
+//! with `PROCESS_ENGINE_URL` set, that engine, one test at a time, each on models and topics of
+//! its own. A transport client that records every call the worker makes, and the calls a test
+//! needs to start instances and read their outcome.
 
 use std::future::Future;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -10,9 +13,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{Request, Response};
-use process_engine_api_types::models::{Correlation, CorrelationResult, ProcessStartRequest};
+use process_engine_api_types::models::{
+    Correlation, CorrelationResult, CorrelationState, ImportProcessModelRequest,
+    ProcessStartRequest,
+};
 use process_engine_api_types::operations::{
-    GetCorrelationById, GetProcessResultsForCorrelation, StartProcessInstance,
+    GetCorrelationById, GetProcessResultsForCorrelation, ImportProcessModel, StartProcessInstance,
 };
 use process_engine_testkit::TestEngine;
 use process_engine_transport::{BoxedService, CallInfo, Client, Error, Pacing, RequestOptions};
@@ -25,13 +31,122 @@ pub(crate) const WORK: &str = include_str!("../models/work.bpmn");
 pub(crate) const OTHER: &str = include_str!("../models/other.bpmn");
 pub(crate) const RESERVE: &str = include_str!("../models/reserve.bpmn");
 
-/// An engine with the three test models deployed.
-pub(crate) async fn engine() -> TestEngine {
+/// A real engine stalls under concurrent writes: the tests take turns on it.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The engine of a test that runs against any engine: the stand-in engine, or the one at
+/// `PROCESS_ENGINE_URL`. The three test models are deployed under ids of the test's own, each
+/// model's id also its topic, so that a real engine's earlier instances never reach the test's
+/// workers.
+pub(crate) struct Bed {
+    url: String,
+    /// The model of `work.bpmn`: one external task whose result is the instance's result.
+    pub(crate) work: String,
+    /// The model of `other.bpmn`: the same, for a second topic.
+    pub(crate) other: String,
+    /// The model of `reserve.bpmn`: an external task whose errors a boundary event catches.
+    pub(crate) reserve: String,
+    /// What makes the test's correlation ids its own.
+    suffix: String,
+    /// The stand-in engine, kept for the test's length: dropping it stops the engine.
+    _stand_in: Option<TestEngine>,
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+impl Bed {
+    pub(crate) async fn start() -> Bed {
+        let (url, stand_in, turn) = match std::env::var("PROCESS_ENGINE_URL") {
+            Ok(url) => (url, None, Some(SERIAL.lock().await)),
+            Err(_) => {
+                let engine = TestEngine::builder().start().await.unwrap();
+                (engine.url().to_owned(), Some(engine), None)
+            }
+        };
+        let client = Client::builder(&url).build().unwrap();
+        Bed {
+            work: deploy_as_own(&client, WORK, "work").await,
+            other: deploy_as_own(&client, OTHER, "other").await,
+            reserve: deploy_as_own(&client, RESERVE, "reserve").await,
+            suffix: unique(""),
+            url,
+            _stand_in: stand_in,
+            _turn: turn,
+        }
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The test's correlation id `name`: the same for the same name, no other test's.
+    pub(crate) fn id(&self, name: &str) -> String {
+        format!("{name}{}", self.suffix)
+    }
+
+    /// A plain client without pacing (see [`client`]).
+    pub(crate) fn client(&self) -> Client {
+        Client::builder(&self.url)
+            .pacing(Pacing::Off)
+            .build()
+            .unwrap()
+    }
+}
+
+/// Deploys the model `xml`, whose process id and topic are `base`, under an id of its own
+/// (also its topic); answers the id.
+async fn deploy_as_own(client: &Client, xml: &str, base: &str) -> String {
+    let id = unique(base);
+    let body = ImportProcessModelRequest::new(&id, xml.replace(base, &id));
+    client
+        .execute(&ImportProcessModel::new(body), &RequestOptions::new())
+        .await
+        .unwrap();
+    id
+}
+
+/// An id no other test, nor an earlier run against a real engine, uses: `name`, a random part
+/// and a counter.
+pub(crate) fn unique(name: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "{name}_{}_{}",
+        &run[..8],
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// An engine with the three test models deployed under their own names, for a test that needs
+/// the stand-in engine: `None` when the tests run against a real engine, after saying on the
+/// terminal that the test is skipped and why.
+pub(crate) async fn engine(needs: &str) -> Option<TestEngine> {
+    if skipped(needs) {
+        return None;
+    }
     let engine = TestEngine::builder().start().await.unwrap();
     for xml in [WORK, OTHER, RESERVE] {
         engine.deploy_xml(xml).await.unwrap();
     }
-    engine
+    Some(engine)
+}
+
+/// Whether the tests run against a real engine, on which a test that `needs` what only the
+/// stand-in engine has (fault injection, an identity server, the contention model) cannot run:
+/// then it says so on the terminal, naming itself, and is to pass without running.
+pub(crate) fn skipped(needs: &str) -> bool {
+    let Ok(url) = std::env::var("PROCESS_ENGINE_URL") else {
+        return false;
+    };
+    // libtest names each test's thread after the test.
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    // Straight to the process's stderr: the harness captures what the print macros write and
+    // shows it only for failed tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped against {url}: {test} (it needs {needs})"
+    );
+    true
 }
 
 /// One call the worker made: its operation and when it went out.
@@ -135,8 +250,8 @@ impl Service<Request<Bytes>> for Recording {
 
 /// A transport client for the worker whose calls `recorder` sees, without pacing (the
 /// recorder sits outside the pacer: it would see paced calls before they wait).
-pub(crate) fn recorded_client(engine: &TestEngine, recorder: &Recorder) -> Client {
-    Client::builder(engine.url())
+pub(crate) fn recorded_client(url: &str, recorder: &Recorder) -> Client {
+    Client::builder(url)
         .layer(recorder.clone())
         .pacing(Pacing::Off)
         .build()
@@ -184,21 +299,73 @@ pub(crate) async fn results(
     model: &str,
 ) -> Vec<CorrelationResult> {
     let operation = GetProcessResultsForCorrelation::new(correlation, model);
-    client
-        .execute(&operation, &RequestOptions::new())
-        .await
-        .unwrap()
+    match client.execute(&operation, &RequestOptions::new()).await {
+        Ok(results) => results,
+        // A real engine answers 404 until the instance has stored its first flow node.
+        Err(error) if error.is_not_found() => Vec::new(),
+        Err(error) => panic!("{error:?}"),
+    }
 }
 
-/// The correlation as the management API shows it (state, error).
+/// The correlation as the management API shows it (state, error). A real engine knows a
+/// correlation only once its instance has stored something: until then, it is asked again.
 pub(crate) async fn correlation(client: &Client, correlation: &str) -> Correlation {
-    client
-        .execute(
-            &GetCorrelationById::new(correlation),
-            &RequestOptions::new(),
-        )
-        .await
-        .unwrap()
+    let began = Instant::now();
+    loop {
+        let read = client
+            .execute(
+                &GetCorrelationById::new(correlation),
+                &RequestOptions::new(),
+            )
+            .await;
+        match read {
+            Ok(correlation) => return correlation,
+            Err(error) if error.is_not_found() && began.elapsed() < Duration::from_secs(15) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(error) => panic!("{error:?}"),
+        }
+    }
+}
+
+/// How long an instance may take to finish or fail once its task is done.
+const SETTLE_LIMIT: Duration = Duration::from_secs(15);
+
+/// The results of `model` in `correlation` once its instance has finished: a real engine moves
+/// an instance on a while after it acknowledged the task's result.
+pub(crate) async fn finished(
+    client: &Client,
+    correlation: &str,
+    model: &str,
+) -> Vec<CorrelationResult> {
+    let began = Instant::now();
+    loop {
+        let found = results(client, correlation, model).await;
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(
+            began.elapsed() < SETTLE_LIMIT,
+            "{correlation} did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The correlation once its instance has failed.
+pub(crate) async fn failed(client: &Client, correlation: &str) -> Correlation {
+    let began = Instant::now();
+    loop {
+        let seen = self::correlation(client, correlation).await;
+        if seen.state == CorrelationState::Error {
+            return seen;
+        }
+        assert!(
+            began.elapsed() < SETTLE_LIMIT,
+            "{correlation} did not fail: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Waits until `holds` says so (it reads the worker's counters or states), checking every

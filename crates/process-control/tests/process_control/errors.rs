@@ -63,6 +63,34 @@ async fn an_engine_that_is_not_there_is_unreachable() {
     assert!(error.is_unreachable());
     assert_eq!(error.status(), None);
     assert!(error.transport_error().is_some_and(|e| e.is_connect()));
+    assert_eq!(
+        error.to_string(),
+        format!("could not connect to the engine at http://127.0.0.1:{port}")
+    );
+}
+
+/// The base URL of a newcomer who copied the API's prefix into it: every route is said twice,
+/// and the engine's web framework answers its own 404 page.
+#[tokio::test]
+async fn a_base_url_with_the_api_prefix_says_to_check_the_base_url() {
+    let harness = Harness::start().await;
+    let url = format!("{}/api/consumer/v1", harness.url);
+    let client = ProcessControlClient::new(Client::builder(&url).build().unwrap());
+    let error = client
+        .start_process_instance("hello_world", "the_start_event")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error:?}");
+    assert!(error.engine_error().unwrap().is_unknown_route());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the engine answered 404: Cannot POST \
+             /api/consumer/v1/api/consumer/v1/process_models/hello_world/start: the engine has no \
+             such route; check the base URL {url} (the engine's root, without `/api/...`)"
+        )
+    );
 }
 
 #[tokio::test]

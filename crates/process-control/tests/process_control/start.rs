@@ -134,14 +134,22 @@ async fn a_blocking_start_that_outlasts_its_limit_names_the_correlation() {
         .starting(&model)
         .correlation_id(&correlation)
         .callback(StartCallbackType::OnProcessInstanceFinished)
-        .wait_limit(Duration::from_millis(300))
+        // Long enough for a real engine's instance to reach its user task.
+        .wait_limit(Duration::from_secs(2))
         .send()
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::WaitLimitPassed);
     assert!(!error.is_timeout());
     assert_eq!(error.correlation_id(), Some(correlation.as_str()));
-    assert!(error.to_string().contains(&correlation), "{error}");
+    // Where the instance waits, read from the engine when the limit passed.
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the wait for the instance of `{model}` in correlation `{correlation}` ran out after \
+             2s; it is waiting at the user task `enter_data`"
+        )
+    );
     // The instance goes on: its user task waits in that correlation.
     let tasks = harness
         .user_tasks(TaskScope::correlation(&correlation))
@@ -177,6 +185,59 @@ async fn the_clients_wait_limit_applies_when_a_call_sets_none() {
         .unwrap()
         .user_tasks;
     assert_eq!(tasks.len(), 1);
+}
+
+/// Naming the end event is enough: the start waits for it.
+#[tokio::test]
+async fn a_start_naming_an_end_event_waits_for_it_without_a_callback() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::TwoEnds).await;
+    let started = harness
+        .starting(&model)
+        .end_event("end_b")
+        .input(&json!({"path": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.end_event_id.as_deref(), Some("end_b"));
+    assert_eq!(started.token_payload, Some(json!({"path": "b"})));
+}
+
+#[tokio::test]
+async fn a_wait_for_the_result_that_runs_out_says_where_the_instance_waits() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::UserTask).await;
+    let correlation = unique("corr");
+    harness
+        .starting(&model)
+        .correlation_id(&correlation)
+        .send()
+        .await
+        .unwrap();
+    // A real engine shows the correlation once the instance has reached its task.
+    let began = std::time::Instant::now();
+    while harness
+        .user_tasks(TaskScope::correlation(&correlation))
+        .await
+        .is_empty()
+    {
+        assert!(began.elapsed() < Duration::from_secs(15), "no user task");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let error = harness
+        .client
+        .wait_for_result(&correlation, &model)
+        .limit(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_wait_limit_passed(), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .ends_with("it is waiting at the user task `enter_data`"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

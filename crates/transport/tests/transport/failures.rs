@@ -43,7 +43,11 @@ async fn a_refused_connection_is_a_retryable_connect_error() {
     let error = client.send(Call::new(&LIST_MODELS)).await.unwrap_err();
 
     assert!(error.is_connect() && error.is_retryable(), "{error:?}");
-    assert_eq!(error.to_string(), "could not connect to the engine");
+    // The message names where it tried; the cause (connection refused) is the source.
+    assert_eq!(
+        error.to_string(),
+        format!("could not connect to the engine at {url}")
+    );
     assert!(error.source().is_some());
     // The error names the call: which operation, and which engine.
     assert_eq!(error.operation(), Some(LIST_MODELS.operation));
@@ -204,6 +208,35 @@ async fn a_plain_text_404_is_the_engine_error() {
     assert_eq!(error.operation(), Some("get_process_model_by_id"));
     assert!(!error.is_retryable());
     assert!(error.is_not_found() && !error.is_unauthorized() && !error.is_conflict());
+}
+
+/// A base URL that already holds the API's prefix: the engine's web framework answers its own
+/// 404 page for the doubled path, and the error says to check the base URL, naming it.
+#[tokio::test]
+async fn an_unknown_route_says_to_check_the_base_url() {
+    let engine = process_engine_testkit::TestEngine::builder()
+        .start()
+        .await
+        .unwrap();
+    let url = format!("{}/api/consumer/v1", engine.url());
+    let client = Client::builder(&url).build().unwrap();
+
+    let error = client
+        .execute(&GetProcessModelById::new("x"), &RequestOptions::new())
+        .await
+        .unwrap_err();
+
+    assert!(error.is_not_found() && !error.is_retryable(), "{error:?}");
+    assert!(error.engine_error().unwrap().is_unknown_route());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the engine answered 404: Cannot GET /api/consumer/v1/api/consumer/v1/process_models/x: \
+             the engine has no such route; check the base URL {url} (the engine's root, without \
+             `/api/...`)"
+        )
+    );
+    engine.shutdown().await;
 }
 
 #[tokio::test]

@@ -14,6 +14,13 @@ use tokio::net::TcpListener;
 
 use crate::support::LIST_MODELS;
 
+/// Ring's provider, which rustls 0.23.48 deprecates for its lack of post-quantum key exchange;
+/// the transport uses it all the same (see its connector).
+#[allow(deprecated)]
+fn ring_provider() -> CryptoProvider {
+    ring::default_provider()
+}
+
 /// Ring's randomness, counting how often it was asked: rustls asks it for the random of every
 /// ClientHello, so a count that went up shows whose configuration made the handshake.
 #[derive(Debug)]
@@ -28,7 +35,7 @@ static RANDOM: CountingRandom = CountingRandom {
 impl SecureRandom for CountingRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
         self.fills.fetch_add(1, Ordering::SeqCst);
-        ring::default_provider().secure_random.fill(buf)
+        ring_provider().secure_random.fill(buf)
     }
 }
 
@@ -36,7 +43,7 @@ impl SecureRandom for CountingRandom {
 fn trusting_nobody() -> ClientConfig {
     let provider = CryptoProvider {
         secure_random: &RANDOM,
-        ..ring::default_provider()
+        ..ring_provider()
     };
     ClientConfig::builder_with_provider(Arc::new(provider))
         .with_safe_default_protocol_versions()
