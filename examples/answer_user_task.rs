@@ -52,10 +52,11 @@ pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + 
         .first()
         .ok_or("the instance never waited at its user task")?;
     for field in &task.data.form_fields {
-        // The engine sends every default as text; `default_of` reads it as the field's type.
+        // The engine sends a default as the model's text, or an expression's value;
+        // `default_of` reads it as the field's type. A key the model left out is `None`.
         println!(
-            "{}: {:?} ({}, default {:?})",
-            field.id,
+            "{}: {:?} ({:?}, default {:?})",
+            field.id.as_deref().unwrap_or("(no id)"),
             field.label,
             field.r#type,
             FormValue::default_of(field)

@@ -52,11 +52,15 @@ pub(crate) async fn run(url: &str) -> Result<Value, Box<dyn std::error::Error + 
     let event = waiting
         .first()
         .ok_or("the instance never waited for the message")?;
-    println!("{} waits for the message {:?}", event.id, event.event_name);
+    let name = event
+        .event_name
+        .as_deref()
+        .ok_or("the waiting event's message has no name")?;
+    println!("{} waits for the message {name:?}", event.id);
 
     // Triggers it for every instance waiting for `payment_received`.
     client
-        .trigger_message(&event.event_name)
+        .trigger_message(name)
         .payload(&json!({"paid": true}))
         .send()
         .await?;

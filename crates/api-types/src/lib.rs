@@ -35,6 +35,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod correlation_error;
 pub mod error;
 mod identity;
 pub mod notifications;

@@ -46,6 +46,29 @@ pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
+/// Deserializes a field the engine tests with JavaScript's `!value`: `false`, `0`, `""` and
+/// `null` read as absent (`None`), any other value as `T`.
+pub(crate) fn falsy_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value: Value = serde::Deserialize::deserialize(deserializer)?;
+    let falsy = match &value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(_) | Value::Object(_) => false,
+    };
+    if falsy {
+        return Ok(None);
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

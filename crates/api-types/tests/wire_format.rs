@@ -146,3 +146,114 @@ fn own_instances_are_read_by_meaning_despite_the_swapped_fields() {
     assert_eq!(instances[0].correlation_id, "order-4711");
     assert_eq!(serde_json::to_value(&instances).unwrap(), body);
 }
+
+#[test]
+fn a_correlation_error_is_any_json_read_through_its_keys() {
+    use process_engine_api_types::models::CorrelationError;
+
+    let own: CorrelationError = serde_json::from_value(json!({
+        "_code": 500, "name": "InternalServerError", "_additionalInformation": {"why": "test"}
+    }))
+    .unwrap();
+    assert_eq!(
+        (own.code(), own.name(), own.message(), own.error_code()),
+        (Some(500), Some("InternalServerError"), None, None)
+    );
+    assert_eq!(own.additional_information(), Some(&json!({"why": "test"})));
+
+    let bpmn: CorrelationError =
+        serde_json::from_value(json!({"name": "PubOtherError", "code": "E_SAME"})).unwrap();
+    assert_eq!(
+        (bpmn.code(), bpmn.name(), bpmn.error_code()),
+        (None, Some("PubOtherError"), Some("E_SAME"))
+    );
+
+    // A thrown string is the message itself; a thrown object keeps its own properties.
+    let text: CorrelationError = serde_json::from_value(json!("out of stock")).unwrap();
+    assert_eq!((text.message(), text.name()), (Some("out of stock"), None));
+    let thrown: CorrelationError =
+        serde_json::from_value(json!({"message": "no stock", "details": {"order": 8}})).unwrap();
+    assert_eq!(thrown.message(), Some("no stock"));
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Details {
+        order: u32,
+    }
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Thrown {
+        details: Details,
+    }
+    assert_eq!(
+        thrown.read_as::<Thrown>().unwrap().details,
+        Details { order: 8 }
+    );
+    let error = text.read_as::<Thrown>().unwrap_err();
+    assert!(error.to_string().contains("Thrown"), "{error}");
+
+    // Whatever the shape, it re-encodes as sent.
+    for value in [json!({}), json!(42), json!([1, 2]), json!(true), json!("")] {
+        let error: CorrelationError = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(
+            (error.code(), error.name(), error.message()),
+            (None, None, value.as_str())
+        );
+        assert_eq!(serde_json::to_value(&error).unwrap(), value);
+        assert_eq!(error.into_json(), value);
+    }
+}
+
+#[test]
+fn form_fields_keep_absent_empty_and_null_apart() {
+    use process_engine_api_types::models::FormField;
+
+    let fields: Vec<FormField> = serde_json::from_value(json!([
+        {"id": "a", "label": "", "type": "long", "defaultValue": 42},
+        {"id": "b", "label": null, "defaultValue": {"tags": ["x"]}},
+        {"label": "No id", "type": "string"}
+    ]))
+    .unwrap();
+    assert_eq!(fields[0].label, Some(json!("")));
+    assert_eq!(fields[0].default_value, Some(json!(42)));
+    assert_eq!(fields[1].label, Some(Value::Null));
+    assert_eq!(fields[1].r#type, None, "a type the engine does not name");
+    assert_eq!(fields[2].id, None);
+    assert_eq!(fields[2].default_value, None);
+    assert_eq!(
+        serde_json::to_value(&fields).unwrap(),
+        json!([
+            {"id": "a", "label": "", "type": "long", "defaultValue": 42},
+            {"id": "b", "label": null, "defaultValue": {"tags": ["x"]}},
+            {"label": "No id", "type": "string"}
+        ])
+    );
+}
+
+#[test]
+fn finishes_may_leave_out_their_result() {
+    use process_engine_api_types::models::{FinishExternalTaskRequest, UserTaskResult};
+
+    assert_eq!(
+        serde_json::to_value(FinishExternalTaskRequest::new("w")).unwrap(),
+        json!({"workerId": "w"})
+    );
+    assert_eq!(
+        serde_json::to_value(FinishExternalTaskRequest::new("w").with_result(Value::Null)).unwrap(),
+        json!({"workerId": "w", "result": null}),
+        "null is a result of its own"
+    );
+    assert_eq!(
+        serde_json::to_value(UserTaskResult::new()).unwrap(),
+        json!({})
+    );
+    // What the engine reads as no form fields (`!formFields`) decodes as none; anything else
+    // that is no object it refuses, and so does the type.
+    for falsy in [json!(false), json!(0), json!(""), Value::Null] {
+        let body: UserTaskResult = serde_json::from_value(json!({"formFields": falsy})).unwrap();
+        assert_eq!(body.form_fields, None);
+    }
+    let body: UserTaskResult = serde_json::from_value(json!({"formFields": {"a": 1}})).unwrap();
+    assert_eq!(body.form_fields.unwrap()["a"], 1);
+    for refused in [json!([]), json!(true), json!("yes"), json!(1)] {
+        assert!(serde_json::from_value::<UserTaskResult>(json!({"formFields": refused})).is_err());
+    }
+}

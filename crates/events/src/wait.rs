@@ -42,7 +42,10 @@ impl Events {
 
     /// Waits until the process instance `process_instance_id` is no longer running (finished,
     /// failed or terminated; also when it was before the call), and answers its record as its
-    /// correlation lists it: state, error, identity.
+    /// correlation lists it: state, error, identity. A failed or terminated instance is an
+    /// answer, not an error: its state is [`CorrelationState::Error`] and its `error` what the
+    /// engine stored, whatever the process threw
+    /// ([`CorrelationError`](process_engine_api_types::models::CorrelationError)).
     ///
     /// An instance that fails sends no event: the periodic re-read
     /// ([`reread_every`](Self::reread_every)) is what sees it.

@@ -85,7 +85,7 @@ impl Delivery {
         match report {
             Report::Finish(result) => Delivery::Finish(FinishExternalTask::new(
                 task_id,
-                FinishExternalTaskRequest::new(worker_id, result),
+                FinishExternalTaskRequest::new(worker_id).with_result(result),
             )),
             // The 8.0.0 engine takes no message with a BPMN error; it is logged instead.
             Report::Failed(TaskError::Bpmn(error)) => {

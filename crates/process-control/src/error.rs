@@ -86,7 +86,7 @@ pub(crate) enum Repr {
     },
     #[error(
         "the instance {process_instance_id} of `{process_model_id}` in correlation `{correlation_id}` failed{}{}",
-        error.as_ref().map(|e| format!(" with {} ({})", e.name, e.code)).unwrap_or_default(),
+        error.as_ref().map(|e| format!(" with {e}")).unwrap_or_default(),
         answer.as_ref().and_then(|a| a.engine_error()).map(|e| format!(": {}", e.message())).unwrap_or_default()
     )]
     InstanceFailed {
@@ -457,10 +457,22 @@ mod tests {
             ),
         });
         assert!(error.is_instance_failed());
-        assert_eq!(error.instance_error().map(|e| e.code), Some(500));
+        assert_eq!(error.instance_error().and_then(|e| e.code()), Some(500));
         assert_eq!(
             error.to_string(),
             "the instance p of `m` in correlation `c` failed with InternalServerError (500)"
+        );
+        // What a script threw is stored as it was: a plain `Error` as `{}`.
+        let error = Error::new(Repr::InstanceFailed {
+            process_model_id: "m".into(),
+            correlation_id: "c".into(),
+            process_instance_id: "p".into(),
+            answer: None,
+            error: Some(serde_json::json!({}).into()),
+        });
+        assert_eq!(
+            error.to_string(),
+            "the instance p of `m` in correlation `c` failed with {}"
         );
     }
 

@@ -22,7 +22,7 @@ use crate::Error;
 ///     .finish_user_task(TaskRef::new("instance", "correlation", "task"))
 ///     .field("approved", &true);
 /// assert_eq!(finish.operation().flow_node_instance_id, "task");
-/// assert_eq!(finish.operation().body.form_fields["approved"], true);
+/// assert_eq!(finish.operation().body.form_fields.as_ref().unwrap()["approved"], true);
 /// # Ok(())
 /// # }
 /// ```

@@ -9,7 +9,8 @@ use crate::{Error, ListUserTasks, ProcessControlClient, RequestBuilder, TaskRef,
 
 impl ProcessControlClient {
     /// The user tasks waiting in `scope`; [`TaskScope::Own`] is the Python client's
-    /// `get_own_user_tasks()`. Each task's form fields hold their default values as text;
+    /// `get_own_user_tasks()`. Each task's form fields hold their default values as the model's
+    /// text, or an expression's value with its JSON type;
     /// [`FormValue::default_of`](crate::FormValue::default_of) reads one as its field's type.
     pub fn user_tasks(&self, scope: TaskScope) -> RequestBuilder<ListUserTasks> {
         self.request(ListUserTasks::from(scope))
@@ -27,7 +28,7 @@ impl ProcessControlClient {
             task.process_instance_id,
             task.correlation_id,
             task.flow_node_instance_id,
-            UserTaskResult::new(Map::new()),
+            UserTaskResult::new().with_form_fields(Map::new()),
         ))
     }
 }
@@ -39,7 +40,7 @@ impl RequestBuilder<FinishUserTask> {
     pub fn answer<T: Serialize + ?Sized>(mut self, answer: &T) -> Self {
         match serde_json::to_value(answer) {
             Ok(Value::Object(map)) => {
-                self.operation_mut().body.form_fields = map;
+                self.operation_mut().body.form_fields = Some(map);
                 self.mistake = None;
             }
             Ok(other) => {
@@ -61,6 +62,7 @@ impl RequestBuilder<FinishUserTask> {
                     self.operation_mut()
                         .body
                         .form_fields
+                        .get_or_insert_with(Map::new)
                         .insert(id.into(), value);
                 }
                 Err(error) => {
@@ -110,8 +112,14 @@ mod tests {
             ("p", "c", "f")
         );
         assert_eq!(
-            Value::Object(operation.body.form_fields.clone()),
-            serde_json::json!({"name": "Ada", "age": 36})
+            serde_json::to_value(&operation.body).unwrap(),
+            serde_json::json!({"formFields": {"name": "Ada", "age": 36}})
+        );
+        // Without an answer the engine gets an empty one.
+        let empty = client().finish_user_task(TaskRef::new("p", "c", "f"));
+        assert_eq!(
+            serde_json::to_value(&empty.operation().body).unwrap(),
+            serde_json::json!({"formFields": {}})
         );
     }
 

@@ -44,6 +44,11 @@ pub enum Error {
     #[cfg(feature = "testkit")]
     #[error(transparent)]
     Testkit(#[from] process_engine_testkit::Error),
+    /// The engine's notifications: the socket could not be opened, or a wait failed or ran out
+    /// ([`EventsError::is_timeout`](process_engine_events::EventsError::is_timeout)).
+    #[cfg(feature = "events")]
+    #[error(transparent)]
+    Events(#[from] process_engine_events::EventsError),
 }
 
 impl Error {
@@ -56,6 +61,8 @@ impl Error {
             Error::ProcessControl(error) => error.transport_error(),
             #[cfg(feature = "external-task")]
             Error::WorkerRun(error) => Some(error.transport_error()),
+            #[cfg(feature = "events")]
+            Error::Events(error) => error.transport_error(),
             #[allow(unreachable_patterns, reason = "reachable with some features only")]
             _ => None,
         }
@@ -87,7 +94,8 @@ impl Error {
     }
 
     /// A time limit of the transport passed (not the process-control client's own wait for an
-    /// instance, which is its [`ErrorKind::WaitLimitPassed`]).
+    /// instance, which is its [`ErrorKind::WaitLimitPassed`], nor a wait of the events, which
+    /// is their `is_timeout`).
     ///
     #[cfg_attr(
         feature = "process-control",
@@ -103,15 +111,28 @@ impl Error {
         }
     }
 
-    /// The engine could not be reached: the request never left.
+    /// The engine could not be reached: the request never left (for the events: the socket
+    /// could not be opened, or its handshake did not complete in time).
     pub fn is_connect(&self) -> bool {
-        self.call_error()
-            .is_some_and(process_engine_transport::Error::is_connect)
+        match self {
+            #[cfg(feature = "events")]
+            Error::Events(error) => error.is_connect(),
+            _ => self
+                .call_error()
+                .is_some_and(process_engine_transport::Error::is_connect),
+        }
     }
 
     /// Trying again later may work; see
-    /// [`transport::Error::is_retryable`](process_engine_transport::Error::is_retryable).
+    /// [`transport::Error::is_retryable`](process_engine_transport::Error::is_retryable) (for
+    /// the events also a socket that could not be opened).
     pub fn is_retryable(&self) -> bool {
+        #[cfg(feature = "events")]
+        if let Error::Events(error) = self {
+            if error.is_connect() {
+                return true;
+            }
+        }
         self.call_error()
             .is_some_and(process_engine_transport::Error::is_retryable)
     }
@@ -163,6 +184,8 @@ impl Error {
             Error::WorkerRun(error) => ("WorkerRun", error),
             #[cfg(feature = "testkit")]
             Error::Testkit(error) => ("Testkit", error),
+            #[cfg(feature = "events")]
+            Error::Events(error) => ("Events", error),
         }
     }
 }

@@ -60,9 +60,7 @@ async fn finish(
     worker: &str,
     result: Value,
 ) -> Result<(), process_engine_transport::Error> {
-    let mut body = FinishExternalTaskRequest::default();
-    body.worker_id = worker.to_owned();
-    body.result = result;
+    let body = FinishExternalTaskRequest::new(worker).with_result(result);
     empty(
         client,
         Call::new(&routes::FINISH_EXTERNAL_TASK)
@@ -247,8 +245,8 @@ async fn a_blocking_start_fails_when_the_instance_fails() {
     let correlation = correlation(&client, &tasks[0].correlation_id).await;
     assert_eq!(correlation.state, CorrelationState::Error);
     assert_eq!(
-        correlation.error.unwrap().additional_information,
-        Some(json!({"printer": 3}))
+        correlation.error.unwrap().additional_information(),
+        Some(&json!({"printer": 3}))
     );
 }
 

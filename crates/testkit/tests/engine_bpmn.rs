@@ -132,7 +132,7 @@ async fn every_supported_element_runs_end_to_end() {
     listed.user_tasks = user_tasks(&client, &correlation).await.user_tasks;
     assert_eq!(
         listed.user_tasks[0].data.form_fields[0].label,
-        "Approve order 2"
+        Some(json!("Approve order 2"))
     );
     // A message boundary event interrupts the user task (boundary_event_handlers/*).
     empty(

@@ -571,7 +571,8 @@ mod tests {
         };
         use process_engine_api_types::operations::{FinishExternalTask, StartProcessInstance};
 
-        let body = FinishExternalTaskRequest::new("w 1", serde_json::json!({"ok": true}));
+        let body =
+            FinishExternalTaskRequest::new("w 1").with_result(serde_json::json!({"ok": true}));
         let request = Call::from_operation(&FinishExternalTask::new("t/1", body))
             .into_request(&agent())
             .unwrap();

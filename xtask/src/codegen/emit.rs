@@ -43,6 +43,7 @@ pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> 
                     constructors(&mut out, &item.name, fields);
                 }
             }
+            Kind::Open(fields) => open_value(&mut out, &item.name, fields, item.default),
             Kind::StringEnum(variants) => string_enum(&mut out, &item.name, variants),
             Kind::IntEnum(variants) => int_enum(&mut out, &item.name, variants),
             Kind::Alias(ty) => {
@@ -97,7 +98,10 @@ fn structure(out: &mut String, name: &str, fields: &[Field], default: bool) {
             Presence::Optional => {
                 attributes.push("default".into());
                 attributes.push("skip_serializing_if = \"Option::is_none\"".into());
-                if field.ty == Ty::Any {
+                if field.falsy_is_absent {
+                    // What the engine reads as "none" decodes as an absent key.
+                    attributes.push("deserialize_with = \"crate::payload::falsy_as_none\"".into());
+                } else if field.ty == Ty::Any {
                     // Keeps an explicit `null` apart from an absent key, so bodies re-encode as sent.
                     attributes.push("deserialize_with = \"crate::payload::present\"".into());
                 }
@@ -138,6 +142,97 @@ fn structure(out: &mut String, name: &str, fields: &[Field], default: bool) {
         );
     }
     out.push_str("}\n\n");
+}
+
+/// A newtype over any JSON value, with an accessor per known key: what the engine sends where it
+/// stores whatever it was given (a failed instance's error), read without failing on any shape.
+fn open_value(out: &mut String, name: &str, fields: &[Field], default: bool) {
+    out.push_str(
+        "///\n/// Any JSON value. When it is an object, the keys below are read by their accessors \
+         (`None` when a key is absent or of another type); [`as_json`](Self::as_json) and \
+         [`read_as`](Self::read_as) read the whole value.\n",
+    );
+    let derive_default = if default { "Default, " } else { "" };
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, PartialEq, {derive_default}Serialize, Deserialize)]\n\
+         #[serde(transparent)]\npub struct {name}(serde_json::Value);\n"
+    );
+    let _ = writeln!(out, "impl {name} {{");
+    out.push_str(
+        "    /// The value as the engine sent it.\n    \
+         pub fn as_json(&self) -> &serde_json::Value {\n        &self.0\n    }\n\n    \
+         /// The value as the engine sent it, taken out.\n    \
+         pub fn into_json(self) -> serde_json::Value {\n        self.0\n    }\n\n    \
+         /// Reads the whole value as `T`. The error names the first part of the value that does \
+         not fit `T`.\n    \
+         pub fn read_as<T: serde::de::DeserializeOwned>(&self) -> \
+         Result<T, crate::payload::PayloadError> {\n        \
+         crate::payload::payload_as(Some(&self.0))\n    }\n",
+    );
+    for field in fields {
+        let key = format!("self.0.get({:?})", field.wire);
+        let (ty, body, what) = match &field.ty {
+            Ty::String if field.or_whole_string => (
+                "Option<&str>".to_owned(),
+                format!("self.0.as_str().or_else(|| {key}.and_then(serde_json::Value::as_str))"),
+                "a string; or the whole value, when that is a string",
+            ),
+            Ty::String => (
+                "Option<&str>".to_owned(),
+                format!("{key}.and_then(serde_json::Value::as_str)"),
+                "a string",
+            ),
+            Ty::Integer { unsigned, bits32 } => {
+                let read = if *unsigned { "as_u64" } else { "as_i64" };
+                let rust = field.ty.rust();
+                let body = if *bits32 {
+                    format!(
+                        "{key}.and_then(serde_json::Value::{read}).and_then(|n| {rust}::try_from(n).ok())"
+                    )
+                } else {
+                    format!("{key}.and_then(serde_json::Value::{read})")
+                };
+                (format!("Option<{rust}>"), body, "an integer")
+            }
+            Ty::Number => (
+                "Option<f64>".to_owned(),
+                format!("{key}.and_then(serde_json::Value::as_f64)"),
+                "a number",
+            ),
+            Ty::Bool => (
+                "Option<bool>".to_owned(),
+                format!("{key}.and_then(serde_json::Value::as_bool)"),
+                "a boolean",
+            ),
+            // The schema reader admits only scalars and any JSON as keys of an open value.
+            _ => (
+                "Option<&serde_json::Value>".to_owned(),
+                key.clone(),
+                "present",
+            ),
+        };
+        out.push('\n');
+        out.push_str(&doc::comment(&field.doc, "    "));
+        let _ = writeln!(
+            out,
+            "    ///\n    /// The key `{}`, when it is {what}.",
+            field.wire
+        );
+        let _ = writeln!(
+            out,
+            "    pub fn {}(&self) -> {ty} {{\n        {body}\n    }}",
+            field.ident
+        );
+    }
+    out.push_str("}\n\n");
+    let _ = writeln!(
+        out,
+        "impl From<serde_json::Value> for {name} {{\n    \
+         fn from(value: serde_json::Value) -> Self {{\n        {name}(value)\n    }}\n}}\n\n\
+         impl From<{name}> for serde_json::Value {{\n    \
+         fn from(value: {name}) -> Self {{\n        value.0\n    }}\n}}\n"
+    );
 }
 
 /// `new` with the fields the engine requires, and a `with_` setter for each optional one: request

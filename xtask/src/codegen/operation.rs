@@ -132,6 +132,8 @@ fn operation(
                     presence: Presence::Optional,
                     payload: false,
                     secret: false,
+                    falsy_is_absent: false,
+                    or_whole_string: false,
                 });
             }
             _ => bail!("only path and query parameters are supported"),

@@ -21,6 +21,10 @@ pub(super) struct Item {
 #[derive(Debug)]
 pub(super) enum Kind {
     Struct(Vec<Field>),
+    /// Any JSON value whose keys, when it is an object, are known: a schema without `type`
+    /// but with `properties`. It becomes a newtype over `serde_json::Value` with an accessor
+    /// per key.
+    Open(Vec<Field>),
     StringEnum(Vec<Variant<String>>),
     IntEnum(Vec<Variant<i64>>),
     Alias(Ty),
@@ -46,6 +50,12 @@ pub(super) struct Field {
     pub(super) payload: bool,
     /// Whether the field holds a secret that `Debug` must not show (`x-secret: true`).
     pub(super) secret: bool,
+    /// Whether a falsy value (`false`, `0`, `""`, `null`) reads as absent, as JavaScript's
+    /// `if (!value)` does (`x-falsy-is-absent: true`, on optional properties).
+    pub(super) falsy_is_absent: bool,
+    /// For a string key of an open value: whether the accessor also answers the whole value
+    /// when it is a string (`x-or-whole-string: true`).
+    pub(super) or_whole_string: bool,
 }
 
 /// Whether a field is always there, always there but maybe `null`, or sometimes absent.
@@ -139,9 +149,40 @@ fn item(name: &str, schema: &Schema, raw: &Value, names: &[&str]) -> Result<Item
                 if fields.iter().any(|f: &Field| f.ident == field.ident) {
                     bail!("two properties become the field `{}`", field.ident);
                 }
+                if field.or_whole_string {
+                    bail!("x-or-whole-string goes on a key of an open value (no `type`)");
+                }
                 fields.push(field);
             }
             Kind::Struct(fields)
+        }
+        SchemaKind::Any(any) if any.typ.is_none() && !any.properties.is_empty() => {
+            let mut fields = Vec::new();
+            for (wire, property) in &any.properties {
+                let raw = &raw["properties"][wire];
+                let field = field(wire, property, raw, false, names)
+                    .with_context(|| format!("property {wire}"))?;
+                if !matches!(
+                    field.ty,
+                    Ty::String | Ty::Integer { .. } | Ty::Number | Ty::Bool | Ty::Any
+                ) {
+                    bail!("a key of an open value is a scalar or any JSON");
+                }
+                if fields.iter().any(|f: &Field| f.ident == field.ident) {
+                    bail!("two properties become the accessor `{}`", field.ident);
+                }
+                if ["as_json", "into_json", "read_as"].contains(&field.ident.as_str()) {
+                    bail!("`{}` names a method every open value has", field.ident);
+                }
+                if field.payload || field.secret || field.falsy_is_absent {
+                    bail!("x-payload, x-secret and x-falsy-is-absent go on struct fields");
+                }
+                fields.push(field);
+            }
+            if !any.required.is_empty() {
+                bail!("an open value (no `type`) has no required keys");
+            }
+            Kind::Open(fields)
         }
         SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
             let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
@@ -250,6 +291,21 @@ fn field(
         Some(Value::Bool(true)) if ty == Ty::String => true,
         Some(_) => bail!("x-secret: true goes on a string property"),
     };
+    let flag = |key: &str| -> Result<bool> {
+        match extension(key) {
+            None | Some(Value::Bool(false)) => Ok(false),
+            Some(Value::Bool(true)) => Ok(true),
+            Some(other) => bail!("{key} {other} is not a boolean"),
+        }
+    };
+    let falsy_is_absent = flag("x-falsy-is-absent")?;
+    if falsy_is_absent && required {
+        bail!("x-falsy-is-absent goes on an optional property");
+    }
+    let or_whole_string = flag("x-or-whole-string")?;
+    if or_whole_string && ty != Ty::String {
+        bail!("x-or-whole-string goes on a string property");
+    }
     let ident = match extension("x-rust-name") {
         Some(Value::String(name)) => name.clone(),
         Some(_) => bail!("x-rust-name must be a string"),
@@ -276,6 +332,8 @@ fn field(
         presence,
         payload,
         secret,
+        falsy_is_absent,
+        or_whole_string,
     })
 }
 

@@ -435,9 +435,9 @@ pub struct Event {
     /// Whether it waits for a message or a signal.
     #[serde(rename = "eventType")]
     pub event_type: EventType,
-    /// The message or signal **name** from the BPMN definition: the name to put in the trigger path.
-    #[serde(rename = "eventName")]
-    pub event_name: String,
+    /// The message or signal **name** from the BPMN definition: the name to put in the trigger path. Left out when the message or signal has no name; the engine then matches it by the name `undefined` (a trigger of `message/undefined` reaches it).
+    #[serde(rename = "eventName", default, skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<String>,
     /// The BPMN element type, e.g. `bpmn:IntermediateCatchEvent`.
     #[serde(rename = "bpmnType")]
     pub bpmn_type: String,
@@ -498,8 +498,9 @@ pub struct UserTask {
     /// The id of this waiting instance of the task: use it in the finish path.
     #[serde(rename = "flowNodeInstanceId")]
     pub flow_node_instance_id: String,
-    /// The task's name from the BPMN definition.
-    pub name: String,
+    /// The task's name from the BPMN definition; left out when the task has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The correlation the instance runs in.
     #[serde(rename = "correlationId")]
     pub correlation_id: String,
@@ -534,24 +535,25 @@ pub struct UserTaskList {
     pub user_tasks: Vec<UserTask>,
 }
 
-/// The form of a user task (its `data`).
+/// The form of a user task (its `data`): `consumer_api_core` `user_task_converter.js`, `convertToConsumerApiUserTask`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserTaskConfig {
-    /// The form fields, in the order of the BPMN definition.
+    /// The form fields, in the order of the BPMN definition (`[]` when the task has none).
     #[serde(rename = "formFields")]
     pub form_fields: Vec<FormField>,
-    /// The control the modeller asked for to show the task.
+    /// The control the modeller asked for to show the task (the `camunda:property` `preferredControl`), evaluated as a form field's `label` is: any JSON value. Left out when the model has none.
     #[serde(
         rename = "preferredControl",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::payload::present"
     )]
-    pub preferred_control: Option<String>,
-    /// A description of the task for the user.
+    pub preferred_control: Option<serde_json::Value>,
+    /// A description of the task for the user (the `camunda:property` `description`, as written). Left out when the model has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A message to show after the task was finished.
+    /// A message to show after the task was finished (the `camunda:property` `finishedMessage`, as written). Left out when the model has none.
     #[serde(
         rename = "finishedMessage",
         default,
@@ -560,37 +562,46 @@ pub struct UserTaskConfig {
     pub finished_message: Option<String>,
 }
 
-/// One field of a user task's form (`camunda:formField`). `label`, `defaultValue` and `preferredControl` may have been `${...}` expressions, already evaluated against the token.
+/// One field of a user task's form (`camunda:formField`), as `user_task_converter.js`, `convertToConsumerApiFormField`, presents it each time a list is read. Every key is copied from an attribute of the model, so each is left out when the model has no such attribute. `label`, `defaultValue` and `preferredControl` are presented by `_evaluateExpressionWithOldToken`: an empty value stays empty, a value whose first character is not `$` is the attribute's text, and any other is cut to its body (without the first two and the last character, so `${...}` gives what is inside) and evaluated as `return <body>` with `token` = `{current, history}`; its value keeps its JSON type (a number, `false`, an object, ...), `undefined` becomes `null`. An expression that throws fails the list request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FormField {
-    /// The field's id: the key of its value in the finish request's `formFields`.
-    pub id: String,
-    /// The label to show.
-    pub label: String,
-    /// The field's type.
-    pub r#type: FormFieldType,
-    /// For `enum` fields: the values to choose from.
+    /// The field's id: the key of its value in the finish request's `formFields`. Left out when the model's field has no `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The label to show: the attribute's text, or an expression's value, any JSON value (`null` for `undefined`). Left out when the model has none; an empty label is `""`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::payload::present"
+    )]
+    pub label: Option<serde_json::Value>,
+    /// The field's type. Left out when the model has none, or one the API does not name (the engine looks the text up in its enum of types; a custom type is not found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<FormFieldType>,
+    /// For `enum` fields only, and always for them: the values to choose from, `[]` when the model lists none.
     #[serde(
         rename = "enumValues",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub enum_values: Option<Vec<FormFieldEnumValue>>,
-    /// The default value as the attribute's **text**: a string even for `long`, `number` or `boolean` fields (`"42"`). Left out when the model has none.
+    /// The default value: the attribute's **text** (`"42"` for a `long` field), or an expression's value with its JSON type (`42`, `true`, an object; `null` for `undefined`). Left out when the model has none.
     #[serde(
         rename = "defaultValue",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::payload::present"
     )]
-    pub default_value: Option<String>,
-    /// The control the modeller asked for to show the field.
+    pub default_value: Option<serde_json::Value>,
+    /// The control the modeller asked for to show the field, presented as `label` is. Left out when the model has none.
     #[serde(
         rename = "preferredControl",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::payload::present"
     )]
-    pub preferred_control: Option<String>,
+    pub preferred_control: Option<serde_json::Value>,
 }
 
 /// The type of a form field.
@@ -664,29 +675,45 @@ impl<'de> Deserialize<'de> for FormFieldType {
     }
 }
 
-/// One choice of an `enum` form field (`camunda:value`).
+/// One choice of an `enum` form field (`camunda:value`), as written in the model (not evaluated).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FormFieldEnumValue {
-    /// The value's id: what to send as the field's value.
-    pub id: String,
-    /// The value's display name.
-    pub name: String,
+    /// The value's id: what to send as the field's value. Left out when the model's value has no `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The value's display name. Left out when the model's value has no `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
-/// The body that finishes a user task.
+/// The body that finishes a user task (`consumer_api_service.js`, `_createUserTaskResultForProcessEngine`). `{}` finishes it with an empty result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserTaskResult {
-    /// The field values, keyed by form field id. Must be a JSON object (anything else is answered 400). The engine stores it wrapped as `{"form_fields": {...}}`, and that is what later tasks and the results see.
-    #[serde(rename = "formFields")]
-    pub form_fields: serde_json::Map<String, serde_json::Value>,
+    /// The field values, keyed by form field id. Left out, or falsy (`false`, `0`, `""`, `null`), it is `{}`; any other value that is not a JSON object is answered 400. The engine stores it wrapped as `{"form_fields": {...}}`, and that is what later tasks and the results see.
+    #[serde(
+        rename = "formFields",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::payload::falsy_as_none"
+    )]
+    pub form_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl UserTaskResult {
-    /// A value with what the engine requires (`form_fields`); the optional fields are left out.
-    pub fn new(form_fields: serde_json::Map<String, serde_json::Value>) -> Self {
-        UserTaskResult { form_fields }
+    /// An empty value: every field is optional.
+    pub fn new() -> Self {
+        UserTaskResult { form_fields: None }
+    }
+
+    /// The same value with [`form_fields`](Self::form_fields) set.
+    pub fn with_form_fields(
+        mut self,
+        form_fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        self.form_fields = Some(form_fields);
+        self
     }
 }
 
@@ -699,8 +726,9 @@ pub struct ManualTask {
     /// The id of this waiting instance of the task: use it in the finish path.
     #[serde(rename = "flowNodeInstanceId")]
     pub flow_node_instance_id: String,
-    /// The task's name from the BPMN definition.
-    pub name: String,
+    /// The task's name from the BPMN definition; left out when the task has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The correlation the instance runs in.
     #[serde(rename = "correlationId")]
     pub correlation_id: String,
@@ -742,8 +770,9 @@ pub struct EmptyActivity {
     /// The id of this waiting instance of the task: use it in the finish path.
     #[serde(rename = "flowNodeInstanceId")]
     pub flow_node_instance_id: String,
-    /// The task's name from the BPMN definition.
-    pub name: String,
+    /// The task's name from the BPMN definition; left out when the task has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The correlation the instance runs in.
     #[serde(rename = "correlationId")]
     pub correlation_id: String,
@@ -986,8 +1015,13 @@ pub struct FinishExternalTaskRequest {
     /// The worker holding the lock.
     #[serde(rename = "workerId")]
     pub worker_id: String,
-    /// The worker's result, any JSON value: it replaces the token payload.
-    pub result: serde_json::Value,
+    /// The worker's result, any JSON value: it replaces the token payload. Left out, the payload becomes `undefined`: the next external task comes without `payload`, scripts read `token.current` as `undefined`, and the token history stores `{}`. (`null` is a result of its own: the payload `null`.)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::payload::present"
+    )]
+    pub result: Option<serde_json::Value>,
 }
 
 impl FinishExternalTaskRequest {
@@ -995,17 +1029,23 @@ impl FinishExternalTaskRequest {
     pub fn result_as<T: serde::de::DeserializeOwned>(
         &self,
     ) -> Result<T, crate::payload::PayloadError> {
-        crate::payload::payload_as(Some(&self.result))
+        crate::payload::payload_as(self.result.as_ref())
     }
 }
 
 impl FinishExternalTaskRequest {
-    /// A value with what the engine requires (`worker_id`, `result`); the optional fields are left out.
-    pub fn new(worker_id: impl Into<String>, result: serde_json::Value) -> Self {
+    /// A value with what the engine requires (`worker_id`); the optional fields are left out.
+    pub fn new(worker_id: impl Into<String>) -> Self {
         FinishExternalTaskRequest {
             worker_id: worker_id.into(),
-            result,
+            result: None,
         }
+    }
+
+    /// The same value with [`result`](Self::result) set.
+    pub fn with_result(mut self, result: serde_json::Value) -> Self {
+        self.result = Some(result);
+        self
     }
 }
 
@@ -1192,23 +1232,79 @@ impl<'de> Deserialize<'de> for CorrelationState {
     }
 }
 
-/// The error a failed or terminated instance ended with, as the engine serialises it: the keys carry underscores, and the error's message is not included.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct CorrelationError {
-    /// The error's status code (500 for failed external tasks and terminations).
-    #[serde(rename = "_code")]
-    pub code: i64,
-    /// The error class name, e.g. `InternalServerError`.
-    pub name: String,
-    /// Extra information: the `errorDetails` of a service error. Left out when there is none.
-    #[serde(
-        rename = "_additionalInformation",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::payload::present"
-    )]
-    pub additional_information: Option<serde_json::Value>,
+/// The error a failed or terminated instance ended with, as the engine stored it (`correlations.repository.sequelize` `correlation_repository.js`, `_serializeError` and `_convertTocorrelationRuntimeObject`): **any JSON value**. The engine's own errors (`@essential-projects/errors_ts`) come back as objects with `_code` and `name` (and `_additionalInformation` when set), without their message. Any other error is stored as `JSON.stringify` writes it and read back with `JSON.parse`: an `Error` becomes `{}` (its message and stack are not enumerable), a BPMN error (an error end event) its `name` and `code`, an object a script threw its own properties (`message` among them if it has one), a thrown string the text itself, unless it reads as JSON (`"42"` comes back as `42`), and a thrown number, boolean or array that value.
+///
+/// Any JSON value. When it is an object, the keys below are read by their accessors (`None` when a key is absent or of another type); [`as_json`](Self::as_json) and [`read_as`](Self::read_as) read the whole value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CorrelationError(serde_json::Value);
+
+impl CorrelationError {
+    /// The value as the engine sent it.
+    pub fn as_json(&self) -> &serde_json::Value {
+        &self.0
+    }
+
+    /// The value as the engine sent it, taken out.
+    pub fn into_json(self) -> serde_json::Value {
+        self.0
+    }
+
+    /// Reads the whole value as `T`. The error names the first part of the value that does not fit `T`.
+    pub fn read_as<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, crate::payload::PayloadError> {
+        crate::payload::payload_as(Some(&self.0))
+    }
+
+    /// The status code of one of the engine's own errors (500 for failed external tasks and terminations, 404, 400).
+    ///
+    /// The key `_code`, when it is an integer.
+    pub fn code(&self) -> Option<i64> {
+        self.0.get("_code").and_then(serde_json::Value::as_i64)
+    }
+
+    /// The error's class name: `InternalServerError` for the engine's own, a BPMN error's name, or the `name` property of what a script threw.
+    ///
+    /// The key `name`, when it is a string.
+    pub fn name(&self) -> Option<&str> {
+        self.0.get("name").and_then(serde_json::Value::as_str)
+    }
+
+    /// What went wrong: the `message` property of an object a script threw, or the error itself when it is text (a thrown string). The engine's own errors and a plain `Error` have none.
+    ///
+    /// The key `message`, when it is a string; or the whole value, when that is a string.
+    pub fn message(&self) -> Option<&str> {
+        self.0
+            .as_str()
+            .or_else(|| self.0.get("message").and_then(serde_json::Value::as_str))
+    }
+
+    /// The code of a BPMN error (its `errorCode`), or the `code` property of what a script threw when that is text.
+    ///
+    /// The key `code`, when it is a string.
+    pub fn error_code(&self) -> Option<&str> {
+        self.0.get("code").and_then(serde_json::Value::as_str)
+    }
+
+    /// Extra information of one of the engine's own errors, any JSON value: the `errorDetails` of a service error, the field and token of a form field that failed. Left out when there is none.
+    ///
+    /// The key `_additionalInformation`, when it is present.
+    pub fn additional_information(&self) -> Option<&serde_json::Value> {
+        self.0.get("_additionalInformation")
+    }
+}
+
+impl From<serde_json::Value> for CorrelationError {
+    fn from(value: serde_json::Value) -> Self {
+        CorrelationError(value)
+    }
+}
+
+impl From<CorrelationError> for serde_json::Value {
+    fn from(value: CorrelationError) -> Self {
+        value.0
+    }
 }
 
 /// A process instance of a correlation.

@@ -40,7 +40,7 @@ async fn every_kind_arrives_typed_in_the_order_the_instance_runs() {
         &instance,
         &correlation,
         &waiting.flow_node_instance_id,
-        UserTaskResult::new(fields),
+        UserTaskResult::new().with_form_fields(fields),
     );
     client.execute(&finish, &options).await.unwrap();
     let EngineEvent::UserTaskFinished(finished) = next(&mut stream).await else {

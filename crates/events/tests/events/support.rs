@@ -39,6 +39,9 @@ pub(crate) enum Model {
     Terminate,
     /// start → user task `approve` → end `end`.
     Approve,
+    /// start → script task `reserve`, which throws an `Error` with `code` `E_STOCK` and
+    /// `details` `{order}` (the input's `order`): the instance fails.
+    Fail,
 }
 
 impl Model {
@@ -48,6 +51,7 @@ impl Model {
             Model::AllKinds => "ev_all_kinds",
             Model::Terminate => "ev_terminate",
             Model::Approve => "ev_approve",
+            Model::Fail => "ev_fail",
         }
     }
 
@@ -57,6 +61,7 @@ impl Model {
             Model::AllKinds => include_str!("../models/ev_all_kinds.bpmn"),
             Model::Terminate => include_str!("../models/ev_terminate.bpmn"),
             Model::Approve => include_str!("../models/ev_approve.bpmn"),
+            Model::Fail => include_str!("../models/ev_fail.bpmn"),
         }
     }
 }

@@ -66,7 +66,7 @@ async fn an_end_is_seen_by_its_event_and_a_termination_without_event_by_the_re_r
         &instance,
         &correlation,
         &task.flow_node_instance_id,
-        UserTaskResult::new(serde_json::Map::new()),
+        UserTaskResult::new(),
     );
     client.execute(&finish, &options).await.unwrap();
     let record = tokio::time::timeout(patience(), ending)
@@ -95,6 +95,38 @@ async fn an_end_is_seen_by_its_event_and_a_termination_without_event_by_the_re_r
         .unwrap()
         .unwrap();
     assert_eq!(record.state, CorrelationState::Error);
+}
+
+#[tokio::test]
+async fn a_failed_instance_ends_the_wait_with_the_error_it_failed_with() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::Fail).await;
+    let client = harness.client(Identity::dummy());
+    // 8.0.0 sends no event for a failed instance: a short re-read interval sees it.
+    let events = harness
+        .events(Identity::dummy())
+        .reread_every(Duration::from_millis(50));
+
+    let correlation = unique("fails");
+    let instance = start(&client, &model, &correlation, json!({"order": 8})).await;
+    let record = tokio::time::timeout(patience(), events.wait_for_end(&instance))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.process_instance_id, instance);
+    assert_eq!(record.state, CorrelationState::Error);
+    // What the script threw, as the engine stored it: the `Error`'s own properties, without
+    // `_code`, `name` or the message.
+    let error = record.error.expect("the error the instance failed with");
+    assert_eq!(
+        error.as_json(),
+        &json!({"code": "E_STOCK", "details": {"order": 8}})
+    );
+    assert_eq!(
+        (error.error_code(), error.code(), error.name()),
+        (Some("E_STOCK"), None, None)
+    );
+    assert_eq!(error.to_string(), "error (code E_STOCK)");
 }
 
 #[tokio::test]

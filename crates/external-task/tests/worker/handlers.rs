@@ -138,8 +138,11 @@ async fn any_other_error_reaches_the_engine_as_a_service_error_with_its_source_c
     let correlation = support::failed(&test, &bed.id("service")).await;
     let error = correlation.error.unwrap();
     assert_eq!(
-        error.additional_information,
-        Some(json!(["could not reserve the stock", "stock service down"]))
+        error.additional_information(),
+        Some(&json!([
+            "could not reserve the stock",
+            "stock service down"
+        ]))
     );
 
     handle.shutdown();
@@ -188,8 +191,8 @@ async fn a_panicking_handler_is_a_service_error_and_the_worker_goes_on() {
     // The panic's message is in the details, the one part of a service error the engine keeps.
     for (correlation, message) in [(early, "boom early"), (late, "boom late")] {
         assert_eq!(
-            correlation.error.unwrap().additional_information,
-            Some(json!([format!("the handler panicked: {message}")]))
+            correlation.error.unwrap().additional_information(),
+            Some(&json!([format!("the handler panicked: {message}")]))
         );
     }
     support::start(&test, &bed.work, &bed.id("after-panic"), json!({})).await;
@@ -230,7 +233,7 @@ async fn a_payload_of_the_wrong_shape_is_a_service_error_naming_the_field() {
         .await
         .error
         .unwrap();
-    let details = error.additional_information.unwrap();
+    let details = error.additional_information().unwrap();
     assert_eq!(details["field"], json!("items[1]"), "{details}");
     assert!(
         details["expected"].as_str().unwrap().ends_with("Order"),

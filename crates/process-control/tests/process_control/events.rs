@@ -26,7 +26,7 @@ async fn waits_and_is_triggered(model_kind: Model, kind: EventType) {
         let events = client.events(scope).send().await.unwrap().events;
         assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(events[0].event_type, kind);
-        assert_eq!(events[0].event_name, name);
+        assert_eq!(events[0].event_name.as_ref(), Some(&name));
         assert_eq!(events[0].process_instance_id, started.process_instance_id);
         assert_eq!(events[0].bpmn_type, "bpmn:IntermediateCatchEvent");
     }

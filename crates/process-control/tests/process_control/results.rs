@@ -102,8 +102,8 @@ async fn wait_for_result_reports_a_failed_instance_with_the_engines_error() {
         .expect("the engine records the error");
     // No flow of the exclusive gateway holds: the core's BadRequestError
     // (exclusive_gateway_handler.js).
-    assert_eq!(failure.code, 400, "{failure:?}");
-    assert!(!failure.name.is_empty());
+    assert_eq!(failure.code(), Some(400), "{failure:?}");
+    assert!(failure.name().is_some_and(|name| !name.is_empty()));
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ async fn a_manual_task_then_an_empty_activity() {
             .manual_tasks;
         assert_eq!(manual.len(), 1);
         assert_eq!(manual[0].id, "check_parcel");
-        assert_eq!(manual[0].name, "Check the parcel");
+        assert_eq!(manual[0].name.as_deref(), Some("Check the parcel"));
         assert_eq!(
             manual[0].token_payload_as::<serde_json::Value>().unwrap(),
             json!({"parcel": 7})

@@ -223,13 +223,17 @@ pub(crate) enum NodeKind {
     },
     /// An intermediate message catch event.
     MessageCatchEvent {
-        /// The message name.
+        /// The message name its path is made of (`undefined` for a message without one).
         message: String,
+        /// Whether the message has a name, for the event lists' `eventName`.
+        named: bool,
     },
     /// An intermediate signal catch event.
     SignalCatchEvent {
-        /// The signal name.
+        /// The signal name its path is made of (`undefined` for a signal without one).
         signal: String,
+        /// Whether the signal has a name, for the event lists' `eventName`.
+        named: bool,
     },
     /// An intermediate timer catch event.
     TimerCatchEvent {

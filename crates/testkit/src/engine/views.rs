@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use process_engine_api_types::models::TokenEventType;
 use serde_json::{Map, Value, json};
 
-use super::failure::Failure;
 use super::instance::{HistoryEntry, Instance, RunState, Wait, Waiting};
 use super::no_correlation_for;
 use super::token::JsToken;
@@ -216,10 +215,15 @@ impl Engine {
                 Wait::Signal(name) => (EventType::SignalEvent, name),
                 _ => continue,
             };
+            let named = !matches!(
+                s.node().kind,
+                NodeKind::MessageCatchEvent { named: false, .. }
+                    | NodeKind::SignalCatchEvent { named: false, .. }
+            );
             let mut event = Event::default();
             common!(event, s);
             event.event_type = event_type;
-            event.event_name.clone_from(name);
+            event.event_name = named.then(|| name.clone());
             event.bpmn_type = "bpmn:IntermediateCatchEvent".to_owned();
             list.events.push(event);
         }
@@ -459,11 +463,6 @@ struct Unfinished {
     correlation: models::Correlation,
     /// The deployment of each of its process instances, in order.
     deployments: Vec<Arc<Deployment>>,
-    /// The stored error of each of its process instances: the JSON serialisation of what
-    /// failed it (`{}` for a plain `Error`, `{name, code}` for a `BpmnError`, ...).
-    errors: Vec<Option<Value>>,
-    /// The correlation's own error: the last entry's that has one.
-    error: Option<Value>,
 }
 
 impl Unfinished {
@@ -478,8 +477,6 @@ impl Unfinished {
             correlation.created_at.clone_from(&first.created_at);
         }
         let mut state: Option<CorrelationState> = None;
-        let mut error = None;
-        let mut errors = Vec::new();
         for instance in entries {
             let mut item = models::CorrelationProcessInstance::default();
             item.process_definition_name
@@ -500,28 +497,20 @@ impl Unfinished {
                 Some(CorrelationState::Running) => CorrelationState::Running,
                 _ => entry_state,
             });
-            let stored = match &instance.state {
-                RunState::Failed(failure) => {
-                    item.error = Some(error_object(failure));
-                    state = Some(CorrelationState::Error);
-                    error = Some(failure.json.clone());
-                    Some(failure.json.clone())
-                }
-                _ => None,
-            };
-            errors.push(stored);
+            if let RunState::Failed(failure) = &instance.state {
+                // The JSON serialisation of what failed it (`{}` for a plain `Error`,
+                // `{name, code}` for a `BpmnError`, ...).
+                let stored = CorrelationError::from(failure.json.clone());
+                item.error = Some(stored.clone());
+                state = Some(CorrelationState::Error);
+                correlation.error = Some(stored);
+            }
             correlation.process_instances.push(item);
         }
         correlation.state = state.unwrap_or(CorrelationState::Running);
-        if error.is_some() {
-            // The generated type holds the key; `finish` puts the stored JSON in it.
-            correlation.error = Some(CorrelationError::default());
-        }
         Unfinished {
             correlation,
             deployments: entries.iter().map(|i| Arc::clone(&i.deployment)).collect(),
-            errors,
-            error,
         }
     }
 
@@ -534,30 +523,8 @@ impl Unfinished {
         {
             item.xml.clone_from(&deployment.xml);
         }
-        let mut value = serde_json::to_value(&self.correlation).unwrap_or(Value::Null);
-        if let Some(object) = value.as_object_mut() {
-            if let Some(error) = self.error {
-                object.insert("error".to_owned(), error);
-            }
-            if let Some(Value::Array(items)) = object.get_mut("processInstances") {
-                for (item, error) in items.iter_mut().zip(self.errors) {
-                    if let (Some(item), Some(error)) = (item.as_object_mut(), error) {
-                        item.insert("error".to_owned(), error);
-                    }
-                }
-            }
-        }
-        value
+        serde_json::to_value(&self.correlation).unwrap_or(Value::Null)
     }
-}
-
-/// The stored error as 8.0.0 serialises it: code and class name, the details of a service
-/// error; the message is not stored.
-fn error_object(failure: &Failure) -> CorrelationError {
-    let mut error = CorrelationError::default();
-    error.code = i64::from(failure.status);
-    error.name.clone_from(&failure.name);
-    error
 }
 
 /// The token history of `instances` in the API's shape, as `token_history_api_service.js`,

@@ -23,6 +23,11 @@ fn recordings() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../api/recordings/events")
 }
 
+/// The models the sessions deploy: those of the HTTP scenarios, kept once for all recordings.
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../api/recordings/scenarios/bpmn")
+}
+
 /// The recorded sessions that are not replayed, and why.
 const NOT_REPLAYED: [(&str, &str); 3] = [
     (
@@ -58,7 +63,7 @@ async fn replay(file: &str) {
             (Some(engine), url, None)
         }
     };
-    let mut replay = replay::Replay::new(&url, engine.as_ref(), &steps, recordings().join("bpmn"));
+    let mut replay = replay::Replay::new(&url, engine.as_ref(), &steps, models());
     if let Err(difference) = replay.run(&steps).await {
         panic!("{file}: {difference}");
     }

@@ -26,7 +26,10 @@ async fn operations_without_an_answer_body_accept_a_200_with_an_empty_body_and_a
 
     let import = ImportProcessModel::new(ImportProcessModelRequest::new("m", "<xml/>"));
     let () = client.execute(&import, &options).await.unwrap();
-    let finish = FinishExternalTask::new("t", FinishExternalTaskRequest::new("w", json!({})));
+    let finish = FinishExternalTask::new(
+        "t",
+        FinishExternalTaskRequest::new("w").with_result(json!({})),
+    );
     let () = client.execute(&finish, &options).await.unwrap();
 
     assert_eq!(server.hits(), 2);
@@ -58,7 +61,10 @@ async fn an_operation_without_an_answer_body_still_reports_the_engine_error() {
     .await;
     let client = server.client().build().unwrap();
 
-    let finish = FinishExternalTask::new("t", FinishExternalTaskRequest::new("w", json!({})));
+    let finish = FinishExternalTask::new(
+        "t",
+        FinishExternalTaskRequest::new("w").with_result(json!({})),
+    );
     let error = client
         .execute(&finish, &RequestOptions::new())
         .await

@@ -43,27 +43,44 @@ impl<'a> Definitions<'a> {
         }
     }
 
-    /// The name of the message `reference` names; the reference itself when it names none
-    /// (the core then matches on whatever the reference resolves to, which is nothing).
+    /// The name the engine's paths use for the message `reference` names: its `name`;
+    /// `undefined` for a message without one (the handlers write the name into the event path
+    /// with `String.replace`, which writes `undefined` for a missing value, so
+    /// `message/undefined` triggers it); the reference itself when it names no message.
     pub(super) fn message(&self, reference: &str) -> String {
-        lookup(&self.messages, reference)
-            .copied()
-            .flatten()
-            .unwrap_or(reference)
-            .to_owned()
+        path_name(lookup(&self.messages, reference), reference)
     }
 
-    /// The name of the signal `reference` names.
+    /// The name the engine's paths use for the signal `reference` names, as for
+    /// [`message`](Self::message).
     pub(super) fn signal(&self, reference: &str) -> String {
-        lookup(&self.signals, reference)
-            .copied()
-            .flatten()
-            .unwrap_or(reference)
-            .to_owned()
+        path_name(lookup(&self.signals, reference), reference)
+    }
+
+    /// Whether a message catch event on `reference` has a name to list: not when the message
+    /// it names has none (`event_converter.js` copies `messageEventDefinition.name`, and a
+    /// missing one leaves `eventName` out).
+    pub(super) fn message_is_named(&self, reference: &str) -> bool {
+        !matches!(lookup(&self.messages, reference), Some(None))
+    }
+
+    /// Whether a signal catch event on `reference` has a name to list, as for
+    /// [`message_is_named`](Self::message_is_named).
+    pub(super) fn signal_is_named(&self, reference: &str) -> bool {
+        !matches!(lookup(&self.signals, reference), Some(None))
     }
 
     /// The error `reference` names: by its exact id, as `getErrorById` finds it.
     pub(super) fn error(&self, reference: &str) -> Option<ErrorDefinition<'a>> {
         self.errors.get(reference).copied()
+    }
+}
+
+/// See [`Definitions::message`].
+fn path_name(found: Option<&Option<&str>>, reference: &str) -> String {
+    match found {
+        Some(Some(name)) => (*name).to_owned(),
+        Some(None) => "undefined".to_owned(),
+        None => reference.to_owned(),
     }
 }

@@ -194,13 +194,17 @@ fn end_kind(definitions: &Definitions<'_>, element: Element<'_>) -> Result<EndKi
 
 fn catch_event(definitions: &Definitions<'_>, element: Element<'_>) -> NodeKind {
     if let Some(message) = definition(element, "messageEventDefinition") {
+        let reference = attribute(message, "messageRef").unwrap_or_default();
         return NodeKind::MessageCatchEvent {
-            message: definitions.message(attribute(message, "messageRef").unwrap_or_default()),
+            message: definitions.message(reference),
+            named: definitions.message_is_named(reference),
         };
     }
     if let Some(signal) = definition(element, "signalEventDefinition") {
+        let reference = attribute(signal, "signalRef").unwrap_or_default();
         return NodeKind::SignalCatchEvent {
-            signal: definitions.signal(attribute(signal, "signalRef").unwrap_or_default()),
+            signal: definitions.signal(reference),
+            named: definitions.signal_is_named(reference),
         };
     }
     if let Some(timer_definition) = definition(element, "timerEventDefinition") {

@@ -67,10 +67,12 @@ pub(crate) fn enter(
             input_values.as_deref(),
             fx,
         ),
-        NodeKind::MessageCatchEvent { message } => {
+        NodeKind::MessageCatchEvent { message, .. } => {
             Next::Wait(token, Wait::Message(message.clone()))
         }
-        NodeKind::SignalCatchEvent { signal } => Next::Wait(token, Wait::Signal(signal.clone())),
+        NodeKind::SignalCatchEvent { signal, .. } => {
+            Next::Wait(token, Wait::Signal(signal.clone()))
+        }
         NodeKind::LinkCatchEvent { .. } => events::link_catch(instance, node, fni, token),
         NodeKind::LinkThrowEvent { name } => {
             events::link_throw(instance, process, node, fni, token, name)
