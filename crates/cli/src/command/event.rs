@@ -71,8 +71,8 @@ pub(crate) struct TriggerArgs {
 struct Waiting {
     /// `message` or `signal`.
     event_type: String,
-    /// The message's or signal's name.
-    event_name: String,
+    /// The message's or signal's name (none for an event that names none).
+    event_name: Option<String>,
     flow_node_id: String,
     flow_node_instance_id: String,
     process_model_id: String,
@@ -111,7 +111,7 @@ impl Row for Waiting {
     fn cells(&self) -> Vec<Cell> {
         vec![
             Cell::plain(self.event_type.as_str()),
-            Cell::plain(self.event_name.as_str()),
+            Cell::or_dash(self.event_name.as_deref()),
             Cell::plain(self.flow_node_id.as_str()),
             Cell::plain(self.process_model_id.as_str()),
             Cell::plain(self.process_instance_id.as_str()),

@@ -74,20 +74,30 @@ pub(crate) struct Instance {
     error: Option<InstanceError>,
 }
 
-/// Why an instance failed, as the engine recorded it.
+/// Why an instance failed, as the engine recorded it: any JSON value (an error object of the
+/// engine's own, a BPMN error, what a script threw), with the parts that scripts read.
 #[derive(Debug, Serialize)]
 pub(crate) struct InstanceError {
-    code: i64,
-    name: String,
+    /// The error in one line.
+    summary: String,
+    /// The status code of one of the engine's own errors.
+    code: Option<i64>,
+    name: Option<String>,
+    message: Option<String>,
+    /// A BPMN error's code.
+    error_code: Option<String>,
     additional_information: Option<Value>,
 }
 
 impl From<CorrelationError> for InstanceError {
     fn from(error: CorrelationError) -> Self {
         InstanceError {
-            code: error.code,
-            name: error.name,
-            additional_information: error.additional_information,
+            summary: error.to_string(),
+            code: error.code(),
+            name: error.name().map(str::to_owned),
+            message: error.message().map(str::to_owned),
+            error_code: error.error_code().map(str::to_owned),
+            additional_information: error.additional_information().cloned(),
         }
     }
 }
@@ -152,7 +162,7 @@ impl Record for Instance {
             .optional("parent", self.parent_process_instance_id.as_deref())
             .optional("created", self.created_at.as_deref());
         if let Some(error) = &self.error {
-            doc.field("error", format!("{} ({})", error.name, error.code));
+            doc.field("error", error.summary.as_str());
             if let Some(details) = &error.additional_information {
                 doc.json("details", details);
             }

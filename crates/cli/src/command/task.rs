@@ -147,7 +147,7 @@ struct Task {
     kind: Kind,
     flow_node_instance_id: String,
     flow_node_id: String,
-    name: String,
+    name: Option<String>,
     process_model_id: String,
     process_instance_id: String,
     correlation_id: String,
@@ -169,9 +169,10 @@ struct Form {
 /// A form field as printed.
 #[derive(Debug, Serialize)]
 struct Field {
-    id: String,
-    label: String,
-    r#type: String,
+    id: Option<String>,
+    /// The label as text (the engine may send any JSON value, such as an expression's).
+    label: Option<String>,
+    r#type: Option<String>,
     /// The default, read as the field's type when it reads so, else as the engine sent it.
     default: Option<Value>,
     /// An `enum` field's choices (their ids are the values to answer).
@@ -180,19 +181,19 @@ struct Field {
 
 #[derive(Debug, Serialize)]
 struct Choice {
-    id: String,
-    name: String,
+    id: Option<String>,
+    name: Option<String>,
 }
 
 impl From<&FormField> for Field {
     fn from(field: &FormField) -> Self {
         let default = FormValue::default_of(field)
             .and_then(|value| serde_json::to_value(value).ok())
-            .or_else(|| field.default_value.clone().map(Value::String));
+            .or_else(|| field.default_value.clone());
         Field {
             id: field.id.clone(),
-            label: field.label.clone(),
-            r#type: field.r#type.as_str().to_owned(),
+            label: field.label.as_ref().map(text),
+            r#type: field.r#type.as_ref().map(|kind| kind.as_str().to_owned()),
             default,
             choices: field.enum_values.as_ref().map(|values| {
                 values
@@ -214,14 +215,14 @@ impl Row for Field {
         let choices = self.choices.as_ref().map(|choices| {
             choices
                 .iter()
-                .map(|choice| choice.id.as_str())
+                .filter_map(|choice| choice.id.as_deref())
                 .collect::<Vec<_>>()
                 .join(", ")
         });
         vec![
-            Cell::plain(self.id.as_str()),
-            Cell::plain(self.r#type.as_str()),
-            Cell::plain(self.label.as_str()),
+            Cell::or_dash(self.id.as_deref()),
+            Cell::or_dash(self.r#type.as_deref()),
+            Cell::or_dash(self.label.as_deref()),
             Cell::or_dash(self.default.as_ref().map(text).as_deref()),
             Cell::or_dash(choices.as_deref()),
         ]
@@ -266,7 +267,7 @@ macro_rules! task_without_form {
                     kind: $kind,
                     flow_node_instance_id: task.flow_node_instance_id,
                     flow_node_id: task.id,
-                    name: task.name,
+                    name: Option::from(task.name),
                     process_model_id: task.process_model_id,
                     process_instance_id: task.process_instance_id,
                     correlation_id: task.correlation_id,
@@ -301,7 +302,7 @@ impl Row for Task {
             Cell::plain(self.flow_node_instance_id.as_str()),
             Cell::plain(self.kind.name()),
             Cell::plain(self.flow_node_id.as_str()),
-            Cell::plain(self.name.as_str()),
+            Cell::or_dash(self.name.as_deref()),
             Cell::plain(self.process_model_id.as_str()),
             Cell::plain(self.correlation_id.as_str()),
         ]
@@ -313,7 +314,7 @@ impl Record for Task {
         doc.field("task", self.flow_node_instance_id.as_str())
             .field("kind", self.kind.name())
             .field("flow node", self.flow_node_id.as_str())
-            .field("name", self.name.as_str())
+            .field("name", self.name.as_deref().unwrap_or("-"))
             .field("model", self.process_model_id.as_str())
             .field("process instance", self.process_instance_id.as_str())
             .field("correlation", self.correlation_id.as_str())
@@ -535,9 +536,13 @@ fn user_task_answer(
         let field = task
             .fields
             .iter()
-            .find(|field| field.id == id)
+            .find(|field| field.id.as_deref() == Some(id))
             .ok_or_else(|| {
-                let ids: Vec<&str> = task.fields.iter().map(|field| field.id.as_str()).collect();
+                let ids: Vec<&str> = task
+                    .fields
+                    .iter()
+                    .filter_map(|field| field.id.as_deref())
+                    .collect();
                 Failure::bad_input(format!(
                     "the form of {} has no field {id}; its fields: {}",
                     task.flow_node_id,
@@ -558,20 +563,30 @@ fn typed(field: &FormField, text: &str) -> Result<Value, Failure> {
     // The library reads a default's text as its field's type; a value given as text reads the
     // same way.
     let mut probe = field.clone();
-    probe.default_value = Some(text.to_owned());
+    probe.default_value = Some(Value::String(text.to_owned()));
+    let id = field.id.as_deref().unwrap_or_default();
     let value = FormValue::default_of(&probe).ok_or_else(|| {
         Failure::bad_input(format!(
-            "--field {}={text}: the field is a {}, and `{text}` does not read as one",
-            field.id, field.r#type
+            "--field {id}={text}: the field is a {}, and `{text}` does not read as one",
+            field
+                .r#type
+                .as_ref()
+                .map_or("field of no type", |kind| kind.as_str())
         ))
     })?;
-    if field.r#type == FormFieldType::Enum {
+    if field.r#type == Some(FormFieldType::Enum) {
         let choices = field.enum_values.as_deref().unwrap_or_default();
-        if !choices.is_empty() && !choices.iter().any(|choice| choice.id == text) {
-            let ids: Vec<&str> = choices.iter().map(|choice| choice.id.as_str()).collect();
+        if !choices.is_empty()
+            && !choices
+                .iter()
+                .any(|choice| choice.id.as_deref() == Some(text))
+        {
+            let ids: Vec<&str> = choices
+                .iter()
+                .filter_map(|choice| choice.id.as_deref())
+                .collect();
             return Err(Failure::bad_input(format!(
-                "--field {}={text}: choose one of {}",
-                field.id,
+                "--field {id}={text}: choose one of {}",
                 ids.join(", ")
             )));
         }
