@@ -332,7 +332,7 @@ impl ClientBuilder {
             Pacing::Off => None,
         };
         let upgrader = Upgrader {
-            client: http.client(),
+            pool: http.pool(),
             base: base.clone(),
             timeout: self.attempt_timeout,
         };

@@ -117,6 +117,7 @@ mod call;
 #[cfg(test)]
 mod capture;
 mod client;
+mod connection_pool;
 mod error;
 mod hyper_service;
 mod layers;
