@@ -145,7 +145,10 @@ impl ConnectionPool {
         tokio::spawn(async move {
             // Upgrades (a websocket) take the connection over; anything else ends it.
             if let Err(error) = connection.with_upgrades().await {
-                tracing::debug!(error = &error as &dyn std::error::Error, "connection closed");
+                tracing::debug!(
+                    error = &error as &dyn std::error::Error,
+                    "connection closed"
+                );
             }
         });
         Ok(Lease {
@@ -239,7 +242,11 @@ impl Origin {
         let https = match uri.scheme() {
             Some(scheme) if *scheme == Scheme::HTTP => false,
             Some(scheme) if *scheme == Scheme::HTTPS => true,
-            _ => return Err(Error::connect("the URI is not an absolute http or https URI")),
+            _ => {
+                return Err(Error::connect(
+                    "the URI is not an absolute http or https URI",
+                ));
+            }
         };
         let authority = uri
             .authority()
