@@ -48,7 +48,7 @@ struct Idle {
 }
 
 /// Where a connection goes: what a request's URI must match to use it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 struct Origin {
     https: bool,
     authority: Box<str>,
@@ -99,15 +99,23 @@ impl ConnectionPool {
         &self,
         mut request: Request<Full<Bytes>>,
     ) -> Result<(Response<Incoming>, Lease), Error> {
-        let origin = Origin::of(request.uri())?;
         // The connection wants the request in origin form (path and query only).
         let uri = std::mem::take(request.uri_mut());
+        let (https, authority) = Origin::parts(&uri)?;
         let target = uri.path_and_query().cloned();
         *request.uri_mut() = target.map_or_else(|| Uri::from_static("/"), Uri::from);
         loop {
-            let (mut lease, reused) = match self.shared.take_idle(&origin) {
+            // An origin of its own only for a new connection: a call on an idle one
+            // allocates none.
+            let (mut lease, reused) = match self.shared.take_idle(https, authority) {
                 Some(lease) => (lease, true),
-                None => (self.connect(&uri, origin.clone()).await?, false),
+                None => {
+                    let origin = Origin {
+                        https,
+                        authority: authority.into(),
+                    };
+                    (self.connect(&uri, origin).await?, false)
+                }
             };
             // A connection put back as its answer ended may need a moment to be ready again;
             // one that closed meanwhile is dropped for the next.
@@ -168,10 +176,14 @@ impl Shared {
 
     /// The most recently used open connection to `origin` (its socket is the warmest), if it
     /// has not been idle too long.
-    fn take_idle(self: &Arc<Self>, origin: &Origin) -> Option<Lease> {
+    fn take_idle(self: &Arc<Self>, https: bool, authority: &str) -> Option<Lease> {
         let now = Instant::now();
         let mut idle = self.idle();
-        while let Some(index) = idle.connections.iter().rposition(|c| c.origin == *origin) {
+        while let Some(index) = idle
+            .connections
+            .iter()
+            .rposition(|c| c.origin.https == https && *c.origin.authority == *authority)
+        {
             let connection = idle.connections.swap_remove(index);
             if connection.sender.is_closed() || now - connection.since >= self.idle_timeout {
                 continue;
@@ -238,7 +250,8 @@ impl Lease {
 }
 
 impl Origin {
-    fn of(uri: &Uri) -> Result<Origin, Error> {
+    /// Whether `uri` is https, and its authority.
+    fn parts(uri: &Uri) -> Result<(bool, &str), Error> {
         let https = match uri.scheme() {
             Some(scheme) if *scheme == Scheme::HTTP => false,
             Some(scheme) if *scheme == Scheme::HTTPS => true,
@@ -251,10 +264,7 @@ impl Origin {
         let authority = uri
             .authority()
             .ok_or_else(|| Error::connect("the URI has no host"))?;
-        Ok(Origin {
-            https,
-            authority: authority.as_str().into(),
-        })
+        Ok((https, authority.as_str()))
     }
 
     /// The `Host` header: the host, and the port unless it is the scheme's default.
@@ -277,7 +287,12 @@ mod tests {
     use super::*;
 
     fn origin(url: &str) -> Origin {
-        Origin::of(&url.parse().unwrap()).unwrap()
+        let uri = url.parse().unwrap();
+        let (https, authority) = Origin::parts(&uri).unwrap();
+        Origin {
+            https,
+            authority: authority.into(),
+        }
     }
 
     #[test]
@@ -294,6 +309,6 @@ mod tests {
         assert!(origin("http://h:8000/a") == origin("http://h:8000/b?c"));
         assert!(origin("http://h:8000/") != origin("https://h:8000/"));
         assert!(origin("http://h:8000/") != origin("http://h:8001/"));
-        assert!(Origin::of(&"/relative".parse().unwrap()).is_err());
+        assert!(Origin::parts(&"/relative".parse().unwrap()).is_err());
     }
 }
