@@ -69,7 +69,11 @@ where
             status = Empty,
             error = Empty,
         );
-        request.extensions_mut().insert(CallSpan(span.clone()));
+        // Without a subscriber that wants it the span is disabled: nothing to record into, and
+        // an extension less to allocate and to clone on every attempt.
+        if !span.is_disabled() {
+            request.extensions_mut().insert(CallSpan(span.clone()));
+        }
         let future = span.in_scope(|| self.inner.call(request));
         TraceFuture { future, span }
     }
