@@ -73,9 +73,6 @@ pub(crate) struct Controller {
     previous_delay: Duration,
     /// The least gap for now: set by a stall, decaying.
     floor: Duration,
-    /// Where widening past the initial gap began (the gap and the delay then), until the
-    /// delay is back within the target: a delay that widening does not shorten is load.
-    widened: Option<(Duration, Duration)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -150,7 +147,6 @@ impl Controller {
             bases: Vec::new(),
             previous_delay: Duration::ZERO,
             floor: Duration::ZERO,
-            widened: None,
         }
     }
 
@@ -183,52 +179,22 @@ impl Controller {
         let gap = if delay >= STALL_DELAY {
             // Fast back-off: the engine collided; leaving a jam takes its retries.
             tracing::debug!(?delay, ?gap, "the engine stalled: pacing backs off");
-            // A stall while the gap is still wide from an earlier one is that collision's
-            // retries, not a sign that the wide gap was too short: the floor stays where the
-            // first stall put it.
-            if gap < STALL_GAP {
-                self.floor = (gap + gap / 2).max(self.floor).min(MAX_GAP);
-            }
+            self.floor = (gap + gap / 2).max(self.floor).min(MAX_GAP);
             (gap * 2).max(STALL_GAP)
         } else if delay.min(self.previous_delay) > TARGET_DELAY {
             self.floor -= self.floor / 512;
-            let persistent = delay.min(self.previous_delay);
-            if gap < INITIAL_GAP {
+            if gap >= INITIAL_GAP {
+                // At the widest gap delay asks for, a delay that stays is not the engine's
+                // work on the previous instance but the machine's load: it becomes the base.
+                self.rebase(route);
+                gap
+            } else {
                 // Widen by a little, and by the excess: a small crossing may be noise, a
                 // large one is the engine's work.
-                (gap + WIDEN + (persistent - TARGET_DELAY)).min(INITIAL_GAP)
-            } else {
-                match self.widened {
-                    // Widening did not shorten the delay by half as much: it is not the
-                    // engine's work on the previous instance but the machine's load, and
-                    // becomes the base.
-                    Some((from_gap, from_delay))
-                        if gap >= from_gap + 2 * WIDEN
-                            && from_delay.saturating_sub(persistent) < (gap - from_gap) / 2 =>
-                    {
-                        self.widened = None;
-                        self.rebase(route);
-                        gap
-                    }
-                    // The engine falls behind even at the initial gap (its work per instance
-                    // grew with the machine's load): widen before the overlap turns into lock
-                    // collisions, by a quarter at most per call.
-                    _ => {
-                        self.widened.get_or_insert((gap, persistent));
-                        gap + (persistent - TARGET_DELAY).min(gap / 4)
-                    }
-                }
+                (gap + WIDEN + (delay.min(self.previous_delay) - TARGET_DELAY)).min(INITIAL_GAP)
             }
-        } else if gap > 2 * INITIAL_GAP {
-            self.widened = None;
-            // Back from a stall, faster (about 6 % per call), above the floor that the stall
-            // left: wider than any engine's work on a 2-core machine, this gap only lets a
-            // collision's retries through.
-            self.floor -= self.floor / 512;
-            gap - gap / 16
         } else {
             // Gentle probing: about 1.5 % less per call, and down to no gap at all.
-            self.widened = None;
             self.floor -= self.floor / 512;
             gap.saturating_sub(gap / 64 + Duration::from_micros(50))
         }
@@ -291,58 +257,6 @@ mod tests {
             let settled = gaps[300..].iter().max().copied().unwrap_or_default() + base;
             assert!(settled <= work + work / 3, "{settled:?} for {work:?}");
         }
-    }
-
-    #[test]
-    fn an_engine_that_gets_slower_than_the_initial_gap_gets_a_wider_one_before_it_stalls() {
-        // The machine gets loaded: the engine's work per instance grows from 25 ms to 80 or
-        // 120 ms.
-        for work in [80 * MS, 120 * MS] {
-            let mut controller = Controller::adaptive();
-            let base = 6 * MS;
-            for _ in 0..100 {
-                let gap = controller.gap();
-                controller.observe("finish", Sample::Answered(latency(base, 25 * MS, gap)));
-            }
-            let mut overlaps = Vec::new();
-            for _ in 0..400 {
-                let gap = controller.gap();
-                let latency = latency(base, work, gap);
-                overlaps.push(latency - base);
-                controller.observe("finish", Sample::Answered(latency));
-            }
-            // The delay never reaches a stall, and once the gap has widened it stays under a
-            // quarter of the engine's work.
-            assert!(overlaps.iter().all(|o| *o < STALL_DELAY), "{work:?}");
-            let late = overlaps[100..].iter().max().copied().unwrap_or_default();
-            assert!(late <= work / 4, "{late:?} for {work:?}");
-        }
-    }
-
-    #[test]
-    fn stalls_in_the_aftermath_of_one_do_not_raise_the_floor_and_the_gap_comes_back() {
-        let mut controller = Controller::adaptive();
-        for _ in 0..100 {
-            controller.observe("finish", Sample::Answered(5 * MS));
-        }
-        let stalled_at = controller.gap();
-        // One collision, whose retries hold the next calls too.
-        for _ in 0..3 {
-            controller.observe("finish", Sample::Answered(900 * MS));
-        }
-        assert!(controller.gap() >= 4 * STALL_GAP / 2);
-        // Once the engine answers at its base again, the gap is back under the initial one
-        // within 150 calls, not held at the width the retries drove it to, and still above
-        // the gap that stalled.
-        for _ in 0..150 {
-            controller.observe("finish", Sample::Answered(5 * MS));
-        }
-        let gap = controller.gap();
-        assert!(
-            gap < INITIAL_GAP,
-            "{gap:?} after stalling at {stalled_at:?}"
-        );
-        assert!(gap > stalled_at, "{gap:?} after stalling at {stalled_at:?}");
     }
 
     #[test]
