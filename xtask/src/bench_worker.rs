@@ -10,9 +10,9 @@ use anyhow::bail;
 
 use crate::workspace;
 
-/// Builds the `external_task` example (the overhead benchmark runs it to measure its memory),
-/// then runs the worker benchmarks of `process-engine-external-task`, in release mode in the
-/// same target directory. `args` are the pacing benchmark's.
+/// Builds the `external_task` example of `process-engine-examples` (the overhead benchmark runs
+/// it to measure its memory), then runs the worker benchmarks of `process-engine-external-task`,
+/// in release mode in the same target directory. `args` are the pacing benchmark's.
 pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
     let real_engine = match args {
         [] => false,
@@ -25,9 +25,14 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
     let cargo = workspace::cargo();
     let package = ["--package", "process-engine-external-task"];
     if !real_engine {
-        let mut build = vec!["build", "--release"];
-        build.extend(package);
-        build.extend(["--example", "external_task"]);
+        let build = [
+            "build",
+            "--release",
+            "--package",
+            "process-engine-examples",
+            "--example",
+            "external_task",
+        ];
         workspace::run(&cargo, &build, &[])?;
         let mut bench = vec!["bench"];
         bench.extend(package);

@@ -262,7 +262,7 @@ fn example_peak_rss(
         .ok_or("no target directory")?;
     if !example.exists() {
         return Err(format!(
-            "{} is not built (`cargo build --release -p process-engine-external-task --example external_task`)",
+            "{} is not built (`cargo build --release -p process-engine-examples --example external_task`)",
             example.display()
         ));
     }
@@ -277,7 +277,7 @@ fn example_peak_rss(
         start_instances(&http, &base, "hello_world", "rss", EXAMPLE_TASKS).await;
     });
     let mut child = std::process::Command::new(&example)
-        .arg(&base)
+        .env("PROCESS_ENGINE_URL", &base)
         .env("RUST_LOG", "warn")
         .spawn()
         .map_err(|error| error.to_string())?;

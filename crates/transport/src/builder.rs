@@ -10,7 +10,7 @@ use http::{Request, Response};
 use process_engine_api_types::routes;
 use tower::{Layer, Service, ServiceBuilder};
 
-use crate::client::{Client, Shared};
+use crate::client::{Client, Shared, Stack};
 use crate::error::AuthError;
 use crate::error::RequestError;
 use crate::hyper_service::{ConnectionSettings, HyperService};
@@ -337,7 +337,7 @@ impl ClientBuilder {
             Pacing::Off => None,
         };
         let upgrader = Upgrader {
-            client: http.client(),
+            pool: http.pool(),
             base: base.clone(),
             timeout: self.attempt_timeout,
         };
@@ -349,21 +349,21 @@ impl ClientBuilder {
             .layer(AuthLayer::new(credentials))
             .layer(BaseUriLayer::new(base))
             .service(http);
-        // Without users' layers the core needs no box of its own under the trace layer: one
-        // allocation less per call (for the clone) and one boxed future less.
-        let service = if self.layers.is_empty() {
-            BoxedService::new(TraceLayer.layer(core))
+        // Without users' layers the stack is one concrete service, boxed only as the client's
+        // `Stack`: each call clones it without an allocation and boxes one future.
+        let stack: Arc<dyn Stack> = if self.layers.is_empty() {
+            Arc::new(TraceLayer.layer(core))
         } else {
             let users = self
                 .layers
                 .iter()
                 .rev()
                 .fold(BoxedService::new(core), |inner, layer| layer(inner));
-            BoxedService::new(TraceLayer.layer(users))
+            Arc::new(TraceLayer.layer(users))
         };
 
         Ok(Client::from_parts(
-            service,
+            stack,
             Shared {
                 base_url: self.base_url,
                 user_agent,

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use process_engine_api_types::Operation;
-use process_engine_api_types::route::{Retry, Route};
+use process_engine_api_types::route::{Method, Retry, Route};
 use serde::Serialize;
 
 use crate::error::RequestError;
@@ -290,24 +290,33 @@ impl Call {
             target.push('?');
             target.push_str(&self.query);
         }
-        let method = http::Method::from_bytes(route.method.as_str().as_bytes())
+        let method = match route.method {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+            other => http::Method::from_bytes(other.as_str().as_bytes())
+                .map_err(|error| Error::request(RequestError::Build(error.into())))?,
+        };
+        let uri = http::Uri::try_from(target)
             .map_err(|error| Error::request(RequestError::Build(error.into())))?;
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(target)
-            .header(http::header::USER_AGENT, user_agent.clone())
-            .extension(self.info);
-        if self.body.is_some() {
-            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Built in place rather than with `http::request::Builder`, which moves the whole
+        // request through a `Result` at every step: this runs once per call.
+        let has_body = self.body.is_some();
+        let mut request = http::Request::new(self.body.unwrap_or_default());
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.insert(http::header::USER_AGENT, user_agent.clone());
+        if has_body {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         if let Some(identity) = &self.identity {
             // Checked once here rather than on each attempt: a bad token fails the call before
             // anything is sent.
-            builder = builder.extension(CallAuthorization(auth::bearer(identity.token())?));
+            let authorization = CallAuthorization(auth::bearer(identity.token())?);
+            request.extensions_mut().insert(authorization);
         }
-        builder
-            .body(self.body.unwrap_or_default())
-            .map_err(|error| Error::request(RequestError::Build(error)))
+        request.extensions_mut().insert(self.info);
+        Ok(request)
     }
 }
 

@@ -4,15 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::Response;
 use http::header::HeaderValue;
+use http::{Request, Response};
 use process_engine_api_types::Operation;
 use process_engine_api_types::error::EngineError;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::error::AuthError;
+use crate::layers::ResponseFuture;
 use crate::upgrade::Upgrader;
-use crate::{BoxedService, Call, ClientBuilder, Error, Identity, RequestOptions, TokenSource};
+use crate::{Call, ClientBuilder, Error, Identity, RequestOptions, TokenSource};
 
 /// A client of one engine. Cheap to clone: clones share the connection pool, the retry budget
 /// and the configuration.
@@ -20,8 +21,29 @@ use crate::{BoxedService, Call, ClientBuilder, Error, Identity, RequestOptions, 
 /// `Debug` never shows the token.
 #[derive(Clone)]
 pub struct Client {
-    service: BoxedService,
+    stack: Arc<dyn Stack>,
     pub(crate) shared: Arc<Shared>,
+}
+
+/// The client's stack of services, shared by its clones: each call runs on a copy of its own
+/// (a few reference counts; the services are `Clone` and cheap to clone), in one boxed future.
+/// tower's `BoxCloneSyncService` would box the copy as well, on every call.
+pub(crate) trait Stack: Send + Sync {
+    fn call(&self, request: Request<Bytes>) -> ResponseFuture;
+}
+
+impl<S> Stack for S
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    fn call(&self, request: Request<Bytes>) -> ResponseFuture {
+        Box::pin(self.clone().oneshot(request))
+    }
 }
 
 /// What the clones of a client share besides the stack: only what a call needs outside it.
@@ -41,9 +63,9 @@ impl Client {
         ClientBuilder::new(base_url)
     }
 
-    pub(crate) fn from_parts(service: BoxedService, shared: Shared) -> Self {
+    pub(crate) fn from_parts(stack: Arc<dyn Stack>, shared: Shared) -> Self {
         Client {
-            service,
+            stack,
             shared: Arc::new(shared),
         }
     }
@@ -121,7 +143,7 @@ impl Client {
 
     async fn exchange(&self, call: Call) -> Result<Response<Bytes>, Error> {
         let request = call.into_request(&self.shared.user_agent)?;
-        let response = self.service.clone().oneshot(request).await?;
+        let response = self.stack.call(request).await?;
         if response.status().is_success() {
             Ok(response)
         } else {

@@ -1,4 +1,4 @@
-//! The innermost service: hyper-util's pooled client, reading each answer whole.
+//! The innermost service: the connection pool, reading each answer whole.
 
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -6,12 +6,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::Service;
 
 use crate::Error;
+use crate::connection_pool::ConnectionPool;
 use crate::error::Kind;
 use crate::layers::ResponseFuture;
 
@@ -37,7 +36,7 @@ pub(crate) struct ConnectionSettings {
 /// body, up to a size limit, so that the attempt timeout above covers reading it.
 #[derive(Debug, Clone)]
 pub(crate) struct HyperService {
-    client: HyperClient<Connector, Full<Bytes>>,
+    pool: ConnectionPool,
     max_response_size: usize,
 }
 
@@ -57,13 +56,8 @@ impl HyperService {
         let connector = connector(http, settings.tls_config)?;
         #[cfg(not(feature = "rustls"))]
         let connector = http;
-        let client = HyperClient::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(settings.pool_idle_timeout)
-            .build(connector);
         Ok(HyperService {
-            client,
+            pool: ConnectionPool::new(connector, settings.pool_idle_timeout),
             max_response_size: settings.max_response_size,
         })
     }
@@ -104,9 +98,9 @@ fn connector(
 }
 
 impl HyperService {
-    /// The pooled client itself, for requests that do not go through the stack (upgrades).
-    pub(crate) fn client(&self) -> HyperClient<Connector, Full<Bytes>> {
-        self.client.clone()
+    /// The connection pool itself, for requests that do not go through the stack (upgrades).
+    pub(crate) fn pool(&self) -> ConnectionPool {
+        self.pool.clone()
     }
 }
 
@@ -116,21 +110,15 @@ impl Service<Request<Bytes>> for HyperService {
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // hyper-util's client is always ready: it queues on its pool.
+        // Always ready: a request takes an idle connection or makes one.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        let sent = self.client.request(request.map(Full::new));
+        let pool = self.pool.clone();
         let limit = self.max_response_size;
         Box::pin(async move {
-            let response = sent.await.map_err(|error| {
-                if error.is_connect() {
-                    Error::connect(error)
-                } else {
-                    Error::transport(error)
-                }
-            })?;
+            let (response, connection) = pool.send(request.map(Full::new)).await?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, limit)
                 .collect()
@@ -143,6 +131,7 @@ impl Service<Request<Bytes>> for HyperService {
                     }
                 })?
                 .to_bytes();
+            connection.release();
             Ok(Response::from_parts(parts, body))
         })
     }

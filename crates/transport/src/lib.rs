@@ -1,6 +1,6 @@
 //! The HTTP transport of the 5Minds ProcessEngine client: a [`Client`] that executes the typed
 //! [`operations`](process_engine_api_types::operations) of the engine's API through a tower
-//! stack over hyper-util.
+//! stack over hyper's HTTP/1 connections.
 //!
 //! # Quick start
 //!
@@ -51,8 +51,8 @@
 //!    more with the source's next token;
 //! 7. **base URI**: makes the request's URI absolute from the configured base URL, so
 //!    credentials only ever go to that host;
-//! 8. the hyper-util client: connection pool, connect timeout (shorter than the attempt
-//!    timeout), answer size limit ([`ClientBuilder::max_response_size`]), HTTPS (cargo feature
+//! 8. the connection pool (keep-alive connections on hyper's HTTP/1, made by hyper-util's
+//!    connector): connect timeout (shorter than the attempt timeout), answer size limit ([`ClientBuilder::max_response_size`]), HTTPS (cargo feature
 //!    `rustls`).
 //!
 //! Per-call settings travel in the request's extensions as a [`CallInfo`].
@@ -117,6 +117,7 @@ mod call;
 #[cfg(test)]
 mod capture;
 mod client;
+mod connection_pool;
 mod error;
 mod hyper_service;
 mod layers;

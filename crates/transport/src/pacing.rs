@@ -31,9 +31,9 @@ pub enum Pacing {
     /// at their base latency, widens by a few ms when two answers in a row came 4 ms late,
     /// and doubles on a stall (an answer 200 ms late, or a timeout: a collision holds the
     /// engine's calls for SQLite's busy timeout of 1 s), to 250 ms at least, after which it
-    /// stays above the gap that stalled for a few hundred calls. Calls that are not paced are
-    /// not held back, but their latency counts too (a fetch between two finishes waits for the
-    /// engine as well; a long poll that waited long says nothing).
+    /// stays above the gap that stalled for a few hundred calls. The worker's fetch (the long poll) waits for the gap too, since it locks the
+    /// tasks it returns, but leaves none. Other calls are not held back, but their latency
+    /// counts too (a read between two finishes waits for the engine as well).
     /// See `docs/pacing.md` for the measurements behind it.
     #[default]
     Adaptive,

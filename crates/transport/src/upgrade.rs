@@ -11,13 +11,12 @@ use bytes::Bytes;
 use http::header::{HeaderMap, USER_AGENT};
 use http::{Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioIo;
 use process_engine_api_types::error::EngineError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::connection_pool::ConnectionPool;
 use crate::error::{Kind, RequestError};
-use crate::hyper_service::Connector;
 use crate::layers::base_uri::BaseUri;
 use crate::{Client, Error};
 
@@ -27,7 +26,7 @@ const MAX_REFUSAL: usize = 64 * 1024;
 /// What the client needs to open upgraded connections.
 #[derive(Clone)]
 pub(crate) struct Upgrader {
-    pub(crate) client: HyperClient<Connector, Full<Bytes>>,
+    pub(crate) pool: ConnectionPool,
     pub(crate) base: BaseUri,
     /// The time limit of the whole handshake: the client's attempt timeout.
     pub(crate) timeout: Duration,
@@ -108,13 +107,9 @@ impl Client {
             .headers_mut()
             .insert(USER_AGENT, self.shared.user_agent.clone());
         let handshake = async {
-            let response = upgrader.client.request(request).await.map_err(|error| {
-                if error.is_connect() {
-                    Error::connect(error)
-                } else {
-                    Error::transport(error)
-                }
-            })?;
+            // The connection is the upgrade's from here on, or closes with a refusal: it does
+            // not go back to the pool.
+            let (response, _connection) = upgrader.pool.send(request).await?;
             if response.status() != StatusCode::SWITCHING_PROTOCOLS {
                 return Err(refusal(response).await);
             }

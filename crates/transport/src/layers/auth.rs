@@ -11,7 +11,7 @@ use http::{Request, Response, StatusCode};
 use process_engine_api_types::error::EngineError;
 use tower::{Layer, Service, ServiceExt};
 
-use super::ResponseFuture;
+use super::{Either, ResponseFuture};
 use crate::call::CallAuthorization;
 use crate::error::AuthError;
 use crate::{Error, Identity, TokenSource};
@@ -84,7 +84,7 @@ where
 {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = ResponseFuture;
+    type Future = Either<S::Future, ResponseFuture>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner.poll_ready(cx)
@@ -100,7 +100,7 @@ where
         let source = match source {
             Credentials::Header(value) => {
                 request.headers_mut().insert(AUTHORIZATION, value);
-                return Box::pin(self.inner.call(request));
+                return Either::inner(self.inner.call(request));
             }
             Credentials::Source(source) => source,
         };
@@ -108,7 +108,7 @@ where
         // leave a fresh clone in its place.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(send_as_source(inner, source, request))
+        Either::own(Box::pin(send_as_source(inner, source, request)))
     }
 }
 

@@ -8,7 +8,7 @@ use http::uri::{Authority, Scheme};
 use http::{Request, Response, Uri};
 use tower::{Layer, Service};
 
-use super::ResponseFuture;
+use super::Either;
 use crate::Error;
 use crate::error::RequestError;
 
@@ -125,7 +125,7 @@ where
 {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = ResponseFuture;
+    type Future = Either<S::Future, std::future::Ready<Result<Response<Bytes>, Error>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner.poll_ready(cx)
@@ -135,9 +135,9 @@ where
         match self.base.join(request.uri()) {
             Ok(uri) => {
                 *request.uri_mut() = uri;
-                Box::pin(self.inner.call(request))
+                Either::inner(self.inner.call(request))
             }
-            Err(error) => Box::pin(std::future::ready(Err(error))),
+            Err(error) => Either::own(std::future::ready(Err(error))),
         }
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! One pacer per client, shared by its clones: a paced call waits for its turn (first come,
 //! first served), goes out a gap after the previous paced call was answered, and reports its
-//! latency to the [`Controller`], which sets the next gap. Calls that do not move an instance
-//! on are never held back, nor boxed, nor timed; the controller learns from their latency too.
+//! latency to the [`Controller`], which sets the next gap. The long poll (the worker's fetch)
+//! waits for the turn too, but leaves no gap. Other calls that do not move an instance on are
+//! never held back, nor boxed, nor timed; the controller learns from their latency too.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -95,11 +96,24 @@ where
             };
         };
         let route = info.operation();
+        let long_poll = info.retry() == Retry::Never;
+        if long_poll && !info.route().moves_instance {
+            // The worker's fetch: it locks the tasks it returns (a write), and goes out as soon
+            // as a finish frees a slot, right into that finish's continuation, where its write
+            // collides as a finish's would. So it waits its turn too; it leaves no gap (it
+            // moves nothing on), and holds the turn only briefly (a long poll that waits for
+            // tasks locks nothing meanwhile).
+            let pacer = Arc::clone(pacer);
+            let clone = self.inner.clone();
+            let inner = std::mem::replace(&mut self.inner, clone);
+            return PacedFuture::Paced {
+                future: Box::pin(fetch_in_turn(pacer, inner, request, route)),
+            };
+        }
         if !info.route().moves_instance {
             // Not held back, but its latency is watched: a call between two paced ones (the
             // worker's fetch between two finishes) waits for the engine's work too.
             return PacedFuture::Watched {
-                long_poll: info.retry() == Retry::Never,
                 future: self.inner.call(request),
                 sent: Instant::now(),
                 route,
@@ -132,7 +146,8 @@ where
                     drop(turn);
                     return inner.call(request).await;
                 }
-                let mut call = Box::pin(inner.call(request));
+                let call = inner.call(request);
+                tokio::pin!(call);
                 let Ok(result) = tokio::time::timeout(HOLD_LIMIT, call.as_mut()).await else {
                     // Not answered in a second: a stall (SQLite's busy timeout), or a call that
                     // waits for other paced calls (a start with callback type 2 or 3 sent
@@ -154,6 +169,44 @@ where
             }),
         }
     }
+}
+
+/// How long a long poll holds the turn at most: one that finds tasks answers in milliseconds;
+/// one still open after this waits for tasks, and locks nothing while it waits.
+const LONG_POLL_HOLD: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Sends a long poll in the turn of the paced calls: after the gap that the previous one left,
+/// holding the turn until it is answered or [`LONG_POLL_HOLD`] has passed.
+async fn fetch_in_turn<S>(
+    pacer: Arc<Pacer>,
+    mut inner: S,
+    request: Request<Bytes>,
+    route: &'static str,
+) -> Result<Response<Bytes>, Error>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
+{
+    let mut turn = Arc::clone(&pacer.turn).lock_owned().await;
+    if *turn > Instant::now() {
+        tokio::time::sleep_until(*turn).await;
+    }
+    let sent = Instant::now();
+    let call = inner.call(request);
+    tokio::pin!(call);
+    let result = match tokio::time::timeout(LONG_POLL_HOLD, call.as_mut()).await {
+        Ok(result) => result,
+        Err(_elapsed) => {
+            *turn = Instant::now();
+            drop(turn);
+            return call.await;
+        }
+    };
+    if result.is_ok() {
+        pacer.observe(route, Sample::LongPoll(sent.elapsed()));
+    }
+    // The paced call after it goes at once: the fetch started no continuation.
+    *turn = Instant::now();
+    result
 }
 
 impl Pacer {
@@ -185,7 +238,6 @@ pin_project_lite::pin_project! {
             sent: Instant,
             route: &'static str,
             pacer: Arc<Pacer>,
-            long_poll: bool,
         },
         Paced { future: ResponseFuture },
     }
@@ -205,17 +257,10 @@ where
                 sent,
                 route,
                 pacer,
-                long_poll,
             } => {
                 let result = std::task::ready!(future.poll(cx));
                 if result.is_ok() {
-                    let latency = sent.elapsed();
-                    let sample = if *long_poll {
-                        Sample::LongPoll(latency)
-                    } else {
-                        Sample::Unpaced(latency)
-                    };
-                    pacer.observe(route, sample);
+                    pacer.observe(route, Sample::Unpaced(sent.elapsed()));
                 }
                 Poll::Ready(result)
             }

@@ -1,15 +1,16 @@
 //! Time limits: one per attempt (reading the whole answer included), one for the whole call
 //! (every attempt and backoff included). The same layer, at two places in the stack.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use tokio::time::Instant;
+use tokio::time::{Instant, Timeout};
 use tower::{Layer, Service};
 
-use super::ResponseFuture;
 use crate::error::Kind;
 use crate::{CallInfo, Error};
 
@@ -69,7 +70,7 @@ where
 {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = ResponseFuture;
+    type Future = TimeLimitFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner.poll_ready(cx)
@@ -90,18 +91,48 @@ where
             request.extensions_mut().insert(CallDeadline(end));
         }
         let future = self.inner.call(request);
-        Box::pin(async move {
-            let Some(end) = end else {
-                return future.await;
-            };
-            tokio::time::timeout_at(end, future)
-                .await
-                .unwrap_or_else(|_elapsed| {
+        match end {
+            Some(end) => TimeLimitFuture::Limited {
+                future: tokio::time::timeout_at(end, future),
+                scope,
+                limit,
+            },
+            None => TimeLimitFuture::Unlimited { future },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner service's future, ended at the limit (unless the limit is too far away to
+    /// be one).
+    #[project = TimeLimitProjection]
+    pub(crate) enum TimeLimitFuture<F> {
+        Limited { #[pin] future: Timeout<F>, scope: Scope, limit: Duration },
+        Unlimited { #[pin] future: F },
+    }
+}
+
+impl<F> Future for TimeLimitFuture<F>
+where
+    F: Future<Output = Result<Response<Bytes>, Error>>,
+{
+    type Output = Result<Response<Bytes>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            TimeLimitProjection::Limited {
+                future,
+                scope,
+                limit,
+            } => future.poll(cx).map(|result| {
+                result.unwrap_or_else(|_elapsed| {
                     Err(Error::new(match scope {
-                        Scope::Attempt => Kind::AttemptTimeout(limit),
-                        Scope::Call => Kind::Deadline(limit),
+                        Scope::Attempt => Kind::AttemptTimeout(*limit),
+                        Scope::Call => Kind::Deadline(*limit),
                     }))
                 })
-        })
+            }),
+            TimeLimitProjection::Unlimited { future } => future.poll(cx),
+        }
     }
 }

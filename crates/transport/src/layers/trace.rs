@@ -1,14 +1,14 @@
 //! One tracing span per call: `process_engine_call`, with the operation as a field.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use tower::{Layer, Service};
-use tracing::Instrument;
 use tracing::field::Empty;
 
-use super::ResponseFuture;
 use crate::{CallInfo, Error};
 
 /// The span of the call a request belongs to, in the request's extensions, so that the layers
@@ -43,7 +43,7 @@ where
 {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = ResponseFuture;
+    type Future = TraceFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner.poll_ready(cx)
@@ -69,30 +69,51 @@ where
             status = Empty,
             error = Empty,
         );
-        request.extensions_mut().insert(CallSpan(span.clone()));
+        // Without a subscriber that wants it the span is disabled: nothing to record into, and
+        // an extension less to allocate and to clone on every attempt.
+        if !span.is_disabled() {
+            request.extensions_mut().insert(CallSpan(span.clone()));
+        }
         let future = span.in_scope(|| self.inner.call(request));
-        let recorder = span.clone();
-        Box::pin(
-            async move {
-                let result = future.await;
-                match &result {
-                    Ok(response) => {
-                        recorder.record("status", response.status().as_u16());
-                    }
-                    Err(error) => {
-                        let kind = error.kind_name();
-                        recorder.record("error", kind);
-                        tracing::debug!(
-                            kind,
-                            error = error as &dyn std::error::Error,
-                            "the call failed"
-                        );
-                    }
-                }
-                result
+        TraceFuture { future, span }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner service's future, polled inside the call's span, which records how the call
+    /// ended.
+    pub(crate) struct TraceFuture<F> {
+        #[pin]
+        future: F,
+        span: tracing::Span,
+    }
+}
+
+impl<F> Future for TraceFuture<F>
+where
+    F: Future<Output = Result<Response<Bytes>, Error>>,
+{
+    type Output = Result<Response<Bytes>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let result = std::task::ready!(this.future.poll(cx));
+        match &result {
+            Ok(response) => {
+                this.span.record("status", response.status().as_u16());
             }
-            .instrument(span),
-        )
+            Err(error) => {
+                let kind = error.kind_name();
+                this.span.record("error", kind);
+                tracing::debug!(
+                    kind,
+                    error = error as &dyn std::error::Error,
+                    "the call failed"
+                );
+            }
+        }
+        Poll::Ready(result)
     }
 }
 

@@ -10,6 +10,7 @@ mod support;
 mod auth;
 mod failures;
 mod pacing;
+mod pool;
 mod requests;
 mod retry;
 mod timeouts;

@@ -142,3 +142,60 @@ async fn a_paced_call_unanswered_for_a_second_passes_the_turn_on_as_a_stall() {
     assert!(finished < Duration::from_secs(2), "{finished:?}");
     waiting.await.unwrap();
 }
+
+fn fetch() -> Call {
+    Call::new(&routes::FETCH_AND_LOCK_EXTERNAL_TASKS).body(&serde_json::json!({"maxTasks": 1}))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fetch_goes_a_gap_after_a_finish_and_the_finish_after_it_at_once() {
+    let server = server(3).await;
+    let gap = Duration::from_millis(100);
+    let client = server.client().pacing(Pacing::Fixed(gap)).build().unwrap();
+    let began = Instant::now();
+    let finish = || Call::new(&routes::FINISH_EXTERNAL_TASK).param("task");
+
+    client.send(finish()).await.unwrap();
+    client.send(fetch()).await.unwrap();
+    let fetched = began.elapsed();
+    client.send(finish()).await.unwrap();
+    let finished = began.elapsed();
+
+    // The fetch locks tasks: it stays out of the finished instance's continuation ...
+    assert!(fetched >= ANSWER + gap + ANSWER, "{fetched:?}");
+    // ... and the next finish leaves right after it: the gap is not paid twice.
+    assert!(finished - fetched < ANSWER * 2, "{fetched:?} {finished:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_poll_that_waits_for_tasks_holds_up_paced_calls_only_briefly() {
+    let server = Server::start([
+        Action::delayed(Duration::from_secs(30), Action::json(200, "[]")),
+        Action::delayed(ANSWER, Action::json(200, "{}")),
+    ])
+    .await;
+    let client = server
+        .client()
+        .pacing(Pacing::Fixed(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+    let began = Instant::now();
+    let polling = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .send(fetch().attempt_timeout(Duration::from_secs(60)))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let finish = Call::new(&routes::FINISH_EXTERNAL_TASK).param("task");
+    client.send(finish).await.unwrap();
+    let finished = began.elapsed();
+    assert!(finished < Duration::from_millis(200), "{finished:?}");
+    assert!(
+        finished >= Duration::from_millis(100),
+        "the fetch held the turn: {finished:?}"
+    );
+    polling.await.unwrap().unwrap();
+}
