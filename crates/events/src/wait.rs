@@ -48,7 +48,9 @@ impl Events {
     /// ([`CorrelationError`](process_engine_api_types::models::CorrelationError)).
     ///
     /// An instance that fails sends no event: the periodic re-read
-    /// ([`reread_every`](Self::reread_every)) is what sees it.
+    /// ([`reread_every`](Self::reread_every)) is what sees it. An instance the engine does not
+    /// show yet is waited for too: 8.0.0 answers a start with callback type 1 before it stores
+    /// the instance's correlation. An unknown id therefore ends in the timeout.
     pub async fn wait_for_end(
         &self,
         process_instance_id: &str,
@@ -59,7 +61,9 @@ impl Events {
         let read = GetCorrelationByProcessInstanceId::new(process_instance_id);
         let what = format!("the end of the process instance {process_instance_id}");
         self.wait(filter, &what, || async {
-            let correlation = self.read(&read).await?;
+            let Some(correlation) = self.read_stored(&read).await? else {
+                return Ok(None);
+            };
             Ok(correlation
                 .process_instances
                 .into_iter()
@@ -156,6 +160,28 @@ impl Events {
             .execute(operation, &RequestOptions::new())
             .await
             .map_err(|error| EventsError::new(ErrorKind::Read(error), self.client().base_url()))
+    }
+
+    /// Reads what the engine may not have stored yet: `None` for its 404. 8.0.0 answers a start
+    /// with callback type 1 before it stores the correlation (`process_engine_core`
+    /// `runtime/execute_process_service.js`: `start` does not await `_executeProcess`, whose
+    /// `saveCorrelation` creates the correlation's entry).
+    async fn read_stored<O: Operation>(
+        &self,
+        operation: &O,
+    ) -> Result<Option<O::Response>, EventsError> {
+        match self
+            .client()
+            .execute(operation, &RequestOptions::new())
+            .await
+        {
+            Ok(answer) => Ok(Some(answer)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(EventsError::new(
+                ErrorKind::Read(error),
+                self.client().base_url(),
+            )),
+        }
     }
 }
 

@@ -185,10 +185,15 @@ fn progress(instances: &[CorrelationProcessInstance]) -> Progress {
 impl WaitForResultBuilder {
     /// Waits, and answers the results of the finished instance (one per end event reached).
     pub async fn send(self) -> Result<CorrelationResultList, Error> {
+        // Why the instance was not there at the last poll, while it never was.
+        let mut missing = None;
         // The limit covers the polls themselves too: one that hangs must not outlast it.
-        match tokio::time::timeout(self.limit, poll(&self)).await {
+        match tokio::time::timeout(self.limit, poll(&self, &mut missing)).await {
             Ok(answer) => answer,
             Err(_elapsed) => {
+                if let Some(missing) = missing {
+                    return Err(missing);
+                }
                 let waiting_at = waiting_at::waiting_at(
                     &self.transport,
                     &self.process_model_id,
@@ -207,40 +212,61 @@ impl WaitForResultBuilder {
     }
 }
 
-async fn poll(wait: &WaitForResultBuilder) -> Result<CorrelationResultList, Error> {
+/// Polls until the instance finished or failed. While the engine has not shown the correlation
+/// or the instance yet, `missing` holds why (it stores them after answering a start with
+/// callback type 1: `process_engine_core` `runtime/execute_process_service.js`, `start`, does
+/// not await `_executeProcess`, whose `saveCorrelation` creates the correlation's entry); once
+/// they showed, it stays `None`, and their vanishing is an error at once.
+async fn poll(
+    wait: &WaitForResultBuilder,
+    missing: &mut Option<Error>,
+) -> Result<CorrelationResultList, Error> {
     let transport = &wait.transport;
     let mut delay = FIRST_POLL_DELAY;
+    let mut seen = false;
     loop {
-        let instances = instances_of(
+        let found = instances_of(
             transport,
             &wait.correlation_id,
             &wait.process_model_id,
             &wait.options,
         )
-        .await?;
-        if instances.is_empty() {
-            return Err(Error::new(Repr::NoInstance {
+        .await;
+        let absent = match found {
+            Ok(instances) if !instances.is_empty() => {
+                seen = true;
+                *missing = None;
+                match progress(&instances) {
+                    Progress::Failed(instance) => {
+                        return Err(instance_failed(
+                            &wait.process_model_id,
+                            &wait.correlation_id,
+                            *instance,
+                            None,
+                        ));
+                    }
+                    Progress::Finished => {
+                        let results = GetProcessResultsForCorrelation::new(
+                            &wait.correlation_id,
+                            &wait.process_model_id,
+                        );
+                        return Ok(transport.execute(&results, &wait.options).await?);
+                    }
+                    Progress::Running => None,
+                }
+            }
+            Ok(_none) => Some(Error::new(Repr::NoInstance {
                 process_model_id: wait.process_model_id.clone(),
                 correlation_id: wait.correlation_id.clone(),
-            }));
-        }
-        match progress(&instances) {
-            Progress::Failed(instance) => {
-                return Err(instance_failed(
-                    &wait.process_model_id,
-                    &wait.correlation_id,
-                    *instance,
-                    None,
-                ));
+            })),
+            Err(error) if error.is_not_found() => Some(error.into()),
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(absent) = absent {
+            if seen {
+                return Err(absent);
             }
-            Progress::Finished => {
-                let results = GetProcessResultsForCorrelation::new(
-                    &wait.correlation_id,
-                    &wait.process_model_id,
-                );
-                return Ok(transport.execute(&results, &wait.options).await?);
-            }
-            Progress::Running => {}
+            *missing = Some(absent);
         }
         // Full jitter on the upper half, so that many waiters do not poll in step.
         tokio::time::sleep(delay.mul_f64(0.5 + fastrand::f64() / 2.0)).await;

@@ -73,6 +73,7 @@ pub struct TestEngineBuilder {
     answer_unreached_end_events: bool,
     authority: Option<TestAuthority>,
     contention: Option<Duration>,
+    start_lag: Duration,
 }
 
 impl TestEngineBuilder {
@@ -152,6 +153,15 @@ impl TestEngineBuilder {
         self
     }
 
+    /// Answers a start with callback type 1 (the default) `lag` before the instance is in its
+    /// correlation and at its first task, as 8.0.0 answers before it stores the correlation.
+    /// Default zero: the instance is there when the start answers. Tests of a client's wait
+    /// right after a start need this.
+    pub fn start_lag(mut self, lag: Duration) -> Self {
+        self.start_lag = lag;
+        self
+    }
+
     /// Binds the address, deploys the models and starts serving. Must be called inside a tokio
     /// runtime; the engine runs on it until [`TestEngine::shutdown`] or until the handle is dropped.
     pub async fn start(self) -> Result<TestEngine, Error> {
@@ -164,7 +174,9 @@ impl TestEngineBuilder {
         let url = format!("http://{addr}");
         let contention = self.contention.map(|cost| Arc::new(Contention::new(cost)));
         let shared = Arc::new(Shared {
-            engine: Engine::new(self.retention).with_contention(contention.clone()),
+            engine: Engine::new(self.retention)
+                .with_contention(contention.clone())
+                .with_start_lag(self.start_lag),
             limits: self.limits,
             authority: self
                 .authority
@@ -214,6 +226,7 @@ impl TestEngine {
             answer_unreached_end_events: false,
             authority: None,
             contention: None,
+            start_lag: Duration::ZERO,
         }
     }
 

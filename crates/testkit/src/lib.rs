@@ -20,7 +20,8 @@
 //! Tests of a client's reliability inject faults through the handle:
 //! [`TestEngine::stop_accepting`] and [`TestEngine::resume`] (an engine restart, state kept),
 //! [`TestEngine::fail_next`] (the next requests of a route answer an error status),
-//! [`TestEngine::delay`] (a route answers late).
+//! [`TestEngine::delay`] (a route answers late). [`TestEngineBuilder::start_lag`] answers a
+//! start before its instance is stored, as 8.0.0 does.
 //!
 //! Instances that stopped running are kept for queries up to a bound (the last 10,000 by
 //! default; [`TestEngineBuilder::keep_finished`], [`TestEngineBuilder::keep_finished_for`]), so

@@ -88,6 +88,12 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) async fn start() -> Harness {
+        Harness::start_lagging(Duration::ZERO).await
+    }
+
+    /// As [`start`](Self::start), with a stand-in engine that stores and runs an instance
+    /// `lag` after answering its start, as 8.0.0 does (a real engine lags as it does).
+    pub(crate) async fn start_lagging(lag: Duration) -> Harness {
         match std::env::var("PROCESS_ENGINE_URL") {
             Ok(url) => Harness {
                 _turn: Some(SERIAL.lock().await),
@@ -95,7 +101,7 @@ impl Harness {
                 engine: None,
             },
             Err(_) => {
-                let engine = TestEngine::builder().start().await.unwrap();
+                let engine = TestEngine::builder().start_lag(lag).start().await.unwrap();
                 Harness {
                     url: engine.url().to_owned(),
                     engine: Some(engine),

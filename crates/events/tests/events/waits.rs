@@ -97,6 +97,27 @@ async fn an_end_is_seen_by_its_event_and_a_termination_without_event_by_the_re_r
     assert_eq!(record.state, CorrelationState::Error);
 }
 
+/// 8.0.0 answers a start before it stores the instance's correlation: a wait right after the
+/// start waits for the instance to show.
+#[tokio::test]
+async fn a_wait_for_the_end_right_after_the_start_waits_for_the_instance_to_show() {
+    let harness = Harness::start_lagging(Duration::from_millis(300)).await;
+    let model = harness.deploy(Model::Fail).await;
+    let client = harness.client(Identity::dummy());
+    let events = harness
+        .events(Identity::dummy())
+        .reread_every(Duration::from_millis(50));
+
+    let correlation = unique("lags");
+    let instance = start(&client, &model, &correlation, json!({"order": 9})).await;
+    let record = tokio::time::timeout(patience(), events.wait_for_end(&instance))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.process_instance_id, instance);
+    assert_eq!(record.state, CorrelationState::Error);
+}
+
 #[tokio::test]
 async fn a_failed_instance_ends_the_wait_with_the_error_it_failed_with() {
     let harness = Harness::start().await;

@@ -6,7 +6,7 @@ use process_engine_api_types::models::{
 use process_engine_process_control::{ErrorKind, StartCallbackType, TaskScope};
 use serde_json::json;
 
-use crate::support::{Harness, Model, unique};
+use crate::support::{Harness, Model, eventually, unique};
 
 #[tokio::test]
 async fn a_correlation_runs_then_finishes() {
@@ -19,6 +19,7 @@ async fn a_correlation_runs_then_finishes() {
         .send()
         .await
         .unwrap();
+    harness.shown(&started).await;
     let client = &harness.client;
 
     let read = client.correlation(&correlation).send().await.unwrap();
@@ -58,13 +59,16 @@ async fn a_correlation_runs_then_finishes() {
         CorrelationState::Running
     );
 
-    let tasks = client
-        .user_tasks(TaskScope::correlation(&correlation))
+    let tasks = harness
+        .some_user_tasks(TaskScope::correlation(&correlation))
+        .await;
+    client.finish_user_task(&tasks[0]).send().await.unwrap();
+    // The engine answers the finish before the instance ends.
+    client
+        .wait_for_result(&correlation, &model)
         .send()
         .await
-        .unwrap()
-        .user_tasks;
-    client.finish_user_task(&tasks[0]).send().await.unwrap();
+        .unwrap();
     let finished = client.correlation(&correlation).send().await.unwrap();
     assert_eq!(finished.state, CorrelationState::Finished);
     assert_eq!(
@@ -140,18 +144,20 @@ async fn settled_instance(
     harness: &Harness,
     process_instance_id: &str,
 ) -> CorrelationProcessInstance {
-    loop {
-        let instance = harness
+    eventually("the instance stopped", || async {
+        let instance = match harness
             .client
             .process_instance(process_instance_id)
             .send()
             .await
-            .unwrap();
-        if instance.state != CorrelationState::Running {
-            return instance;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+        {
+            // Not stored yet.
+            Err(error) if error.kind() == ErrorKind::NotFound => return None,
+            answer => answer.unwrap(),
+        };
+        (instance.state != CorrelationState::Running).then_some(instance)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -159,6 +165,10 @@ async fn terminate_ends_an_instance_in_error() {
     let harness = Harness::start().await;
     let model = harness.deploy(Model::UserTask).await;
     let started = harness.start_instance(&model).await;
+    // Terminating reaches only an instance that runs its flow nodes.
+    harness
+        .one_user_task(TaskScope::process_instance(&started.process_instance_id))
+        .await;
     harness
         .client
         .terminate_process_instance(&started.process_instance_id)

@@ -95,11 +95,23 @@ async fn bpmn_the_engine_cannot_take_is_422() {
     let harness = Harness::start().await;
     let (first, second) = (unique("pc_first"), unique("pc_second"));
     // Two processes in one document: the client names it after the first, the engine refuses.
+    // 8.0.0's parser needs a collaboration with participants and a sequence flow in each
+    // process; without them it refuses any document as one it "could not" parse.
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{first}" isExecutable="true"><bpmn:startEvent id="s1"/></bpmn:process>
-  <bpmn:process id="{second}" isExecutable="true"><bpmn:startEvent id="s2"/></bpmn:process>
+  <bpmn:collaboration id="c">
+    <bpmn:participant id="p1" processRef="{first}"/>
+    <bpmn:participant id="p2" processRef="{second}"/>
+  </bpmn:collaboration>
+  <bpmn:process id="{first}" isExecutable="true">
+    <bpmn:startEvent id="s1"/><bpmn:endEvent id="e1"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s1" targetRef="e1"/>
+  </bpmn:process>
+  <bpmn:process id="{second}" isExecutable="true">
+    <bpmn:startEvent id="s2"/><bpmn:endEvent id="e2"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="s2" targetRef="e2"/>
+  </bpmn:process>
 </bpmn:definitions>"#
     );
     let error = harness.client.deploy_bpmn(xml).send().await.unwrap_err();

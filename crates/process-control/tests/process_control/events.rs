@@ -4,7 +4,7 @@ use process_engine_api_types::models::EventType;
 use process_engine_process_control::EventScope;
 use serde_json::json;
 
-use crate::support::{Harness, Model, unique};
+use crate::support::{Harness, Model, eventually, unique};
 
 async fn waits_and_is_triggered(model_kind: Model, kind: EventType) {
     let harness = Harness::start().await;
@@ -23,7 +23,11 @@ async fn waits_and_is_triggered(model_kind: Model, kind: EventType) {
         EventScope::correlation(&correlation),
         EventScope::process_model_in_correlation(&model, &correlation),
     ] {
-        let events = client.events(scope).send().await.unwrap().events;
+        let events = eventually("the waiting event", || async {
+            let events = client.events(scope.clone()).send().await.unwrap().events;
+            (!events.is_empty()).then_some(events)
+        })
+        .await;
         assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(events[0].event_type, kind);
         assert_eq!(events[0].event_name.as_ref(), Some(&name));

@@ -5,7 +5,7 @@ use std::time::Duration;
 use process_engine_process_control::{ErrorKind, RequestOptions, StartCallbackType, TaskScope};
 use serde_json::json;
 
-use crate::support::{Harness, Model, unique, user};
+use crate::support::{Harness, Model, eventually, unique, user};
 
 #[tokio::test]
 async fn results_of_a_finished_instance() {
@@ -57,7 +57,7 @@ async fn wait_for_result_answers_when_the_instance_finished() {
     );
     // Finish the task while the wait polls.
     let tasks = harness
-        .user_tasks(TaskScope::process_instance(&started.process_instance_id))
+        .some_user_tasks(TaskScope::process_instance(&started.process_instance_id))
         .await;
     harness
         .client
@@ -125,6 +125,53 @@ async fn wait_for_result_gives_up_at_its_limit() {
     );
 }
 
+/// 8.0.0 answers a start with callback type 1 before it stores the correlation: a wait right
+/// after the start waits for it to show.
+#[tokio::test]
+async fn wait_for_result_right_after_a_start_waits_for_the_correlation() {
+    let harness = Harness::start_lagging(Duration::from_millis(300)).await;
+    let model = harness.deploy(Model::TwoEnds).await;
+    let started = harness
+        .starting(&model)
+        .input(&json!({"path": "a"}))
+        .send()
+        .await
+        .unwrap();
+    if harness.stand_in().is_some() {
+        // The stand-in lags for certain; a real engine may have stored it already.
+        let error = harness
+            .client
+            .correlation(&started.correlation_id)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    }
+    let results = harness
+        .client
+        .wait_for_result(&started.correlation_id, &model)
+        .limit(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].end_event_id, "end_a");
+}
+
+#[tokio::test]
+async fn wait_for_result_of_a_correlation_that_never_shows_is_not_found() {
+    let harness = Harness::start().await;
+    let model = harness.deploy(Model::TwoEnds).await;
+    let error = harness
+        .client
+        .wait_for_result(unique("corr"), &model)
+        .limit(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+}
+
 #[tokio::test]
 async fn wait_for_result_of_a_model_not_in_the_correlation() {
     let harness = Harness::start().await;
@@ -138,7 +185,7 @@ async fn wait_for_result_of_a_model_not_in_the_correlation() {
     let error = harness
         .client
         .wait_for_result(&started.correlation_id, "pc_other_model")
-        .limit(Duration::from_secs(20))
+        .limit(Duration::from_secs(1))
         .send()
         .await
         .unwrap_err();
@@ -167,13 +214,20 @@ async fn own_instances_are_the_users_with_ids_the_right_way_round() {
         .send()
         .await
         .unwrap();
-    let own = harness
-        .client
-        .own_process_instances()
-        .with_options(RequestOptions::new().with_identity(alice.clone()))
-        .send()
-        .await
-        .unwrap();
+    let own = eventually("both instances", || async {
+        let own = harness
+            .client
+            .own_process_instances()
+            .with_options(RequestOptions::new().with_identity(alice.clone()))
+            .send()
+            .await
+            .unwrap();
+        let ids = [&started.process_instance_id, &child.process_instance_id];
+        ids.iter()
+            .all(|id| own.iter().any(|i| &i.id == *id))
+            .then_some(own)
+    })
+    .await;
     let instance = own
         .iter()
         .find(|i| i.id == started.process_instance_id)

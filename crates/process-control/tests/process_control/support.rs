@@ -1,7 +1,9 @@
 //! The engine the tests run against: the stand-in engine in-process, or with
 //! `PROCESS_ENGINE_URL` set, that engine, one test at a time, each on its own model ids.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -57,6 +59,30 @@ impl Model {
     }
 }
 
+/// How long a test waits for the engine to show what a call caused: 8.0.0 answers a start
+/// (callback type 1) before its instance is stored and at its first task.
+pub(crate) const SETTLE_LIMIT: Duration = Duration::from_secs(20);
+
+/// Asks `probe` again, as a user would, until it answers `Some`; fails the test naming `what`
+/// when [`SETTLE_LIMIT`] passed first.
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + SETTLE_LIMIT;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the engine did not show {what} within {SETTLE_LIMIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// An id no other test (or earlier run against a real engine) uses.
 pub(crate) fn unique(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -86,6 +112,12 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) async fn start() -> Harness {
+        Harness::start_lagging(Duration::ZERO).await
+    }
+
+    /// As [`start`](Self::start), with a stand-in engine that stores and runs an instance
+    /// `lag` after answering its start, as 8.0.0 does (a real engine lags as it does).
+    pub(crate) async fn start_lagging(lag: Duration) -> Harness {
         match std::env::var("PROCESS_ENGINE_URL") {
             Ok(url) => {
                 let turn = SERIAL.lock().await;
@@ -97,7 +129,7 @@ impl Harness {
                 }
             }
             Err(_) => {
-                let engine = TestEngine::builder().start().await.unwrap();
+                let engine = TestEngine::builder().start_lag(lag).start().await.unwrap();
                 Harness {
                     client: ProcessControlClient::new(
                         Client::builder(engine.url()).build().unwrap(),
@@ -134,9 +166,31 @@ impl Harness {
         self.client.start_process_instance(model, "start")
     }
 
-    /// Starts `model` at `start`, answering at once.
+    /// Starts `model` at `start`, and waits until the engine shows the instance in its
+    /// correlation.
     pub(crate) async fn start_instance(&self, model: &str) -> ProcessStartResponse {
-        self.starting(model).send().await.unwrap()
+        let started = self.starting(model).send().await.unwrap();
+        self.shown(&started).await;
+        started
+    }
+
+    /// Waits until the engine shows a started instance in its correlation.
+    pub(crate) async fn shown(&self, started: &ProcessStartResponse) {
+        let what = format!("instance {}", started.process_instance_id);
+        eventually(&what, || async {
+            let correlation = self
+                .client
+                .correlation(&started.correlation_id)
+                .send()
+                .await
+                .ok()?;
+            correlation
+                .process_instances
+                .iter()
+                .any(|i| i.process_instance_id == started.process_instance_id)
+                .then_some(())
+        })
+        .await;
     }
 
     /// The results of `model` in `correlation`.
@@ -158,9 +212,18 @@ impl Harness {
             .user_tasks
     }
 
-    /// The one user task waiting in `scope`.
+    /// The user tasks waiting in `scope`, once there is one.
+    pub(crate) async fn some_user_tasks(&self, scope: TaskScope) -> Vec<UserTask> {
+        eventually("a user task", || {
+            let scope = scope.clone();
+            async move { Some(self.user_tasks(scope).await).filter(|tasks| !tasks.is_empty()) }
+        })
+        .await
+    }
+
+    /// The one user task waiting in `scope`, once it is there.
     pub(crate) async fn one_user_task(&self, scope: TaskScope) -> UserTask {
-        let mut tasks = self.user_tasks(scope).await;
+        let mut tasks = self.some_user_tasks(scope).await;
         assert_eq!(tasks.len(), 1, "{tasks:?}");
         tasks.remove(0)
     }

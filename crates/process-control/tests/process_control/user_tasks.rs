@@ -146,7 +146,13 @@ async fn finishing_with_a_struct_wraps_it_as_the_engine_expects() {
         .send()
         .await
         .unwrap();
-    let results = harness.results(&started.correlation_id, &model).await;
+    // The engine answers the finish before the instance ends.
+    let results = harness
+        .client
+        .wait_for_result(&started.correlation_id, &model)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         results[0].token_payload,
         json!({"form_fields": {"first_name": "Ada", "age": 36, "accepted": true, "color": "green"}})

@@ -3,7 +3,7 @@
 use process_engine_process_control::{ErrorKind, RequestOptions, TaskScope};
 use serde_json::json;
 
-use crate::support::{Harness, Model, unique, user};
+use crate::support::{Harness, Model, eventually, unique, user};
 
 #[tokio::test]
 async fn a_manual_task_then_an_empty_activity() {
@@ -28,12 +28,16 @@ async fn a_manual_task_then_an_empty_activity() {
     ];
 
     for scope in scopes.clone() {
-        let manual = client
-            .manual_tasks(scope)
-            .send()
-            .await
-            .unwrap()
-            .manual_tasks;
+        let manual = eventually("the manual task", || async {
+            let manual = client
+                .manual_tasks(scope.clone())
+                .send()
+                .await
+                .unwrap()
+                .manual_tasks;
+            (!manual.is_empty()).then_some(manual)
+        })
+        .await;
         assert_eq!(manual.len(), 1);
         assert_eq!(manual[0].id, "check_parcel");
         assert_eq!(manual[0].name.as_deref(), Some("Check the parcel"));
@@ -64,12 +68,17 @@ async fn a_manual_task_then_an_empty_activity() {
     assert_eq!(again.kind(), ErrorKind::NotFound);
 
     for scope in scopes {
-        let empty = client
-            .empty_activities(scope)
-            .send()
-            .await
-            .unwrap()
-            .empty_activities;
+        // The engine answers the finish before the instance moves on.
+        let empty = eventually("the empty activity", || async {
+            let empty = client
+                .empty_activities(scope.clone())
+                .send()
+                .await
+                .unwrap()
+                .empty_activities;
+            (!empty.is_empty()).then_some(empty)
+        })
+        .await;
         assert_eq!(empty.len(), 1);
         assert_eq!(empty[0].id, "breakpoint");
     }

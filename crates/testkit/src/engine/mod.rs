@@ -124,6 +124,8 @@ pub(crate) struct Engine {
     clock: Arc<crate::clock::Clock>,
     /// With the opt-in model of 8.0.0's contention, instances move on through it.
     contention: Option<Arc<Contention>>,
+    /// How long after answering a start with callback type 1 the instance is stored and runs.
+    start_lag: Duration,
 }
 
 /// A start request after the HTTP layer read it.
@@ -178,7 +180,15 @@ impl Engine {
             state: Arc::new(Mutex::new(state)),
             clock,
             contention: None,
+            start_lag: Duration::ZERO,
         }
+    }
+
+    /// The same engine, storing and running an instance started with callback type 1 `lag`
+    /// after answering the start.
+    pub(crate) fn with_start_lag(mut self, lag: Duration) -> Self {
+        self.start_lag = lag;
+        self
     }
 
     /// The same engine, moving instances on through `model` (see [`crate::contention`]).
@@ -361,7 +371,7 @@ impl Engine {
                 ));
             }
         };
-        let mut state = self.lock();
+        let state = self.lock();
         let deployment = state
             .deployments
             .get(&request.model)
@@ -429,24 +439,58 @@ impl Engine {
             .correlation_id
             .filter(|c| !c.is_empty())
             .unwrap_or_else(instance::new_id);
+        let instance_id = instance::new_id();
+        let spawn = Spawn {
+            id: instance_id.clone(),
+            process: Arc::clone(&deployment.process),
+            model_id: deployment.id.clone(),
+            deployment: Arc::clone(&deployment),
+            correlation_id: correlation_id.clone(),
+            owner: request.owner,
+            parent: request.caller,
+            parent_link: None,
+            depth: 0,
+            start,
+            token: Token::new(Payload::json(request.input)),
+            clock: Arc::clone(&self.clock),
+        };
+        // 8.0.0 answers a start with callback type 1 before it stores the correlation: it does
+        // not await `_executeProcess` (`process_engine_core` `execute_process_service.js`,
+        // `start`), which saves the correlation and runs the start event.
+        if until.is_none() && !self.start_lag.is_zero() {
+            drop(state);
+            let engine = self.clone();
+            let lag = self.start_lag;
+            tokio::spawn(async move {
+                tokio::time::sleep(lag).await;
+                let state = engine.lock();
+                engine.launch(state, spawn, None);
+            });
+            return Ok(Started {
+                correlation_id,
+                instance_id,
+                ending: None,
+            });
+        }
+        let ending = self.launch(state, spawn, until);
+        Ok(Started {
+            correlation_id,
+            instance_id,
+            ending,
+        })
+    }
+
+    /// Stores a started instance in its correlation and runs it; answers the receiver of its
+    /// ending when the start waits for one.
+    fn launch(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        spawn: Spawn,
+        until: Option<Until>,
+    ) -> Option<oneshot::Receiver<Ending>> {
+        let correlation_id = spawn.correlation_id.clone();
         let mut fx = Effects::default();
-        let instance = Instance::start(
-            Spawn {
-                id: instance::new_id(),
-                process: Arc::clone(&deployment.process),
-                model_id: deployment.id.clone(),
-                deployment: Arc::clone(&deployment),
-                correlation_id: correlation_id.clone(),
-                owner: request.owner,
-                parent: request.caller,
-                parent_link: None,
-                depth: 0,
-                start,
-                token: Token::new(Payload::json(request.input)),
-                clock: Arc::clone(&self.clock),
-            },
-            &mut fx,
-        );
+        let instance = Instance::start(spawn, &mut fx);
         let instance_id = instance.id.clone();
         let correlation = state
             .correlations
@@ -462,17 +506,13 @@ impl Engine {
             let (tx, rx) = oneshot::channel();
             state
                 .waiters
-                .entry(instance_id.clone())
+                .entry(instance_id)
                 .or_default()
                 .push(Waiter { until, tx });
             rx
         });
         self.go_on(state, move |_| fx);
-        Ok(Started {
-            correlation_id,
-            instance_id,
-            ending,
-        })
+        ending
     }
 
     // ---- user tasks, manual tasks, empty activities, events ---------------------------------
