@@ -163,7 +163,7 @@ impl StartProcessInstanceBuilder {
         }
         let correlation_id = match operation.body.correlation_id.as_deref() {
             Some("") | None => return Err(Error::invalid_input("the correlation id is empty")),
-            Some(id) => id.to_owned(),
+            Some(id) => id,
         };
         let waits = matches!(
             operation.query.start_callback_type,
@@ -194,7 +194,7 @@ impl StartProcessInstanceBuilder {
                     &transport,
                     wait::FailedStart {
                         process_model_id: &operation.process_model_id,
-                        correlation_id: &correlation_id,
+                        correlation_id,
                         only_instance: !self.correlation_generated,
                     },
                     &lookup,
@@ -208,13 +208,13 @@ impl StartProcessInstanceBuilder {
                 let waiting_at = waiting_at::waiting_at(
                     &transport,
                     &operation.process_model_id,
-                    &correlation_id,
+                    correlation_id,
                     &options,
                 )
                 .await;
                 Err(Error::new(Repr::WaitLimit {
                     process_model_id: operation.process_model_id,
-                    correlation_id,
+                    correlation_id: correlation_id.to_owned(),
                     limit,
                     waiting_at,
                 }))

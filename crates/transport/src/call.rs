@@ -1,5 +1,6 @@
 //! One request to the engine, built from its route, and the per-call settings the layers read.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -326,7 +327,9 @@ fn encode_segment(value: &str) -> String {
     if !value.is_empty() && value.bytes().all(|byte| byte == b'.') {
         "%2E".repeat(value.len())
     } else {
-        utf8_percent_encode(value, SEGMENT).to_string()
+        // Through `Cow` rather than `Display`: a value with nothing to encode (most ids) is
+        // copied once, without the formatting machinery.
+        Cow::from(utf8_percent_encode(value, SEGMENT)).into_owned()
     }
 }
 

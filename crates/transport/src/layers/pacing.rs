@@ -33,7 +33,7 @@ const HOLD_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
 pub(crate) struct Pacer {
     /// The turn of paced calls: whoever holds it is the one paced call in flight; it holds
     /// when the next paced call may go out.
-    turn: Arc<tokio::sync::Mutex<Instant>>,
+    turn: tokio::sync::Mutex<Instant>,
     controller: Mutex<Controller>,
 }
 
@@ -49,7 +49,7 @@ impl PacingLayer {
         PacingLayer {
             pacer: controller.map(|controller| {
                 Arc::new(Pacer {
-                    turn: Arc::new(tokio::sync::Mutex::new(Instant::now())),
+                    turn: tokio::sync::Mutex::new(Instant::now()),
                     controller: Mutex::new(controller),
                 })
             }),
@@ -132,13 +132,16 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         PacedFuture::Paced {
             future: Box::pin(async move {
-                let mut turn = Arc::clone(&pacer.turn).lock_owned().await;
+                let mut turn = pacer.turn.lock().await;
                 // No timer when the turn is now: tokio's timers fire on millisecond ticks, so
-                // even a sleep until now would cost up to a millisecond per call.
-                if *turn > Instant::now() {
+                // even a sleep until now would cost up to a millisecond per call. The clock is
+                // read once for the check and the send when there is no wait (a read is a
+                // good part of an unloaded call's pacing).
+                let mut sent = Instant::now();
+                if *turn > sent {
                     tokio::time::sleep_until(*turn).await;
+                    sent = Instant::now();
                 }
-                let sent = Instant::now();
                 // Should the call be dropped unanswered (its deadline), the next one still leaves a
                 // gap after this one went out.
                 *turn = sent + pacer.gap();
@@ -148,7 +151,8 @@ where
                 }
                 let call = inner.call(request);
                 tokio::pin!(call);
-                let Ok(result) = tokio::time::timeout(HOLD_LIMIT, call.as_mut()).await else {
+                let Ok(result) = tokio::time::timeout_at(sent + HOLD_LIMIT, call.as_mut()).await
+                else {
                     // Not answered in a second: a stall (SQLite's busy timeout), or a call that
                     // waits for other paced calls (a start with callback type 2 or 3 sent
                     // without an attempt timeout of its own). Either way the turn passes on,
@@ -157,14 +161,15 @@ where
                     drop(turn);
                     return call.await;
                 };
+                let answered = Instant::now();
                 let sample = match &result {
-                    Ok(_) => Sample::Answered(sent.elapsed()),
+                    Ok(_) => Sample::Answered(answered - sent),
                     Err(error) if error.is_timeout() => Sample::Stalled,
-                    Err(error) if error.is_status() => Sample::Answered(sent.elapsed()),
+                    Err(error) if error.is_status() => Sample::Answered(answered - sent),
                     Err(_) => Sample::Nothing,
                 };
                 let gap = pacer.observe(route, sample);
-                *turn = Instant::now() + gap;
+                *turn = answered + gap;
                 result
             }),
         }
@@ -186,7 +191,7 @@ async fn fetch_in_turn<S>(
 where
     S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
 {
-    let mut turn = Arc::clone(&pacer.turn).lock_owned().await;
+    let mut turn = pacer.turn.lock().await;
     if *turn > Instant::now() {
         tokio::time::sleep_until(*turn).await;
     }

@@ -87,6 +87,9 @@ struct Base {
     recent: [Duration; BASE_WINDOW],
     len: usize,
     next: usize,
+    /// The least of `recent`, kept as latencies come and go rather than looked for in the
+    /// window on each call: it changes only when a new latency is below it or it leaves.
+    recent_least: Duration,
     /// The base: the least latency seen, rising slowly towards the least of the recent ones
     /// when all of them are above it. A queue that persists (a gap too short for a while)
     /// must not become the base, or its delay would vanish; a machine that got slower for
@@ -101,6 +104,7 @@ impl Base {
             recent: [Duration::ZERO; BASE_WINDOW],
             len: 0,
             next: 0,
+            recent_least: Duration::ZERO,
             least: None,
         }
     }
@@ -112,14 +116,19 @@ impl Base {
 
     /// Records `latency` and returns the base including it.
     fn record(&mut self, latency: Duration) -> Duration {
+        let leaving = (self.len == BASE_WINDOW).then_some(self.recent[self.next]);
         self.recent[self.next] = latency;
         self.next = (self.next + 1) % BASE_WINDOW;
         self.len = (self.len + 1).min(BASE_WINDOW);
-        let recent = self.recent[..self.len]
-            .iter()
-            .copied()
-            .min()
-            .unwrap_or(latency);
+        self.recent_least = if self.len == 1 || latency <= self.recent_least {
+            latency
+        } else if leaving == Some(self.recent_least) {
+            // The least left the window: a latency above it came in, so the window holds one.
+            self.recent.iter().copied().min().unwrap_or(latency)
+        } else {
+            self.recent_least
+        };
+        let recent = self.recent_least;
         let least = match self.least {
             None => latency,
             Some(least) if recent <= least => recent,
@@ -231,6 +240,22 @@ mod tests {
     use super::*;
 
     const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn the_least_recent_latency_follows_the_window() {
+        let mut base = Base::new("start");
+        // A pseudo-random walk, with repeats and a least that leaves the window.
+        let mut state = 7_u64;
+        for _ in 0..1000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let latency = Duration::from_micros(state >> 54);
+            base.record(latency);
+            let scanned = base.recent[..base.len].iter().copied().min();
+            assert_eq!(Some(base.recent_least), scanned);
+        }
+    }
 
     /// Latency of a call on an engine that needs `work` per instance, with `base` latency,
     /// when the previous paced call was answered `gap` earlier: the call waits for whatever is
