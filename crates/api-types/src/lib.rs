@@ -41,6 +41,7 @@ mod identity;
 pub mod notifications;
 pub mod operation;
 pub mod payload;
+mod query;
 pub mod route;
 pub mod socket_io;
 
@@ -53,7 +54,7 @@ pub mod routes;
 
 pub use error::{EngineError, EngineErrorKind};
 pub use models::Identity;
-pub use operation::{DecodeError, Operation};
+pub use operation::{DecodeError, Operation, QueryError};
 pub use operations::OperationId;
 pub use payload::PayloadError;
 pub use route::Route;

@@ -35,6 +35,26 @@ pub trait Operation: fmt::Debug + Send + Sync {
         None
     }
 
+    /// Appends the [`query`](Self::query) to `out`: `name=value` pairs, URL-encoded as
+    /// `application/x-www-form-urlencoded`, joined by `&` (and by `&` to what `out` holds);
+    /// `None` fields left out.
+    ///
+    /// The default serializes the query with serde (`serde_urlencoded`), and fails as it does
+    /// (on a nested value, say). The generated operations write their parameters directly.
+    fn write_query(&self, out: &mut String) -> Result<(), QueryError> {
+        let Some(query) = self.query() else {
+            return Ok(());
+        };
+        let encoded = serde_urlencoded::to_string(query).map_err(QueryError)?;
+        if !encoded.is_empty() {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            out.push_str(&encoded);
+        }
+        Ok(())
+    }
+
     /// The JSON body, if the route takes one.
     fn body(&self) -> Option<&Self::Body> {
         None
@@ -43,6 +63,12 @@ pub trait Operation: fmt::Debug + Send + Sync {
     /// Decodes the body of a successful (2xx) answer.
     fn decode(body: &[u8]) -> Result<Self::Response, DecodeError>;
 }
+
+/// A query that cannot be written as a query string (a nested value, say).
+/// It says what the serializer said.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct QueryError(serde_urlencoded::ser::Error);
 
 /// An answer whose body does not have the shape its operation promises.
 #[derive(Debug, thiserror::Error)]

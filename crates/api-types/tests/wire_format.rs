@@ -257,3 +257,43 @@ fn finishes_may_leave_out_their_result() {
         assert!(serde_json::from_value::<UserTaskResult>(json!({"formFields": refused})).is_err());
     }
 }
+
+#[test]
+fn a_query_is_written_as_serde_would_write_it() {
+    use process_engine_api_types::Operation;
+    use process_engine_api_types::models::ProcessStartRequest;
+    use process_engine_api_types::operations::StartProcessInstance;
+
+    let texts = ["start", "the end", "a&b=c", "ä/ö?#+", "", "*-._~!'()"];
+    let callbacks = [
+        None,
+        Some(StartCallbackType::OnProcessInstanceCreated),
+        Some(StartCallbackType::OnEndEventReached),
+        Some(StartCallbackType::Other(-7)),
+    ];
+    for callback in callbacks {
+        for start in texts.iter().map(|t| Some((*t).to_owned())).chain([None]) {
+            for end in texts.iter().map(|t| Some((*t).to_owned())).chain([None]) {
+                let mut query = StartProcessInstanceQuery::default();
+                query.start_callback_type = callback.clone();
+                query.start_event_id = start.clone();
+                query.end_event_id = end.clone();
+                let expected = serde_urlencoded::to_string(&query).unwrap();
+                let operation =
+                    StartProcessInstance::new("m", ProcessStartRequest::new()).with_query(query);
+                let mut written = String::new();
+                operation.write_query(&mut written).unwrap();
+                assert_eq!(written, expected);
+                // Appended after what is there, joined by `&`.
+                let mut more = "a=1".to_owned();
+                operation.write_query(&mut more).unwrap();
+                let joined = if expected.is_empty() {
+                    "a=1".to_owned()
+                } else {
+                    format!("a=1&{expected}")
+                };
+                assert_eq!(more, joined);
+            }
+        }
+    }
+}

@@ -10,19 +10,17 @@ use http::{Request, Response};
 use process_engine_api_types::routes;
 use tower::{Layer, Service, ServiceBuilder};
 
+use crate::base_uri::BaseUri;
 use crate::client::{Client, Shared, Stack};
 use crate::error::AuthError;
 use crate::error::RequestError;
 use crate::hyper_service::{ConnectionSettings, HyperService};
 use crate::layers::auth::{self, AuthLayer};
-use crate::layers::base_uri::{BaseUri, BaseUriLayer};
-use crate::layers::pacing::PacingLayer;
-use crate::layers::retry;
-use crate::layers::time_limit::{Scope, TimeLimitLayer};
+use crate::layers::dispatch::{DispatchLayer, Retries, Settings};
 use crate::layers::trace::TraceLayer;
 use crate::layers::user::{self, UserLayer};
 use crate::oauth::{ClientCredentials, ClientCredentialsSource, Exchange};
-use crate::pacing::Controller;
+use crate::pacing::{Controller, Pacer};
 use crate::upgrade::Upgrader;
 use crate::{BoxError, BoxedService, Error, Identity, Pacing, RetryConfig, TokenSource};
 
@@ -331,9 +329,9 @@ impl ClientBuilder {
             }
         };
 
-        let pacing = match self.pacing {
-            Pacing::Adaptive => Some(Controller::adaptive()),
-            Pacing::Fixed(gap) => Some(Controller::fixed(gap)),
+        let pacer = match self.pacing {
+            Pacing::Adaptive => Some(Pacer::new(Controller::adaptive())),
+            Pacing::Fixed(gap) => Some(Pacer::new(Controller::fixed(gap))),
             Pacing::Off => None,
         };
         let upgrader = Upgrader {
@@ -342,12 +340,14 @@ impl ClientBuilder {
             timeout: self.attempt_timeout,
         };
         let core = ServiceBuilder::new()
-            .layer(TimeLimitLayer::new(Scope::Call, self.deadline))
-            .layer(PacingLayer::new(pacing))
-            .layer(retry::layer(self.retry))
-            .layer(TimeLimitLayer::new(Scope::Attempt, self.attempt_timeout))
+            .layer(DispatchLayer::new(Settings {
+                base,
+                deadline: self.deadline,
+                attempt_timeout: self.attempt_timeout,
+                retries: Retries::new(self.retry),
+                pacer,
+            }))
             .layer(AuthLayer::new(credentials))
-            .layer(BaseUriLayer::new(base))
             .service(http);
         // Without users' layers the stack is one concrete service, boxed only as the client's
         // `Stack`: each call clones it without an allocation and boxes one future.

@@ -169,7 +169,7 @@ impl Call {
                 }
                 self.query.push_str(&encoded);
             }
-            Err(error) => self.fail(RequestError::Query(error)),
+            Err(error) => self.fail(RequestError::Query(error.into())),
         }
         self
     }
@@ -180,8 +180,11 @@ impl Call {
             .path_params()
             .into_iter()
             .fold(Call::new(operation.route()), Call::param);
-        if let Some(query) = operation.query() {
-            call = call.query(query);
+        if operation.query().is_some() {
+            call.query.reserve(64);
+        }
+        if let Err(error) = operation.write_query(&mut call.query) {
+            call.fail(RequestError::Query(error.into()));
         }
         if let Some(body) = operation.body() {
             call = call.body(body);
@@ -192,8 +195,11 @@ impl Call {
     /// Sets the request body to `body` serialized as JSON, with
     /// `Content-Type: application/json`.
     pub fn body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+        // Room for a typical body (a start's, a task's result) from the start: growing from
+        // nothing would copy it five times over.
+        let mut bytes = Vec::with_capacity(256);
+        match serde_json::to_writer(&mut bytes, body) {
+            Ok(()) => self.body = Some(Bytes::from(bytes)),
             Err(error) => self.fail(RequestError::Body(error)),
         }
         self
@@ -286,7 +292,8 @@ impl Call {
             return Err(error);
         }
         let route = self.info.route;
-        let mut target = fill_path(route, &self.params).map_err(Error::request)?;
+        let query = self.query.len() + 1;
+        let mut target = fill_path(route, &self.params, query).map_err(Error::request)?;
         if !self.query.is_empty() {
             target.push('?');
             target.push_str(&self.query);
@@ -334,7 +341,9 @@ fn encode_segment(value: &str) -> String {
 }
 
 /// Puts the (already encoded) values into the route's `{name}` placeholders, in order.
-fn fill_path(route: &Route, params: &[String]) -> Result<String, RequestError> {
+///
+/// `extra` is room for what follows the path (the query), so that the string is allocated once.
+fn fill_path(route: &Route, params: &[String], extra: usize) -> Result<String, RequestError> {
     if params.len() != route.path_params.len() {
         return Err(RequestError::PathParams {
             operation: route.operation,
@@ -345,8 +354,9 @@ fn fill_path(route: &Route, params: &[String]) -> Result<String, RequestError> {
     let mismatch = || RequestError::PathTemplate {
         operation: route.operation,
     };
-    let mut path =
-        String::with_capacity(route.path.len() + params.iter().map(String::len).sum::<usize>());
+    let mut path = String::with_capacity(
+        route.path.len() + params.iter().map(String::len).sum::<usize>() + extra,
+    );
     let mut values = params.iter();
     let mut rest = route.path;
     while let Some(open) = rest.find('{') {

@@ -93,8 +93,9 @@ impl ConnectionPool {
     /// returns the answer's head with the connection it came on.
     ///
     /// A request that an idle connection could not take (the server had closed it) goes on
-    /// another one: it never left. A failure to connect is an [`Error::is_connect`] error; a
-    /// connection that broke off after the request went out, an [`Error::is_transport`] one.
+    /// another one: it never left. A failure to connect is an [`Error::is_connect`] error, which
+    /// gives the request back as it came (see [`Error::take_unsent`]); a connection that broke
+    /// off after the request went out, an [`Error::is_transport`] one.
     pub(crate) async fn send(
         &self,
         mut request: Request<Full<Bytes>>,
@@ -114,7 +115,10 @@ impl ConnectionPool {
                         https,
                         authority: authority.into(),
                     };
-                    (self.connect(&uri, origin).await?, false)
+                    match self.connect(&uri, origin).await {
+                        Ok(lease) => (lease, false),
+                        Err(error) => return Err(unsent(error, request, uri)),
+                    }
                 }
             };
             // A connection put back as its answer ended may need a moment to be ready again;
@@ -123,7 +127,8 @@ impl ConnectionPool {
                 if reused {
                     continue;
                 }
-                return Err(Error::connect("the new connection closed at once"));
+                let error = Error::connect("the new connection closed at once");
+                return Err(unsent(error, request, uri));
             }
             request
                 .headers_mut()
@@ -280,6 +285,15 @@ impl Origin {
         };
         HeaderValue::from_str(&host).map_err(Error::connect)
     }
+}
+
+/// `error` with the request that never left, as it came to [`ConnectionPool::send`] (its
+/// absolute URI back in place), so that the call can send it again.
+fn unsent(error: Error, request: Request<Full<Bytes>>, uri: Uri) -> Error {
+    let (mut parts, body) = request.into_parts();
+    parts.uri = uri;
+    let body = body.into_inner().unwrap_or_default();
+    error.with_unsent(Request::from_parts(parts, body))
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use http::HeaderMap;
+use bytes::Bytes;
 use http::header::InvalidHeaderValue;
+use http::{HeaderMap, Request};
 use process_engine_api_types::DecodeError;
 use process_engine_api_types::error::{EngineError, EngineErrorKind};
 
@@ -39,6 +40,10 @@ struct Inner {
     kind: Kind,
     operation: Option<&'static str>,
     base_url: Option<String>,
+    /// The request of a connect error, which never left: the call sends it again rather than
+    /// copying every request in case it fails. Taken out by the call before the error leaves
+    /// the client.
+    unsent: Option<Request<Bytes>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,8 +132,11 @@ pub(crate) enum RequestError {
     },
     #[error("the path template of {operation} does not match its list of path parameters")]
     PathTemplate { operation: &'static str },
+    /// The serializer's error (serde_urlencoded's, or an [`Operation`]'s own).
+    ///
+    /// [`Operation`]: process_engine_api_types::Operation
     #[error("could not serialize the query")]
-    Query(#[source] serde_urlencoded::ser::Error),
+    Query(#[source] BoxError),
     #[error("could not serialize the body")]
     Body(#[source] serde_json::Error),
     #[error("could not build the request")]
@@ -142,6 +150,7 @@ impl Error {
                 kind,
                 operation: None,
                 base_url: None,
+                unsent: None,
             }),
         }
     }
@@ -203,6 +212,17 @@ impl Error {
             Kind::Connect(cause) | Kind::Transport(cause) => cause,
             kind => Box::new(Error::new(kind)),
         }
+    }
+
+    /// Gives back `request` with this error: it never left, and may be sent again as it is.
+    pub(crate) fn with_unsent(mut self, request: Request<Bytes>) -> Self {
+        self.inner.unsent = Some(request);
+        self
+    }
+
+    /// The request given back with this error, if it never left.
+    pub(crate) fn take_unsent(&mut self) -> Option<Request<Bytes>> {
+        self.inner.unsent.take()
     }
 
     /// Names the operation (`start_process_instance`) the error is about, unless a layer

@@ -32,8 +32,9 @@ pub(crate) struct ConnectionSettings {
     pub(crate) tls_config: Option<rustls::ClientConfig>,
 }
 
-/// Sends each request over a pooled (keep-alive) connection and collects the whole answer
-/// body, up to a size limit, so that the attempt timeout above covers reading it.
+/// Sends each request (absolute URI) over a pooled (keep-alive) connection and collects the
+/// whole answer body, up to a size limit, so that the attempt timeout above covers reading it.
+/// A connect error gives the request back ([`Error::take_unsent`]).
 #[derive(Debug, Clone)]
 pub(crate) struct HyperService {
     pool: ConnectionPool,

@@ -112,6 +112,7 @@ re-exported [`rustls`] crate."
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod base_uri;
 mod builder;
 mod call;
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! How a client spaces the calls after which the engine moves an instance on.
 
 mod controller;
+mod pacer;
 
 use std::time::Duration;
 
 pub(crate) use controller::{Controller, Sample};
+pub(crate) use pacer::{Pace, Pacer, Turn};
 
 /// How a client spaces the calls after whose answer the engine moves a process instance on
 /// (starts, finishes of every kind of task, message and signal triggers: the routes whose

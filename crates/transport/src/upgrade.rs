@@ -15,9 +15,9 @@ use hyper_util::rt::TokioIo;
 use process_engine_api_types::error::EngineError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::base_uri::BaseUri;
 use crate::connection_pool::ConnectionPool;
 use crate::error::{Kind, RequestError};
-use crate::layers::base_uri::BaseUri;
 use crate::{Client, Error};
 
 /// The longest refusal body read: an upgrade's answer is headers, a refusal a short message.
@@ -99,7 +99,7 @@ impl Client {
             })?;
         let mut request = Request::builder()
             .method(Method::GET)
-            .uri(upgrader.base.join(&target)?)
+            .uri(upgrader.base.join(target)?)
             .body(Full::new(Bytes::new()))
             .map_err(|error| Error::request(RequestError::Build(error)))?;
         *request.headers_mut() = headers;

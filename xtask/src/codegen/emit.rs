@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use anyhow::{Result, bail};
+
 use super::doc;
 use super::operation::{Operation, Success};
 use super::schema::{Field, Item, Kind, Presence, Ty, Variant};
@@ -17,7 +19,7 @@ pub(super) fn header(out: &mut String, what: &str, source: &str) {
 }
 
 /// `models.rs`: one type per component schema, then one struct per operation's query.
-pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> String {
+pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> Result<String> {
     let mut out = String::new();
     header(
         &mut out,
@@ -68,8 +70,9 @@ pub(super) fn models(source: &str, items: &[Item], operations: &[Operation]) -> 
         let _ = writeln!(out, "/// The query parameters of {}.", shared.join(", "));
         structure(&mut out, &query.name, &query.fields, true);
         constructors(&mut out, &query.name, &query.fields);
+        query_writer(&mut out, &query.name, &query.fields, items)?;
     }
-    out
+    Ok(out)
 }
 
 fn structure(out: &mut String, name: &str, fields: &[Field], default: bool) {
@@ -238,6 +241,47 @@ fn open_value(out: &mut String, name: &str, fields: &[Field], default: bool) {
 /// `new` with the fields the engine requires, and a `with_` setter for each optional one: request
 /// bodies and queries are `#[non_exhaustive]`, so callers outside the crate cannot write them as
 /// literals.
+/// `write_to`: the query parameters written straight into a query string, without serde.
+fn query_writer(out: &mut String, name: &str, fields: &[Field], items: &[Item]) -> Result<()> {
+    let _ = writeln!(out, "impl {name} {{");
+    out.push_str(
+        "    /// Appends the parameters that are set to `out`: URL-encoded `name=value` pairs joined \
+         by `&`.\n    pub(crate) fn write_to(&self, out: &mut String) {\n",
+    );
+    for field in fields {
+        // A named type is written as its wire value: only an enum has one.
+        let enumeration = |named: &str| {
+            items.iter().any(|item| {
+                item.name == named && matches!(item.kind, Kind::StringEnum(_) | Kind::IntEnum(_))
+            })
+        };
+        match &field.ty {
+            Ty::String | Ty::Integer { .. } | Ty::Number | Ty::Bool => {}
+            Ty::Named(named) if enumeration(named) => {}
+            other => bail!(
+                "query parameter {} of {name}: a {} cannot be written into a query string",
+                field.wire,
+                other.rust()
+            ),
+        }
+        let ident = &field.ident;
+        let wire = &field.wire;
+        if field.presence == Presence::Required {
+            let _ = writeln!(
+                out,
+                "        crate::query::pair(out, {wire:?}, &self.{ident});"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "        if let Some(value) = &self.{ident} {{\n            crate::query::pair(out, {wire:?}, value);\n        }}"
+            );
+        }
+    }
+    out.push_str("    }\n}\n\n");
+    Ok(())
+}
+
 fn constructors(out: &mut String, name: &str, fields: &[Field]) {
     let param = |field: &Field| -> String {
         match field.ty {
@@ -366,6 +410,12 @@ impl<'de> Deserialize<'de> for {name} {{
     }}
 }}
 
+impl crate::query::QueryValue for {name} {{
+    fn write(&self, out: &mut String) {{
+        crate::query::QueryValue::write(self.as_str(), out);
+    }}
+}}
+
 "#,
         as_str = arms(&|v| format!("            Self::{} => {:?},", v.ident, v.value)),
         from = arms(&|v| format!("            {:?} => Self::{},", v.value, v.ident)),
@@ -413,6 +463,12 @@ impl Serialize for {name} {{
 impl<'de> Deserialize<'de> for {name} {{
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
         i64::deserialize(deserializer).map(Self::from)
+    }}
+}}
+
+impl crate::query::QueryValue for {name} {{
+    fn write(&self, out: &mut String) {{
+        crate::query::QueryValue::write(&self.as_i64(), out);
     }}
 }}
 

@@ -18,7 +18,7 @@ pub(super) fn operations(source: &str, operations: &[Operation]) -> String {
         source,
     );
     out.push_str(
-        "use crate::operation::{DecodeError, Operation, decode_json, decode_nothing};\n\
+        "use crate::operation::{DecodeError, Operation, QueryError, decode_json, decode_nothing};\n\
          use crate::route::Route;\nuse crate::{models, routes};\n\n",
     );
     for op in operations {
@@ -177,6 +177,10 @@ fn operation(out: &mut String, op: &Operation) {
     if op.query.is_some() {
         out.push_str(
             "    fn query(&self) -> Option<&Self::Query> {\n        Some(&self.query)\n    }\n\n",
+        );
+        out.push_str(
+            "    fn write_query(&self, out: &mut String) -> Result<(), QueryError> {\n        \
+             self.query.write_to(out);\n        Ok(())\n    }\n\n",
         );
     }
     if op.request_body.is_some() {

@@ -85,7 +85,7 @@ fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>> {
 
     let output = root.join(OUTPUT_DIR);
     let rustfmt_config = root.join("rustfmt.toml");
-    let models = emit::models(DESCRIPTION, &items, &operations);
+    let models = emit::models(DESCRIPTION, &items, &operations)?;
     let routes = emit::routes(DESCRIPTION, &operations);
     let typed = emit_operations::operations(DESCRIPTION, &operations);
     Ok(vec![

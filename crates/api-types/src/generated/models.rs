@@ -200,6 +200,12 @@ impl<'de> Deserialize<'de> for StartCallbackType {
     }
 }
 
+impl crate::query::QueryValue for StartCallbackType {
+    fn write(&self, out: &mut String) {
+        crate::query::QueryValue::write(&self.as_i64(), out);
+    }
+}
+
 /// The body of a start request. Every field is optional; `{}` or no body at all is fine.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -411,6 +417,12 @@ impl<'de> Deserialize<'de> for EventType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))
+    }
+}
+
+impl crate::query::QueryValue for EventType {
+    fn write(&self, out: &mut String) {
+        crate::query::QueryValue::write(self.as_str(), out);
     }
 }
 
@@ -675,6 +687,12 @@ impl<'de> Deserialize<'de> for FormFieldType {
     }
 }
 
+impl crate::query::QueryValue for FormFieldType {
+    fn write(&self, out: &mut String) {
+        crate::query::QueryValue::write(self.as_str(), out);
+    }
+}
+
 /// One choice of an `enum` form field (`camunda:value`), as written in the model (not evaluated).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -917,6 +935,12 @@ impl<'de> Deserialize<'de> for ExternalTaskState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))
+    }
+}
+
+impl crate::query::QueryValue for ExternalTaskState {
+    fn write(&self, out: &mut String) {
+        crate::query::QueryValue::write(self.as_str(), out);
     }
 }
 
@@ -1232,6 +1256,12 @@ impl<'de> Deserialize<'de> for CorrelationState {
     }
 }
 
+impl crate::query::QueryValue for CorrelationState {
+    fn write(&self, out: &mut String) {
+        crate::query::QueryValue::write(self.as_str(), out);
+    }
+}
+
 /// The error a failed or terminated instance ended with, as the engine stored it (`correlations.repository.sequelize` `correlation_repository.js`, `_serializeError` and `_convertTocorrelationRuntimeObject`): **any JSON value**. The engine's own errors (`@essential-projects/errors_ts`) come back as objects with `_code` and `name` (and `_additionalInformation` when set), without their message. Any other error is stored as `JSON.stringify` writes it and read back with `JSON.parse`: an `Error` becomes `{}` (its message and stack are not enumerable), a BPMN error (an error end event) its `name` and `code`, an object a script threw its own properties (`message` among them if it has one), a thrown string the text itself, unless it reads as JSON (`"42"` comes back as `42`), and a thrown number, boolean or array that value.
 ///
 /// Any JSON value. When it is an object, the keys below are read by their accessors (`None` when a key is absent or of another type); [`as_json`](Self::as_json) and [`read_as`](Self::read_as) read the whole value.
@@ -1428,6 +1458,12 @@ impl<'de> Deserialize<'de> for TokenEventType {
     }
 }
 
+impl crate::query::QueryValue for TokenEventType {
+    fn write(&self, out: &mut String) {
+        crate::query::QueryValue::write(self.as_str(), out);
+    }
+}
+
 /// A token recorded for a flow node instance.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1557,5 +1593,20 @@ impl StartProcessInstanceQuery {
     pub fn with_end_event_id(mut self, end_event_id: impl Into<String>) -> Self {
         self.end_event_id = Some(end_event_id.into());
         self
+    }
+}
+
+impl StartProcessInstanceQuery {
+    /// Appends the parameters that are set to `out`: URL-encoded `name=value` pairs joined by `&`.
+    pub(crate) fn write_to(&self, out: &mut String) {
+        if let Some(value) = &self.start_callback_type {
+            crate::query::pair(out, "start_callback_type", value);
+        }
+        if let Some(value) = &self.start_event_id {
+            crate::query::pair(out, "start_event_id", value);
+        }
+        if let Some(value) = &self.end_event_id {
+            crate::query::pair(out, "end_event_id", value);
+        }
     }
 }

@@ -91,8 +91,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        // The call's own identity wins over the source, on every attempt (the retry layer
-        // copies the extensions); it was checked when the request was built.
+        // The call's own identity wins over the source, on every attempt (a request sent
+        // again keeps its extensions); it was checked when the request was built.
         let source = match request.extensions().get::<CallAuthorization>() {
             Some(CallAuthorization(value)) => Credentials::Header(value.clone()),
             None => self.credentials.clone(),

@@ -1,12 +1,9 @@
-//! The layers of the client's stack, one per module. Outermost first: trace, user, time_limit
-//! (the call's deadline), pacing, retry, time_limit (each attempt's), auth, base_uri (assembled in
-//! `ClientBuilder::build`).
+//! The layers of the client's stack, one per module. Outermost first: trace, user, dispatch (the
+//! absolute URI, the deadline, the pacer's turn, the attempts with their time limits and
+//! backoff), auth (on every attempt); assembled in `ClientBuilder::build`.
 
 pub(crate) mod auth;
-pub(crate) mod base_uri;
-pub(crate) mod pacing;
-pub(crate) mod retry;
-pub(crate) mod time_limit;
+pub(crate) mod dispatch;
 pub(crate) mod trace;
 pub(crate) mod user;
 

@@ -99,7 +99,15 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) async fn start(script: impl IntoIterator<Item = Action>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Server::start_on("127.0.0.1:0", script).await
+    }
+
+    /// A server on `address` (`host:port`): one that comes up where a client already calls.
+    pub(crate) async fn start_on(
+        address: &str,
+        script: impl IntoIterator<Item = Action>,
+    ) -> Server {
+        let listener = TcpListener::bind(address).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let script = script.into_iter().collect();
         let state = Arc::new(Mutex::new(State {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use process_engine_api_types::error::EngineErrorKind;
 use process_engine_api_types::operations::{GetProcessModelById, GetProcessModels};
 use process_engine_transport::{
-    BoxError, Call, Client, Identity, RequestOptions, TokenSource, async_trait,
+    BoxError, Call, Client, Identity, RequestOptions, RetryConfig, TokenSource, async_trait,
 };
 use serde_json::Value;
 
@@ -71,6 +71,45 @@ async fn a_start_that_never_left_is_sent_again_but_a_long_poll_is_not() {
     let error = client.send(Call::new(&FETCH_AND_LOCK)).await.unwrap_err();
     assert!(error.is_connect(), "{error:?}");
     assert_eq!(attempts.asked.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_start_that_never_left_arrives_whole_once_the_engine_is_up() {
+    let url = refused_url().await;
+    let address = url.trim_start_matches("http://").to_owned();
+    let client = Client::builder(&format!("{url}/engine"))
+        .retry(
+            RetryConfig::default()
+                .initial_backoff(Duration::from_millis(100))
+                .max_backoff(Duration::from_millis(100))
+                .max_attempts(50),
+        )
+        .bearer_token("t0ken")
+        .build()
+        .unwrap();
+
+    let call = Call::new(&START)
+        .param("m")
+        .body(&serde_json::json!({"inputValues": {"n": 1}}));
+    let engine_comes_up = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        Server::start_on(&address, [Action::json(201, r#"{"ok":true}"#)]).await
+    };
+    let (answer, server) = tokio::join!(client.send(call), engine_comes_up);
+
+    // Sent again as it was, not copied before it failed: the path under the base's prefix
+    // once, the body, the token.
+    assert_eq!(answer.unwrap().status(), 201);
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].method, "POST");
+    assert_eq!(
+        received[0].target,
+        "/engine/api/consumer/v1/process_models/m/start"
+    );
+    assert_eq!(received[0].body, br#"{"inputValues":{"n":1}}"#.as_slice());
+    assert_eq!(received[0].header("authorization"), Some("Bearer t0ken"));
+    assert_eq!(received[0].header("content-type"), Some("application/json"));
 }
 
 // Relies on Linux dropping the SYNs to a listener whose accept queue is full.

@@ -1,14 +1,8 @@
 //! The absolute URI of each request, from the configured base URL only.
 
-use std::sync::Arc;
-use std::task::{Context, Poll};
-
-use bytes::Bytes;
+use http::Uri;
 use http::uri::{Authority, Scheme};
-use http::{Request, Response, Uri};
-use tower::{Layer, Service};
 
-use super::Either;
 use crate::Error;
 use crate::error::RequestError;
 
@@ -68,77 +62,21 @@ impl BaseUri {
 
     /// The absolute URI of a request target (path and query). Whatever scheme and host the
     /// request carried are dropped: requests, and their credentials, only go to the base.
-    pub(crate) fn join(&self, uri: &Uri) -> Result<Uri, Error> {
+    pub(crate) fn join(&self, uri: Uri) -> Result<Uri, Error> {
         let builder = Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone());
-        let builder = match uri.path_and_query() {
+        let builder = match uri.into_parts().path_and_query {
             // Without a prefix the target is kept as it was parsed: no copy, no second parse.
-            Some(target) if self.prefix.is_empty() => builder.path_and_query(target.clone()),
+            Some(target) if self.prefix.is_empty() => builder.path_and_query(target),
             target => {
-                let target = target.map_or("/", |pq| pq.as_str());
+                let target = target.as_ref().map_or("/", |pq| pq.as_str());
                 builder.path_and_query(format!("{}{target}", self.prefix))
             }
         };
         builder
             .build()
             .map_err(|error| Error::request(RequestError::Build(error)))
-    }
-}
-
-/// Makes each request's URI absolute from the [`BaseUri`].
-#[derive(Debug, Clone)]
-pub(crate) struct BaseUriLayer {
-    base: Arc<BaseUri>,
-}
-
-impl BaseUriLayer {
-    pub(crate) fn new(base: BaseUri) -> Self {
-        BaseUriLayer {
-            base: Arc::new(base),
-        }
-    }
-}
-
-impl<S> Layer<S> for BaseUriLayer {
-    type Service = BaseUriService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        BaseUriService {
-            inner,
-            base: Arc::clone(&self.base),
-        }
-    }
-}
-
-/// See [`BaseUriLayer`].
-#[derive(Debug, Clone)]
-pub(crate) struct BaseUriService<S> {
-    inner: S,
-    base: Arc<BaseUri>,
-}
-
-impl<S> Service<Request<Bytes>> for BaseUriService<S>
-where
-    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Bytes>;
-    type Error = Error;
-    type Future = Either<S::Future, std::future::Ready<Result<Response<Bytes>, Error>>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        match self.base.join(request.uri()) {
-            Ok(uri) => {
-                *request.uri_mut() = uri;
-                Either::inner(self.inner.call(request))
-            }
-            Err(error) => Either::own(std::future::ready(Err(error))),
-        }
     }
 }
 
@@ -149,7 +87,7 @@ mod tests {
     fn join(base: &str, target: &str) -> String {
         BaseUri::parse(base)
             .unwrap()
-            .join(&target.parse().unwrap())
+            .join(target.parse().unwrap())
             .unwrap()
             .to_string()
     }

@@ -1,29 +1,22 @@
 //! The retry policy: what is safe to send again, with backoff and a shared budget.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use process_engine_api_types::error::EngineErrorKind;
 use process_engine_api_types::route::Retry;
+use tokio::time::Instant;
 use tower::retry::budget::{Budget, TpsBudget};
-use tower::retry::{Policy, RetryLayer};
 
-use super::time_limit::CallDeadline;
-use super::trace::CallSpan;
-use crate::{CallInfo, Error, RetryConfig};
+use crate::{Error, RetryConfig};
 
-/// The retry layer of a client: its policy shares one budget among all calls.
-pub(crate) fn layer(config: RetryConfig) -> RetryLayer<RetryPolicy> {
-    RetryLayer::new(RetryPolicy::new(config))
-}
-
-/// tower clones the policy for every call, so `attempts` counts the attempts of one call.
+/// The retry policy of a client: its settings, and one budget shared by all its calls.
 #[derive(Debug, Clone)]
-pub(crate) struct RetryPolicy {
+pub(crate) struct Retries {
     config: Arc<RetryConfig>,
     budget: Arc<TpsBudget>,
-    attempts: u32,
 }
 
 /// Whether a failed attempt may be sent again, by the route's retry class alone.
@@ -44,26 +37,6 @@ pub(crate) fn should_retry(class: Retry, result: &Result<Response<Bytes>, Error>
     }
 }
 
-impl RetryPolicy {
-    /// A policy with a fresh budget. `config` must have been validated.
-    fn new(config: RetryConfig) -> Self {
-        let budget = Arc::new(config.budget());
-        RetryPolicy {
-            config: Arc::new(config),
-            budget,
-            attempts: 0,
-        }
-    }
-}
-
-fn retry_class(request: &Request<Bytes>) -> Retry {
-    // Without its CallInfo nothing says the request is safe to repeat.
-    request
-        .extensions()
-        .get::<CallInfo>()
-        .map_or(Retry::Never, CallInfo::retry)
-}
-
 /// What was wrong with an attempt, for the debug events: the status the engine answered, or
 /// the kind of error.
 fn failure(result: &Result<Response<Bytes>, Error>) -> (Option<u16>, Option<&'static str>) {
@@ -73,35 +46,69 @@ fn failure(result: &Result<Response<Bytes>, Error>) -> (Option<u16>, Option<&'st
     }
 }
 
-impl Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolicy {
-    type Future = tokio::time::Sleep;
+impl Retries {
+    /// A policy with a fresh budget. `config` must have been validated.
+    pub(crate) fn new(config: RetryConfig) -> Self {
+        let budget = Arc::new(config.budget());
+        Retries {
+            config: Arc::new(config),
+            budget,
+        }
+    }
 
-    fn retry(
-        &mut self,
-        request: &mut Request<Bytes>,
-        result: &mut Result<Response<Bytes>, Error>,
-    ) -> Option<Self::Future> {
-        self.attempts = self.attempts.saturating_add(1);
-        if let Some(CallSpan(span)) = request.extensions().get::<CallSpan>() {
-            span.record("attempts", self.attempts);
-        }
-        if self.attempts == 1 {
-            self.budget.deposit();
-        }
-        if !should_retry(retry_class(request), result) {
+    /// Whether a call of `class` may ever be sent twice. Calls that may not are neither
+    /// copied nor counted toward the budget.
+    pub(crate) fn may_retry(&self, class: Retry) -> bool {
+        self.config.max_attempts > 1 && class != Retry::Never
+    }
+
+    /// A copy of `request` to send again, should its attempt fail, for the calls that may go
+    /// again after the request may have reached the engine (idempotent ones). Others are sent
+    /// again only when their request never left, and then it comes back with the error.
+    pub(crate) fn copy(&self, class: Retry, request: &Request<Bytes>) -> Option<Request<Bytes>> {
+        if class != Retry::Idempotent || !self.may_retry(class) {
             return None;
         }
-        let attempts = self.attempts;
+        let mut copy = Request::new(request.body().clone());
+        *copy.method_mut() = request.method().clone();
+        *copy.uri_mut() = request.uri().clone();
+        *copy.version_mut() = request.version();
+        *copy.headers_mut() = request.headers().clone();
+        *copy.extensions_mut() = request.extensions().clone();
+        Some(copy)
+    }
+
+    /// After attempt number `attempts` of a call of `class` ended with `result`: the backoff to
+    /// wait before the next attempt, or `None` when the call ends with this result. Only a call
+    /// whose request can be sent again (`resendable`: a copy, or the request that never left)
+    /// is retried. No backoff ends at or after `deadline`: sleeping past it would only trade
+    /// this answer for "deadline passed".
+    pub(crate) fn backoff(
+        &self,
+        class: Retry,
+        attempts: u32,
+        result: &Result<Response<Bytes>, Error>,
+        resendable: bool,
+        deadline: Option<Instant>,
+    ) -> Option<Duration> {
+        if !self.may_retry(class) {
+            return None;
+        }
+        if attempts == 1 {
+            self.budget.deposit();
+        }
+        if !resendable || !should_retry(class, result) {
+            return None;
+        }
         let (status, error) = failure(result);
         if attempts >= self.config.max_attempts {
             tracing::debug!(attempts, status, error, "not retrying: no attempts left");
             return None;
         }
         let backoff = self.config.backoff(attempts);
-        // Sleeping past the deadline would only trade this answer for "deadline passed".
-        if let Some(CallDeadline(deadline)) = request.extensions().get::<CallDeadline>() {
-            let wakes = tokio::time::Instant::now().checked_add(backoff);
-            if wakes.is_none_or(|wakes| wakes >= *deadline) {
+        if let Some(deadline) = deadline {
+            let wakes = Instant::now().checked_add(backoff);
+            if wakes.is_none_or(|wakes| wakes >= deadline) {
                 tracing::debug!(
                     attempts,
                     status,
@@ -122,22 +129,7 @@ impl Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolicy {
             return None;
         }
         tracing::debug!(attempts, status, error, ?backoff, "retrying");
-        Some(tokio::time::sleep(backoff))
-    }
-
-    fn clone_request(&mut self, request: &Request<Bytes>) -> Option<Request<Bytes>> {
-        // Calls that are never sent twice are not copied (and, never being retried, do not
-        // count toward the budget either).
-        if self.config.max_attempts <= 1 || retry_class(request) == Retry::Never {
-            return None;
-        }
-        let mut copy = Request::new(request.body().clone());
-        *copy.method_mut() = request.method().clone();
-        *copy.uri_mut() = request.uri().clone();
-        *copy.version_mut() = request.version();
-        *copy.headers_mut() = request.headers().clone();
-        *copy.extensions_mut() = request.extensions().clone();
-        Some(copy)
+        Some(backoff)
     }
 }
 
@@ -149,6 +141,7 @@ mod tests {
     use process_engine_api_types::route::{Method, Route, Success};
 
     use super::*;
+    use crate::CallInfo;
     use crate::error::Kind;
 
     fn answer(status: u16) -> Result<Response<Bytes>, Error> {
@@ -257,44 +250,64 @@ mod tests {
         request
     }
 
-    fn policy_of(config: RetryConfig) -> RetryPolicy {
-        RetryPolicy::new(config.initial_backoff(Duration::ZERO))
+    fn retries_of(config: RetryConfig) -> Retries {
+        Retries::new(config.initial_backoff(Duration::ZERO))
     }
 
     #[tokio::test]
     async fn a_connect_failure_of_a_start_is_retried_until_attempts_run_out() {
-        let mut policy = policy_of(RetryConfig::default().max_attempts(3));
-        let mut request = request(&START);
-        let copy = policy.clone_request(&request);
+        let retries = retries_of(RetryConfig::default().max_attempts(3));
+        let class = Retry::NotIdempotent;
+        let backoff = |attempts| retries.backoff(class, attempts, &connect(), true, None);
+        assert!(backoff(1).is_some());
+        assert!(backoff(2).is_some());
+        assert!(backoff(3).is_none(), "third attempt was the last");
+    }
+
+    #[tokio::test]
+    async fn a_call_without_a_request_to_send_again_ends() {
+        let retries = retries_of(RetryConfig::default());
         assert!(
-            copy.is_some_and(|copy| copy.body() == request.body()
-                && copy.extensions().get::<CallInfo>().is_some())
-        );
-        assert!(policy.retry(&mut request, &mut connect()).is_some());
-        assert!(policy.retry(&mut request, &mut connect()).is_some());
-        assert!(
-            policy.retry(&mut request, &mut connect()).is_none(),
-            "third attempt was the last"
+            retries
+                .backoff(Retry::NotIdempotent, 1, &connect(), false, None)
+                .is_none()
         );
     }
 
     #[tokio::test]
-    async fn long_polls_are_not_even_copied() {
-        let mut policy = policy_of(RetryConfig::default());
-        assert!(policy.clone_request(&request(&LONG_POLL)).is_none());
-        assert!(policy.clone_request(&request(&START)).is_some());
-        let mut disabled = policy_of(RetryConfig::disabled());
-        assert!(disabled.clone_request(&request(&START)).is_none());
+    async fn only_idempotent_calls_are_copied_before_they_are_sent() {
+        let retries = retries_of(RetryConfig::default());
+        let get = request(&GET);
+        let copy = retries.copy(Retry::Idempotent, &get);
+        assert!(copy.is_some_and(|copy| copy.body() == get.body()
+            && copy.uri() == get.uri()
+            && copy.extensions().get::<CallInfo>().is_some()));
+        // A start goes again only when it never left, and then it comes back with the error.
+        assert!(
+            retries
+                .copy(Retry::NotIdempotent, &request(&START))
+                .is_none()
+        );
+        assert!(retries.copy(Retry::Never, &request(&LONG_POLL)).is_none());
+        let disabled = retries_of(RetryConfig::disabled());
+        assert!(disabled.copy(Retry::Idempotent, &get).is_none());
     }
 
     #[tokio::test]
     async fn retry_events_say_why() {
         let recording = crate::capture::Recording::start();
-        let mut policy = policy_of(RetryConfig::default());
-        let mut request = request(&GET);
+        let retries = retries_of(RetryConfig::default());
 
-        assert!(policy.retry(&mut request, &mut answer(503)).is_some());
-        assert!(policy.retry(&mut request, &mut transport()).is_some());
+        assert!(
+            retries
+                .backoff(Retry::Idempotent, 1, &answer(503), true, None)
+                .is_some()
+        );
+        assert!(
+            retries
+                .backoff(Retry::Idempotent, 2, &transport(), true, None)
+                .is_some()
+        );
 
         let events = recording.events();
         assert_eq!(events.len(), 2, "{events:?}");
@@ -313,26 +326,22 @@ mod tests {
 
     #[tokio::test]
     async fn no_backoff_outlasts_the_deadline() {
-        let mut policy = RetryPolicy::new(
+        let retries = Retries::new(
             RetryConfig::default()
                 .initial_backoff(Duration::from_secs(3600))
                 .max_backoff(Duration::from_secs(3600)),
         );
-        let mut request = request(&GET);
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(10);
-        request.extensions_mut().insert(CallDeadline(deadline));
-        let mut result = answer(503);
+        let deadline = Instant::now() + Duration::from_millis(10);
 
         // With the longest backoff drawn, still no retry: the jitter is not what decides.
         for _ in 0..20 {
-            assert!(policy.clone().retry(&mut request, &mut result).is_none());
+            let backoff = retries.backoff(Retry::Idempotent, 1, &answer(503), true, Some(deadline));
+            assert!(backoff.is_none());
         }
-        assert_eq!(result.as_ref().unwrap().status(), 503, "the answer is kept");
 
         // Without a deadline the same backoff is waited out.
-        let mut request = self::request(&GET);
-        let sleep = policy.retry(&mut request, &mut answer(503));
-        assert!(sleep.is_some());
+        let backoff = retries.backoff(Retry::Idempotent, 1, &answer(503), true, None);
+        assert!(backoff.is_some());
     }
 
     #[tokio::test]
@@ -340,7 +349,8 @@ mod tests {
         let config = RetryConfig::default()
             .min_retries_per_sec(0)
             .retry_ratio(0.0);
-        let mut policy = policy_of(config);
-        assert!(policy.retry(&mut request(&START), &mut connect()).is_none());
+        let retries = retries_of(config);
+        let backoff = retries.backoff(Retry::NotIdempotent, 1, &connect(), true, None);
+        assert!(backoff.is_none());
     }
 }
