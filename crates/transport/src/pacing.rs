@@ -30,10 +30,11 @@ pub enum Pacing {
     /// answer that takes longer than the fastest recent answer of the same route waited for
     /// the engine's work on an earlier instance. The gap starts at 50 ms (above what an 8.0.0
     /// engine needs on a loaded machine), shrinks by about 1.5 % per call while answers come
-    /// at their base latency, widens by a few ms when two answers in a row came 4 ms late,
+    /// at their base latency, widens by a few ms when four answers in a row came 4 ms late,
     /// and doubles on a stall (an answer 200 ms late, or a timeout: a collision holds the
-    /// engine's calls for SQLite's busy timeout of 1 s), to 250 ms at least, after which it
-    /// stays above the gap that stalled for a few hundred calls. The worker's fetch (the long poll) waits for the gap too, since it locks the
+    /// engine's calls for SQLite's busy timeout of 1 s), to 250 ms at least, from where it
+    /// comes back by an eighth per call; it stays above the gap that stalled for a few hundred
+    /// calls. The worker's fetch (the long poll) waits for the gap too, since it locks the
     /// tasks it returns, but leaves none. Other calls are not held back, but their latency
     /// counts too (a read between two finishes waits for the engine as well).
     /// See `docs/pacing.md` for the measurements behind it.
