@@ -108,7 +108,6 @@ pub(crate) async fn run(
         let result = control
             .start_process_instance("hello_world", "the_start_event")
             .end_event("the_end_event")
-            .callback(StartCallbackType::OnEndEventReached)
             .wait_limit(Duration::from_secs(60))
             .send()
             .await;

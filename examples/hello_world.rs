@@ -87,7 +87,6 @@ pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, process_engin
         let result = control
             .start_process_instance("hello_world", "the_start_event")
             .end_event("the_end_event")
-            .callback(StartCallbackType::OnEndEventReached)
             .input(&json!({"greeting": "hello, world"}))
             .wait_limit(Duration::from_secs(60))
             .send()

@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use process_engine::types::models::ProcessStartResponse;
-use process_engine::{Client, Error, ProcessControlClient, StartCallbackType};
+use process_engine::{Client, Error, ProcessControlClient};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -26,15 +26,15 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
-/// Starts `hello_world` with callback type 3: the answer comes when the instance reaches
-/// `the_end_event`, with the end event's payload, or when 60 s have passed.
+/// Starts `hello_world` with callback type 3 (implied by naming the end event): the answer
+/// comes when the instance reaches `the_end_event`, with the end event's payload, or when 60 s
+/// have passed.
 pub(crate) async fn run(url: &str) -> Result<ProcessStartResponse, Error> {
     let client = ProcessControlClient::new(Client::builder(url).build()?)
         .with_wait_limit(Duration::from_secs(60));
     let result = client
         .start_process_instance("hello_world", "the_start_event")
         .end_event("the_end_event")
-        .callback(StartCallbackType::OnEndEventReached)
         .send()
         .await?;
     Ok(result)

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use process_engine::process_control::blocking::ProcessControlClient;
 use process_engine::types::models::ProcessStartResponse;
-use process_engine::{Client, Error, StartCallbackType};
+use process_engine::{Client, Error};
 
 fn main() -> Result<(), Error> {
     let url =
@@ -27,9 +27,9 @@ fn main() -> Result<(), Error> {
     Ok(())
 }
 
-/// Starts `hello_world` with callback type 3 and blocks until the instance reaches
-/// `the_end_event`, at most 60 s. Must not be called inside an async runtime: the blocking
-/// client refuses that.
+/// Starts `hello_world` with callback type 3 (implied by naming the end event) and blocks until
+/// the instance reaches `the_end_event`, at most 60 s. Must not be called inside an async
+/// runtime: the blocking client refuses that.
 pub(crate) fn run(url: &str) -> Result<ProcessStartResponse, Error> {
     let client = ProcessControlClient::new(Client::builder(url).build()?)?
         .with_wait_limit(Duration::from_secs(60));
@@ -37,7 +37,6 @@ pub(crate) fn run(url: &str) -> Result<ProcessStartResponse, Error> {
         control
             .start_process_instance("hello_world", "the_start_event")
             .end_event("the_end_event")
-            .callback(StartCallbackType::OnEndEventReached)
             .send()
     })?;
     Ok(result)

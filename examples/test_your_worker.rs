@@ -76,7 +76,6 @@ mod tests {
             let result = ProcessControlClient::new(client.clone())
                 .start_process_instance("hello_world", "the_start_event")
                 .end_event("the_end_event")
-                .callback(StartCallbackType::OnEndEventReached)
                 .input(&input)
                 .wait_limit(Duration::from_secs(30))
                 .send()

@@ -78,7 +78,6 @@ pub(crate) async fn run(url: &str, order: Order) -> Result<Checked, Error> {
         let result = control
             .start_process_instance("hello_world", "the_start_event")
             .end_event("the_end_event")
-            .callback(StartCallbackType::OnEndEventReached)
             .input(&order)
             .wait_limit(Duration::from_secs(60))
             .send()

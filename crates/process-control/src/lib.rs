@@ -4,7 +4,7 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use process_engine_process_control::{Client, ProcessControlClient, StartCallbackType};
+//! use process_engine_process_control::{Client, ProcessControlClient};
 //!
 //! # async fn run() -> Result<(), process_engine_process_control::Error> {
 //! // The transport holds the configuration; the client is a handle made from it.
@@ -21,7 +21,6 @@
 //! let finished = client
 //!     .start_process_instance("hello_world", "the_start_event")
 //!     .end_event("the_end_event")
-//!     .callback(StartCallbackType::OnEndEventReached)
 //!     .input(&serde_json::json!({"name": "world"}))
 //!     .send()
 //!     .await?;

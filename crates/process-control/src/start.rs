@@ -22,12 +22,11 @@ impl ProcessControlClient {
     /// `start_process_instance(process_model_id, start_event_id, ...)`.
     ///
     /// ```no_run
-    /// # use process_engine_process_control::{ProcessControlClient, StartCallbackType};
+    /// # use process_engine_process_control::ProcessControlClient;
     /// # async fn run(client: &ProcessControlClient) -> Result<(), process_engine_process_control::Error> {
     /// let started = client
     ///     .start_process_instance("hello_world", "the_start_event")
     ///     .end_event("the_end_event")
-    ///     .callback(StartCallbackType::OnEndEventReached)
     ///     .send()
     ///     .await?;
     /// println!("{} ended with {:?}", started.process_instance_id, started.token_payload);

@@ -32,7 +32,6 @@
 //!         let result = control
 //!             .start_process_instance("hello_world", "the_start_event")
 //!             .end_event("the_end_event")
-//!             .callback(StartCallbackType::OnEndEventReached)
 //!             .send()
 //!             .await;
 //!         handle.shutdown();
