@@ -8,15 +8,15 @@ use bytes::Bytes;
 use http::header::HeaderValue;
 use http::{Request, Response};
 use process_engine_api_types::routes;
-use tower::{Layer, Service, ServiceBuilder};
+use tower::{Layer, Service};
 
 use crate::base_uri::BaseUri;
 use crate::client::{Client, Shared, Stack};
 use crate::error::AuthError;
 use crate::error::RequestError;
 use crate::hyper_service::{ConnectionSettings, HyperService};
-use crate::layers::auth::{self, AuthLayer};
-use crate::layers::dispatch::{DispatchLayer, Retries, Settings};
+use crate::layers::dispatch::auth::{self, Auth};
+use crate::layers::dispatch::{Dispatch, Retries, Settings};
 use crate::layers::trace::TraceLayer;
 use crate::layers::user::{self, UserLayer};
 use crate::oauth::{ClientCredentials, ClientCredentialsSource, Exchange};
@@ -339,20 +339,18 @@ impl ClientBuilder {
             base: base.clone(),
             timeout: self.attempt_timeout,
         };
-        let core = ServiceBuilder::new()
-            .layer(DispatchLayer::new(Settings {
-                base,
-                deadline: self.deadline,
-                attempt_timeout: self.attempt_timeout,
-                retries: Retries::new(self.retry),
-                pacer,
-            }))
-            .layer(AuthLayer::new(credentials))
-            .service(http);
-        // Without users' layers the stack is one concrete service, boxed only as the client's
-        // `Stack`: each call clones it without an allocation and boxes one future.
+        let core = Dispatch::new(Settings {
+            base,
+            deadline: self.deadline,
+            attempt_timeout: self.attempt_timeout,
+            retries: Retries::new(self.retry),
+            pacer,
+            auth: Auth::new(credentials),
+            http,
+        });
+        // Without users' layers the span and the dispatch of a call are one boxed future.
         let stack: Arc<dyn Stack> = if self.layers.is_empty() {
-            Arc::new(TraceLayer.layer(core))
+            Arc::new(core.traced())
         } else {
             let users = self
                 .layers

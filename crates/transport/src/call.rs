@@ -12,7 +12,7 @@ use process_engine_api_types::route::{Method, Retry, Route};
 use serde::Serialize;
 
 use crate::error::RequestError;
-use crate::layers::auth;
+use crate::layers::dispatch::auth;
 use crate::{Error, Identity, RequestOptions};
 
 /// What a path parameter leaves as it is: RFC 3986's unreserved characters. Everything else,

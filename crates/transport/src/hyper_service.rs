@@ -1,18 +1,15 @@
 //! The innermost service: the connection pool, reading each answer whole.
 
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
-use tower::Service;
 
 use crate::Error;
 use crate::connection_pool::ConnectionPool;
 use crate::error::Kind;
-use crate::layers::ResponseFuture;
 
 #[cfg(feature = "rustls")]
 pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
@@ -105,35 +102,24 @@ impl HyperService {
     }
 }
 
-impl Service<Request<Bytes>> for HyperService {
-    type Response = Response<Bytes>;
-    type Error = Error;
-    type Future = ResponseFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // Always ready: a request takes an idle connection or makes one.
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        let pool = self.pool.clone();
+impl HyperService {
+    /// Sends `request` (absolute URI) and reads the whole answer.
+    pub(crate) async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+        let (response, connection) = self.pool.send(request.map(Full::new)).await?;
+        let (parts, body) = response.into_parts();
         let limit = self.max_response_size;
-        Box::pin(async move {
-            let (response, connection) = pool.send(request.map(Full::new)).await?;
-            let (parts, body) = response.into_parts();
-            let body = Limited::new(body, limit)
-                .collect()
-                .await
-                .map_err(|error| {
-                    if error.is::<LengthLimitError>() {
-                        Error::new(Kind::TooLarge(limit))
-                    } else {
-                        Error::transport(error)
-                    }
-                })?
-                .to_bytes();
-            connection.release();
-            Ok(Response::from_parts(parts, body))
-        })
+        let body = Limited::new(body, limit)
+            .collect()
+            .await
+            .map_err(|error| {
+                if error.is::<LengthLimitError>() {
+                    Error::new(Kind::TooLarge(limit))
+                } else {
+                    Error::transport(error)
+                }
+            })?
+            .to_bytes();
+        connection.release();
+        Ok(Response::from_parts(parts, body))
     }
 }

@@ -50,33 +50,39 @@ where
     }
 
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        // The path is the route's template, not the filled path: ids would make every span
-        // unique. The token is never recorded.
-        let (operation, method, path) = match request.extensions().get::<CallInfo>() {
-            Some(info) => (
-                info.operation(),
-                info.route().method.as_str(),
-                info.route().path,
-            ),
-            None => ("unknown", "unknown", "unknown"),
-        };
-        let span = tracing::info_span!(
-            "process_engine_call",
-            operation,
-            method,
-            path,
-            attempts = Empty,
-            status = Empty,
-            error = Empty,
-        );
-        // Without a subscriber that wants it the span is disabled: nothing to record into, and
-        // an extension less to allocate and to clone on every attempt.
-        if !span.is_disabled() {
-            request.extensions_mut().insert(CallSpan(span.clone()));
-        }
+        let span = span_of(&mut request);
         let future = span.in_scope(|| self.inner.call(request));
         TraceFuture { future, span }
     }
+}
+
+/// The span of the call `request` makes, recorded in its extensions when it is enabled.
+pub(crate) fn span_of(request: &mut Request<Bytes>) -> tracing::Span {
+    // The path is the route's template, not the filled path: ids would make every span
+    // unique. The token is never recorded.
+    let (operation, method, path) = match request.extensions().get::<CallInfo>() {
+        Some(info) => (
+            info.operation(),
+            info.route().method.as_str(),
+            info.route().path,
+        ),
+        None => ("unknown", "unknown", "unknown"),
+    };
+    let span = tracing::info_span!(
+        "process_engine_call",
+        operation,
+        method,
+        path,
+        attempts = Empty,
+        status = Empty,
+        error = Empty,
+    );
+    // Without a subscriber that wants it the span is disabled: nothing to record into, and
+    // an extension less to allocate and to clone on every attempt.
+    if !span.is_disabled() {
+        request.extensions_mut().insert(CallSpan(span.clone()));
+    }
+    span
 }
 
 pin_project_lite::pin_project! {
@@ -86,6 +92,13 @@ pin_project_lite::pin_project! {
         #[pin]
         future: F,
         span: tracing::Span,
+    }
+}
+
+impl<F> TraceFuture<F> {
+    /// `future`, polled inside `span`.
+    pub(crate) fn new(future: F, span: tracing::Span) -> Self {
+        TraceFuture { future, span }
     }
 }
 

@@ -8,7 +8,6 @@ use http::header::{ACCEPT, HeaderValue, USER_AGENT};
 use http::{Request, Response};
 use process_engine_api_types::operation::decode_json;
 use serde::de::DeserializeOwned;
-use tower::{Service, ServiceExt};
 
 use super::error::Failure;
 use crate::hyper_service::HyperService;
@@ -38,9 +37,7 @@ impl Exchange {
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, self.user_agent.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let mut http = self.http.clone();
-        let sent = async move { http.ready().await?.call(request).await };
-        match tokio::time::timeout(self.timeout, sent).await {
+        match tokio::time::timeout(self.timeout, self.http.send(request)).await {
             Err(_elapsed) => Err(Failure::TimedOut(self.timeout)),
             Ok(Ok(response)) => Ok(response),
             Ok(Err(error)) if error.is_connect() => Err(Failure::Unreachable(error.into_cause())),

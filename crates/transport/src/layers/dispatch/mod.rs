@@ -1,12 +1,14 @@
-//! The dispatch of a call: its absolute URI, its turn in the pacer, its attempts under their
-//! time limits with backoff between them, all under the call's deadline. One future per call
-//! with one timer, where a stack of a deadline, a pacer, a retry and an attempt-timeout layer
-//! would nest four futures, register three timers and copy every request in case it fails.
+//! The dispatch of a call: its absolute URI, its turn in the pacer, its attempts (each with its
+//! identity, over a pooled connection) under their time limits with backoff between them, all
+//! under the call's deadline. One future per call with one timer, where a stack of a deadline,
+//! a pacer, a retry, an attempt-timeout, an auth layer and the connection service would nest a
+//! future in each, box three of them, register three timers and copy every request in case it
+//! fails.
 
+pub(crate) mod auth;
 mod retries;
 mod timer;
 
-use std::future::poll_fn;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -15,15 +17,18 @@ use bytes::Bytes;
 use http::{Request, Response};
 use process_engine_api_types::route::Retry;
 use tokio::time::Instant;
-use tower::{Layer, Service};
+use tower::Service;
 
 pub(crate) use retries::Retries;
 
+use self::auth::Auth;
 use self::timer::{End, Ends, race, wait};
 use super::ResponseFuture;
-use super::trace::CallSpan;
+use super::trace::{self, CallSpan, TraceFuture};
 use crate::base_uri::BaseUri;
+use crate::client::Stack;
 use crate::error::Kind;
+use crate::hyper_service::HyperService;
 use crate::pacing::{Pace, Pacer, Sample, Turn};
 use crate::{CallInfo, Error};
 
@@ -38,72 +43,65 @@ pub(crate) struct Settings {
     pub(crate) retries: Retries,
     /// `None` when pacing is off.
     pub(crate) pacer: Option<Pacer>,
+    /// The identity of each attempt.
+    pub(crate) auth: Auth,
+    /// The connections.
+    pub(crate) http: HyperService,
 }
 
-/// Adds the dispatch of each call; see the module's documentation.
+/// The dispatch as the innermost tower service, below users' layers; see the module's
+/// documentation.
 #[derive(Debug, Clone)]
-pub(crate) struct DispatchLayer {
+pub(crate) struct Dispatch {
     settings: Arc<Settings>,
 }
 
-impl DispatchLayer {
+impl Dispatch {
     pub(crate) fn new(settings: Settings) -> Self {
-        DispatchLayer {
+        Dispatch {
             settings: Arc::new(settings),
         }
     }
-}
 
-impl<S> Layer<S> for DispatchLayer {
-    type Service = Dispatch<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Dispatch {
-            inner,
-            settings: Arc::clone(&self.settings),
-        }
+    /// The client's whole stack when it has no users' layers: the call's span and its dispatch
+    /// in one boxed future, where a tower stack would box each.
+    pub(crate) fn traced(self) -> Traced {
+        Traced(self.settings)
     }
 }
 
-/// See [`DispatchLayer`].
-#[derive(Debug, Clone)]
-pub(crate) struct Dispatch<S> {
-    inner: S,
-    settings: Arc<Settings>,
-}
-
-impl<S> Service<Request<Bytes>> for Dispatch<S>
-where
-    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl Service<Request<Bytes>> for Dispatch {
     type Response = Response<Bytes>;
     type Error = Error;
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // Each attempt waits for the inner service to be ready itself.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        Box::pin(dispatch(
-            Arc::clone(&self.settings),
-            self.inner.clone(),
-            request,
+        Box::pin(dispatch(Arc::clone(&self.settings), request))
+    }
+}
+
+/// See [`Dispatch::traced`].
+pub(crate) struct Traced(Arc<Settings>);
+
+impl Stack for Traced {
+    fn call(&self, mut request: Request<Bytes>) -> ResponseFuture {
+        let span = trace::span_of(&mut request);
+        Box::pin(TraceFuture::new(
+            dispatch(Arc::clone(&self.0), request),
+            span,
         ))
     }
 }
 
 /// Sends `request`: see the module's documentation.
-async fn dispatch<S>(
+async fn dispatch(
     settings: Arc<Settings>,
-    mut inner: S,
     mut request: Request<Bytes>,
-) -> Result<Response<Bytes>, Error>
-where
-    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
-{
+) -> Result<Response<Bytes>, Error> {
     let info = request.extensions().get::<CallInfo>().copied();
     let class = info.map_or(Retry::Never, |info| info.retry());
     // Made absolute once: a retry sends the same request again.
@@ -165,8 +163,7 @@ where
     let mut attempts = 0_u32;
     let result = loop {
         let copy = settings.retries.copy(class, &request);
-        poll_fn(|cx| inner.poll_ready(cx)).await?;
-        let attempt = std::pin::pin!(inner.call(request));
+        let attempt = std::pin::pin!(settings.auth.send(&settings.http, request));
         let mut attempt = attempt;
         ends.attempt = if attempts == 0 { sent } else { Instant::now() }.checked_add(attempt_limit);
         let mut outcome = loop {

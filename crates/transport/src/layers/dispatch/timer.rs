@@ -61,16 +61,23 @@ pub(super) async fn race<F: Future>(
     mut future: Pin<&mut F>,
 ) -> Result<F::Output, End> {
     let first = ends.first();
-    if let Some(first) = first {
-        if timer.deadline() != first {
-            timer.as_mut().reset(first);
-        }
-    }
+    let mut armed = false;
     poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        if first.is_none() || timer.as_mut().poll(cx).is_pending() {
+        let Some(first) = first else {
+            return Poll::Pending;
+        };
+        // Set only once the future has to wait: a future that is ready at once (the pacer's
+        // turn when nobody holds it) registers no timer.
+        if !armed {
+            armed = true;
+            if timer.deadline() != first {
+                timer.as_mut().reset(first);
+            }
+        }
+        if timer.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
         // The timer fires on a millisecond tick at or after the earliest limit, and other

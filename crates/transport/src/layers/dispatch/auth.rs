@@ -3,17 +3,15 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, HeaderValue};
 use http::{Request, Response, StatusCode};
 use process_engine_api_types::error::EngineError;
-use tower::{Layer, Service, ServiceExt};
 
-use super::{Either, ResponseFuture};
 use crate::call::CallAuthorization;
 use crate::error::AuthError;
+use crate::hyper_service::HyperService;
 use crate::{Error, Identity, TokenSource};
 
 /// Where the header comes from when the call has no identity of its own.
@@ -41,31 +39,7 @@ impl fmt::Debug for Credentials {
 /// (see [`RequestOptions::with_identity`](crate::RequestOptions::with_identity)) if it has one,
 /// else the client's [`Credentials`].
 #[derive(Clone, Debug)]
-pub(crate) struct AuthLayer {
-    credentials: Credentials,
-}
-
-impl AuthLayer {
-    pub(crate) fn new(credentials: Credentials) -> Self {
-        AuthLayer { credentials }
-    }
-}
-
-impl<S> Layer<S> for AuthLayer {
-    type Service = Auth<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Auth {
-            inner,
-            credentials: self.credentials.clone(),
-        }
-    }
-}
-
-/// See [`AuthLayer`].
-#[derive(Clone, Debug)]
-pub(crate) struct Auth<S> {
-    inner: S,
+pub(crate) struct Auth {
     credentials: Credentials,
 }
 
@@ -77,63 +51,52 @@ pub(crate) fn bearer(token: &str) -> Result<HeaderValue, Error> {
     Ok(value)
 }
 
-impl<S> Service<Request<Bytes>> for Auth<S>
-where
-    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Bytes>;
-    type Error = Error;
-    type Future = Either<S::Future, ResponseFuture>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
+impl Auth {
+    pub(crate) fn new(credentials: Credentials) -> Self {
+        Auth { credentials }
     }
 
-    fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
+    /// Sends one attempt of `request` over `http`, with the identity it is made as.
+    pub(crate) async fn send(
+        &self,
+        http: &HyperService,
+        mut request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, Error> {
         // The call's own identity wins over the source, on every attempt (a request sent
         // again keeps its extensions); it was checked when the request was built.
-        let source = match request.extensions().get::<CallAuthorization>() {
-            Some(CallAuthorization(value)) => Credentials::Header(value.clone()),
-            None => self.credentials.clone(),
+        let header = match request.extensions().get::<CallAuthorization>() {
+            Some(CallAuthorization(value)) => value.clone(),
+            None => match &self.credentials {
+                Credentials::Header(value) => value.clone(),
+                Credentials::Source(source) => {
+                    return send_as_source(http, &**source, request).await;
+                }
+            },
         };
-        let source = match source {
-            Credentials::Header(value) => {
-                request.headers_mut().insert(AUTHORIZATION, value);
-                return Either::inner(self.inner.call(request));
-            }
-            Credentials::Source(source) => source,
-        };
-        // The inner service is called after an await: take the one that was polled ready and
-        // leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        Either::own(Box::pin(send_as_source(inner, source, request)))
+        request.headers_mut().insert(AUTHORIZATION, header);
+        http.send(request).await
     }
 }
 
 /// Sends `request` with the source's identity; after a `401`, tells the source and sends it
 /// once more if the source then gives another token. The engine answers `401` before it acts
 /// on a request, so sending it again is safe for every call.
-async fn send_as_source<S>(
-    mut inner: S,
-    source: Arc<dyn TokenSource>,
+async fn send_as_source(
+    http: &HyperService,
+    source: &dyn TokenSource,
     mut request: Request<Bytes>,
-) -> Result<Response<Bytes>, Error>
-where
-    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error>,
-{
-    let identity = ask(&*source).await?;
+) -> Result<Response<Bytes>, Error> {
+    let identity = ask(source).await?;
     let mut again = copy(&request);
     request
         .headers_mut()
         .insert(AUTHORIZATION, bearer(identity.token())?);
-    let response = inner.call(request).await?;
+    let response = http.send(request).await?;
     if response.status() != StatusCode::UNAUTHORIZED {
         return Ok(response);
     }
     source.invalidate(&identity);
-    let fresh = ask(&*source).await?;
+    let fresh = ask(source).await?;
     if fresh.token() == identity.token() {
         return Err(refused(response));
     }
@@ -141,7 +104,7 @@ where
     again
         .headers_mut()
         .insert(AUTHORIZATION, bearer(fresh.token())?);
-    let response = inner.ready().await?.call(again).await?;
+    let response = http.send(again).await?;
     if response.status() == StatusCode::UNAUTHORIZED {
         return Err(refused(response));
     }
