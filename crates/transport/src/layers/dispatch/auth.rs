@@ -9,6 +9,7 @@ use http::header::{AUTHORIZATION, HeaderValue};
 use http::{Request, Response, StatusCode};
 use process_engine_api_types::error::EngineError;
 
+use super::copy_of;
 use crate::call::CallAuthorization;
 use crate::error::AuthError;
 use crate::hyper_service::HyperService;
@@ -87,7 +88,7 @@ async fn send_as_source(
     mut request: Request<Bytes>,
 ) -> Result<Response<Bytes>, Error> {
     let identity = ask(source).await?;
-    let mut again = copy(&request);
+    let mut again = copy_of(&request);
     request
         .headers_mut()
         .insert(AUTHORIZATION, bearer(identity.token())?);
@@ -124,17 +125,6 @@ fn refused(response: Response<Bytes>) -> Error {
         EngineError::from_response(parts.status.as_u16(), &body),
         parts.headers,
     )
-}
-
-/// A copy of `request` to send again: the body is shared, not copied.
-fn copy(request: &Request<Bytes>) -> Request<Bytes> {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    *copy.extensions_mut() = request.extensions().clone();
-    copy
 }
 
 #[cfg(test)]

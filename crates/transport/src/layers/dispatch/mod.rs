@@ -208,6 +208,18 @@ async fn dispatch(
     result
 }
 
+/// A copy of `request` to send again (a retry, a new token after a `401`): the body is
+/// shared, not copied.
+fn copy_of(request: &Request<Bytes>) -> Request<Bytes> {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}
+
 /// The call held the turn for as long as it may: it passes on. A paced call that has not
 /// been answered in that time stalled (SQLite's busy timeout, or a call that waits for other
 /// paced calls without an attempt timeout of its own), and the turn passes on after the

@@ -69,13 +69,7 @@ impl Retries {
         if class != Retry::Idempotent || !self.may_retry(class) {
             return None;
         }
-        let mut copy = Request::new(request.body().clone());
-        *copy.method_mut() = request.method().clone();
-        *copy.uri_mut() = request.uri().clone();
-        *copy.version_mut() = request.version();
-        *copy.headers_mut() = request.headers().clone();
-        *copy.extensions_mut() = request.extensions().clone();
-        Some(copy)
+        Some(super::copy_of(request))
     }
 
     /// After attempt number `attempts` of a call of `class` ended with `result`: the backoff to
